@@ -1,0 +1,52 @@
+/*
+ * credpipe: integrates public credit-record feeds into one Kafka stream and
+ * measures how much of each source reaches the central records.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+        const char *summary;
+} cp_commands[] = {
+        {"run", cp_cmd_run, "run the pipeline on the configured sources"},
+        {"id", cp_cmd_id, "normalise and validate identification numbers"},
+        {"decode", cp_cmd_decode, "print a credpipe topic as JSON lines"},
+        {"broker", cp_cmd_broker, "start an in-memory Kafka broker for trials"},
+        {"gen", cp_cmd_gen, "write synthetic feeds with their exact truth"},
+};
+
+static void cp_usage(FILE *out)
+{
+        fprintf(out, "usage: credpipe COMMAND [OPTIONS]\n\ncommands:\n");
+        for (size_t i = 0; i < sizeof(cp_commands) / sizeof(cp_commands[0]); i++)
+                fprintf(out, "  %-8s %s\n", cp_commands[i].name,
+                        cp_commands[i].summary);
+        fprintf(out, "\n'credpipe COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2) {
+                cp_usage(stderr);
+                return 2;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+            !strcmp(argv[1], "help")) {
+                cp_usage(stdout);
+                return 0;
+        }
+        if (!strcmp(argv[1], "--version")) {
+                printf("credpipe 0.1.0\n");
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(cp_commands) / sizeof(cp_commands[0]); i++)
+                if (!strcmp(argv[1], cp_commands[i].name))
+                        return cp_commands[i].fn(argc - 1, argv + 1);
+        fprintf(stderr, "credpipe: unknown command '%s'\n\n", argv[1]);
+        cp_usage(stderr);
+        return 2;
+}

@@ -1,0 +1,100 @@
+/*
+ * Configuration: one YAML file, validated as a whole before anything starts.
+ *
+ * DESIGN: the loader turns the YAML document into cp_conf_t or fails with a
+ * message naming the file, the line and the key. Unknown keys are errors,
+ * so typos never pass silently. Relative paths are resolved against the
+ * directory of the configuration file. docs/configuration.md lists every key.
+ */
+#ifndef CP_CONFIG_H
+#define CP_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum cp_format_e {
+        CP_FMT_CSV = 1,
+        CP_FMT_JSONL = 2,
+} cp_format_t;
+
+/* Same numbers as credpipe.v1.SourceKind. */
+typedef enum cp_role_e {
+        CP_ROLE_SECTORAL = 1,
+        CP_ROLE_MUNICIPAL = 2,
+        CP_ROLE_CENTRAL = 3,   /* the reference every other source is joined to */
+} cp_role_t;
+
+typedef enum cp_amount_unit_e {
+        CP_UNIT_YUAN = 0,
+        CP_UNIT_WAN_YUAN = 1,  /* 10,000 yuan, as the shuang gongshi columns */
+} cp_amount_unit_t;
+
+/* One "source column: canonical field" line of a source's columns map. */
+typedef struct cp_column_map_s {
+        char *cm_column;  /* the source's column name (CSV header, JSON key) */
+        int cm_field;     /* cp_field_t */
+} cp_column_map_t;
+
+/* A "kafka.<property>: value" passthrough to librdkafka. */
+typedef struct cp_kv_s {
+        char *kv_key;
+        char *kv_value;
+} cp_kv_t;
+
+typedef struct cp_source_conf_s {
+        char *src_id;             /* unique, [A-Za-z0-9_.-]+ */
+        cp_role_t src_role;
+        int src_category;         /* credpipe.v1.Category value */
+        char *src_region;         /* region code, may be NULL */
+        cp_format_t src_format;
+        char **src_paths;         /* absolute paths or glob patterns */
+        size_t src_npaths;
+        cp_column_map_t *src_columns;
+        size_t src_ncolumns;
+        char src_delimiter;       /* CSV only; default ',' */
+        cp_amount_unit_t src_amount_unit;
+        bool src_keep_unmapped;   /* carry unmapped columns in `extra` */
+        int src_line;             /* line of the source in the config file */
+} cp_source_conf_t;
+
+typedef struct cp_conf_s {
+        char *conf_path;          /* the file it was read from */
+        char *conf_brokers;       /* NULL: start the embedded broker */
+        char *conf_topic_records;
+        char *conf_topic_rejects;
+        char *conf_topic_sharing;
+        int conf_partitions;      /* partitions of topics credpipe creates */
+        int conf_replication;     /* replication factor of those topics */
+        int conf_batch_records;   /* records per batch, and per message */
+        int conf_zstd_level;
+        int conf_queue_batches;   /* capacity of each inter-stage queue */
+        int conf_delivery_timeout_ms;
+        cp_kv_t *conf_kafka;      /* librdkafka properties */
+        size_t conf_nkafka;
+        cp_source_conf_t *conf_sources;
+        size_t conf_nsources;
+} cp_conf_t;
+
+/**
+ * @brief Reads and validates a configuration file.
+ * @returns the configuration, or NULL with errstr naming file, line and key.
+ * @owns the result: free with cp_conf_destroy().
+ */
+cp_conf_t *cp_conf_load(const char *path, char *errstr, size_t errstr_size);
+
+/** @brief Frees a configuration. NULL is a no-op. */
+void cp_conf_destroy(cp_conf_t *conf);
+
+/** @returns the index of the source with that id, or -1. */
+int cp_conf_source_index(const cp_conf_t *conf, const char *id);
+
+/** @returns the config name of a category ("admin_penalty"), or "?". */
+const char *cp_category_name(int category);
+
+/** @returns a category value from its config name, or -1. */
+int cp_category_by_name(const char *name);
+
+/** @returns "sectoral", "municipal" or "central". */
+const char *cp_role_name(cp_role_t role);
+
+#endif
