@@ -1,0 +1,24 @@
+/*
+ * The embedded broker: librdkafka's mock cluster on 127.0.0.1.
+ *
+ * For trying credpipe out and for fast tests only: data lives in memory,
+ * there is no transaction visibility, and only about 5 MB and 100,000
+ * message sets are kept per partition.
+ */
+#ifndef CP_EMBEDDED_H
+#define CP_EMBEDDED_H
+
+#include <stddef.h>
+
+typedef struct cp_embedded_s cp_embedded_t;
+
+/** @returns a running single-broker cluster, or NULL with errstr. */
+cp_embedded_t *cp_embedded_start(char *errstr, size_t errstr_size);
+
+/** @returns its bootstrap address, "127.0.0.1:PORT". */
+const char *cp_embedded_bootstraps(const cp_embedded_t *em);
+
+/** @brief Stops the cluster; its data is gone. NULL ok. */
+void cp_embedded_stop(cp_embedded_t *em);
+
+#endif

@@ -1,0 +1,610 @@
+/*
+ * Configuration loader (YAML, through libyaml's document API).
+ *
+ * DESIGN: the whole file is loaded as a node tree first, so every error can
+ * name the file and line of the offending key. Each mapping is checked
+ * against the list of keys it may hold: an unknown key is an error, never
+ * ignored, because a typo that silently keeps a default is the hardest
+ * configuration bug to find. Defaults live in cp_conf_defaults().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "field.h"
+
+typedef struct cp_conf_ctx_s {
+        yaml_document_t *doc;
+        const char *path;
+        char *dir;          /* directory of the file, for relative paths */
+        char *errstr;
+        size_t errstr_size;
+        int failed;
+} cp_conf_ctx_t;
+
+static const char *const cp_category_names[] = {
+        [1] = "basic_info", [2] = "admin_permit", [3] = "admin_penalty",
+        [4] = "abnormal_operation", [5] = "blacklist", [6] = "redlist",
+        [7] = "judgment_defaulter", [8] = "rating",
+};
+
+const char *cp_category_name(int category)
+{
+        if (category < 1 || category > 8)
+                return "?";
+        return cp_category_names[category];
+}
+
+int cp_category_by_name(const char *name)
+{
+        for (int i = 1; i <= 8; i++)
+                if (!strcmp(cp_category_names[i], name))
+                        return i;
+        return -1;
+}
+
+const char *cp_role_name(cp_role_t role)
+{
+        switch (role) {
+        case CP_ROLE_SECTORAL: return "sectoral";
+        case CP_ROLE_MUNICIPAL: return "municipal";
+        case CP_ROLE_CENTRAL: return "central";
+        }
+        return "?";
+}
+
+/* Records the first error only: later ones are usually consequences. */
+static void cp_conf_fail(cp_conf_ctx_t *cx, const yaml_node_t *node,
+                         const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void cp_conf_fail(cp_conf_ctx_t *cx, const yaml_node_t *node,
+                         const char *fmt, ...)
+{
+        char msg[512];
+        va_list ap;
+
+        if (cx->failed++)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        if (node)
+                snprintf(cx->errstr, cx->errstr_size, "%s:%zu: %s", cx->path,
+                         node->start_mark.line + 1, msg);
+        else
+                snprintf(cx->errstr, cx->errstr_size, "%s: %s", cx->path, msg);
+}
+
+static yaml_node_t *cp_node(cp_conf_ctx_t *cx, int id)
+{
+        return yaml_document_get_node(cx->doc, id);
+}
+
+static const char *cp_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n,
+                             const char *key)
+{
+        if (!n || n->type != YAML_SCALAR_NODE) {
+                cp_conf_fail(cx, n, "'%s' must be a single value", key);
+                return NULL;
+        }
+        return (const char *)n->data.scalar.value;
+}
+
+static char *cp_strdup_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n,
+                              const char *key)
+{
+        const char *s = cp_scalar(cx, n, key);
+
+        if (!s)
+                return NULL;
+        if (!*s) {
+                cp_conf_fail(cx, n, "'%s' must not be empty", key);
+                return NULL;
+        }
+        return strdup(s);
+}
+
+static int cp_int_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n,
+                         const char *key, long min, long max, int *out)
+{
+        const char *s = cp_scalar(cx, n, key);
+        char *end;
+        long v;
+
+        if (!s)
+                return -1;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (errno || end == s || *end || v < min || v > max) {
+                cp_conf_fail(cx, n, "'%s' must be a whole number from %ld to %ld, not '%s'",
+                             key, min, max, s);
+                return -1;
+        }
+        *out = (int)v;
+        return 0;
+}
+
+static int cp_bool_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n,
+                          const char *key, bool *out)
+{
+        const char *s = cp_scalar(cx, n, key);
+
+        if (!s)
+                return -1;
+        if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) {
+                *out = true;
+        } else if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off")) {
+                *out = false;
+        } else {
+                cp_conf_fail(cx, n, "'%s' must be true or false, not '%s'", key, s);
+                return -1;
+        }
+        return 0;
+}
+
+/* Checks that a mapping holds only known keys. `allowed` ends with NULL. */
+static int cp_check_keys(cp_conf_ctx_t *cx, const yaml_node_t *map,
+                         const char *where, const char *const *allowed)
+{
+        for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
+             p < map->data.mapping.pairs.top; p++) {
+                yaml_node_t *k = cp_node(cx, p->key);
+                const char *name = cp_scalar(cx, k, "key");
+                bool ok = false;
+
+                if (!name)
+                        return -1;
+                for (const char *const *a = allowed; *a; a++)
+                        if (!strcmp(*a, name))
+                                ok = true;
+                if (!ok) {
+                        char list[256] = "";
+                        for (const char *const *a = allowed; *a; a++) {
+                                strncat(list, *a, sizeof(list) - strlen(list) - 1);
+                                if (a[1])
+                                        strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+                        }
+                        cp_conf_fail(cx, k, "unknown key '%s' in %s (known keys: %s)",
+                                     name, where, list);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* Iterates the pairs of a mapping node as (key text, value node). Helper
+ * names derive from kname so that loops nest without shadowing. Keys that
+ * are not plain scalars were refused by cp_check_keys or fail cp_scalar. */
+#define CP_FOREACH_PAIR(cx, map, kname, vnode)                                    \
+        for (yaml_node_pair_t *kname##_p = (map)->data.mapping.pairs.start;        \
+             kname##_p < (map)->data.mapping.pairs.top; kname##_p++)               \
+                for (const char *kname = cp_key_text(cx, kname##_p), *kname##_1 = kname; \
+                     kname##_1; kname##_1 = NULL)                                  \
+                        for (yaml_node_t *vnode = cp_node(cx, kname##_p->value);   \
+                             vnode; vnode = NULL)
+
+static const char *cp_key_text(cp_conf_ctx_t *cx, const yaml_node_pair_t *p)
+{
+        yaml_node_t *k = cp_node(cx, p->key);
+
+        if (!k || k->type != YAML_SCALAR_NODE)
+                return "";
+        return (const char *)k->data.scalar.value;
+}
+
+static char *cp_resolve_path(cp_conf_ctx_t *cx, const char *p)
+{
+        char *out;
+
+        if (p[0] == '/')
+                return strdup(p);
+        if (asprintf(&out, "%s/%s", cx->dir, p) < 0)
+                return NULL;
+        return out;
+}
+
+static int cp_parse_paths(cp_conf_ctx_t *cx, yaml_node_t *n,
+                          cp_source_conf_t *src)
+{
+        if (n->type == YAML_SCALAR_NODE) {
+                src->src_paths = calloc(1, sizeof(char *));
+                src->src_paths[0] = cp_resolve_path(cx, (char *)n->data.scalar.value);
+                src->src_npaths = 1;
+                return 0;
+        }
+        if (n->type != YAML_SEQUENCE_NODE) {
+                cp_conf_fail(cx, n, "'paths' must be a path or a list of paths");
+                return -1;
+        }
+        size_t cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+        src->src_paths = calloc(cnt ? cnt : 1, sizeof(char *));
+        for (size_t i = 0; i < cnt; i++) {
+                const char *s = cp_scalar(cx, cp_node(cx, n->data.sequence.items.start[i]),
+                                          "paths");
+                if (!s)
+                        return -1;
+                src->src_paths[src->src_npaths++] = cp_resolve_path(cx, s);
+        }
+        if (!cnt) {
+                cp_conf_fail(cx, n, "'paths' must name at least one file or pattern");
+                return -1;
+        }
+        return 0;
+}
+
+static int cp_parse_columns(cp_conf_ctx_t *cx, yaml_node_t *n,
+                            cp_source_conf_t *src)
+{
+        size_t cnt;
+
+        if (n->type != YAML_MAPPING_NODE) {
+                cp_conf_fail(cx, n, "'columns' must map source column names to canonical fields");
+                return -1;
+        }
+        cnt = n->data.mapping.pairs.top - n->data.mapping.pairs.start;
+        src->src_columns = calloc(cnt ? cnt : 1, sizeof(*src->src_columns));
+        CP_FOREACH_PAIR(cx, n, column, v) {
+                const char *fname = cp_scalar(cx, v, column);
+                int f;
+
+                if (!fname)
+                        return -1;
+                f = cp_field_by_name(fname);
+                if (f < 0) {
+                        cp_conf_fail(cx, v, "column '%s' maps to unknown field '%s' "
+                                     "(docs/configuration.md lists the fields)",
+                                     column, fname);
+                        return -1;
+                }
+                for (size_t i = 0; i < src->src_ncolumns; i++) {
+                        if (src->src_columns[i].cm_field == f) {
+                                cp_conf_fail(cx, v, "field '%s' is mapped twice ('%s' and '%s')",
+                                             fname, src->src_columns[i].cm_column, column);
+                                return -1;
+                        }
+                }
+                src->src_columns[src->src_ncolumns].cm_column = strdup(column);
+                src->src_columns[src->src_ncolumns].cm_field = f;
+                src->src_ncolumns++;
+        }
+        return 0;
+}
+
+static const char *const cp_source_keys[] = {
+        "id", "role", "category", "region", "format", "paths", "columns",
+        "delimiter", "amount_unit", "keep_unmapped", NULL};
+
+static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
+                           cp_source_conf_t *src)
+{
+        bool have_role = false, have_cat = false, have_fmt = false;
+
+        src->src_delimiter = ',';
+        src->src_keep_unmapped = true;
+        src->src_line = (int)n->start_mark.line + 1;
+        if (n->type != YAML_MAPPING_NODE) {
+                cp_conf_fail(cx, n, "each entry of 'sources' must be a mapping");
+                return -1;
+        }
+        if (cp_check_keys(cx, n, "a source", cp_source_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, n, key, v) {
+                const char *s;
+
+                if (!strcmp(key, "id")) {
+                        if (!(src->src_id = cp_strdup_scalar(cx, v, key)))
+                                return -1;
+                        for (const char *c = src->src_id; *c; c++) {
+                                if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-", *c)) {
+                                        cp_conf_fail(cx, v, "source id '%s' may hold only letters, digits, '_', '.' and '-'",
+                                                     src->src_id);
+                                        return -1;
+                                }
+                        }
+                } else if (!strcmp(key, "role")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        have_role = true;
+                        if (!strcmp(s, "sectoral"))
+                                src->src_role = CP_ROLE_SECTORAL;
+                        else if (!strcmp(s, "municipal"))
+                                src->src_role = CP_ROLE_MUNICIPAL;
+                        else if (!strcmp(s, "central"))
+                                src->src_role = CP_ROLE_CENTRAL;
+                        else {
+                                cp_conf_fail(cx, v, "'role' must be sectoral, municipal or central, not '%s'", s);
+                                return -1;
+                        }
+                } else if (!strcmp(key, "category")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        have_cat = true;
+                        src->src_category = cp_category_by_name(s);
+                        if (src->src_category < 0) {
+                                cp_conf_fail(cx, v, "unknown category '%s' (admin_penalty, admin_permit, "
+                                             "abnormal_operation, blacklist, redlist, judgment_defaulter, "
+                                             "basic_info, rating)", s);
+                                return -1;
+                        }
+                } else if (!strcmp(key, "region")) {
+                        if (!(src->src_region = cp_strdup_scalar(cx, v, key)))
+                                return -1;
+                } else if (!strcmp(key, "format")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        have_fmt = true;
+                        if (!strcmp(s, "csv"))
+                                src->src_format = CP_FMT_CSV;
+                        else if (!strcmp(s, "jsonl"))
+                                src->src_format = CP_FMT_JSONL;
+                        else {
+                                cp_conf_fail(cx, v, "'format' must be csv or jsonl, not '%s'", s);
+                                return -1;
+                        }
+                } else if (!strcmp(key, "paths")) {
+                        if (cp_parse_paths(cx, v, src))
+                                return -1;
+                } else if (!strcmp(key, "columns")) {
+                        if (cp_parse_columns(cx, v, src))
+                                return -1;
+                } else if (!strcmp(key, "delimiter")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        if (!strcmp(s, "\\t") || !strcmp(s, "tab"))
+                                s = "\t";
+                        if (strlen(s) != 1 || *s == '"' || *s == '\n' || *s == '\r') {
+                                cp_conf_fail(cx, v, "'delimiter' must be one character other than a quote or newline");
+                                return -1;
+                        }
+                        src->src_delimiter = *s;
+                } else if (!strcmp(key, "amount_unit")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        if (!strcmp(s, "yuan"))
+                                src->src_amount_unit = CP_UNIT_YUAN;
+                        else if (!strcmp(s, "wan_yuan"))
+                                src->src_amount_unit = CP_UNIT_WAN_YUAN;
+                        else {
+                                cp_conf_fail(cx, v, "'amount_unit' must be yuan or wan_yuan, not '%s'", s);
+                                return -1;
+                        }
+                } else if (!strcmp(key, "keep_unmapped")) {
+                        if (cp_bool_scalar(cx, v, key, &src->src_keep_unmapped))
+                                return -1;
+                }
+        }
+        if (!src->src_id || !have_role || !have_cat || !have_fmt ||
+            !src->src_npaths || !src->src_ncolumns) {
+                cp_conf_fail(cx, n, "source%s%s needs id, role, category, format, paths and columns",
+                             src->src_id ? " " : "", src->src_id ? src->src_id : "");
+                return -1;
+        }
+        return 0;
+}
+
+static int cp_parse_sources(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
+{
+        size_t cnt;
+
+        if (n->type != YAML_SEQUENCE_NODE) {
+                cp_conf_fail(cx, n, "'sources' must be a list");
+                return -1;
+        }
+        cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+        if (cnt > 64) {
+                /* Sources seen by a key are a 64-bit mask in the dedupe table. */
+                cp_conf_fail(cx, n, "at most 64 sources are supported, not %zu", cnt);
+                return -1;
+        }
+        conf->conf_sources = calloc(cnt ? cnt : 1, sizeof(*conf->conf_sources));
+        for (size_t i = 0; i < cnt; i++) {
+                yaml_node_t *s = cp_node(cx, n->data.sequence.items.start[i]);
+                cp_source_conf_t *src = &conf->conf_sources[i];
+
+                conf->conf_nsources++;
+                if (cp_parse_source(cx, s, src))
+                        return -1;
+                for (size_t j = 0; j < i; j++) {
+                        if (!strcmp(conf->conf_sources[j].src_id, src->src_id)) {
+                                cp_conf_fail(cx, s, "source id '%s' is used twice (also at line %d)",
+                                             src->src_id, conf->conf_sources[j].src_line);
+                                return -1;
+                        }
+                }
+        }
+        if (!cnt) {
+                cp_conf_fail(cx, n, "'sources' is empty: configure at least one source");
+                return -1;
+        }
+        return 0;
+}
+
+static const char *const cp_topics_keys[] = {"records", "rejects", "sharing",
+                                             "partitions", "replication", NULL};
+static const char *const cp_batch_keys[] = {"records", "zstd_level", NULL};
+static const char *const cp_queue_keys[] = {"batches", NULL};
+static const char *const cp_top_keys[] = {"brokers", "topics", "batch", "queue",
+                                          "delivery_timeout_ms", "kafka",
+                                          "sources", NULL};
+
+static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
+{
+        if (!root || root->type != YAML_MAPPING_NODE) {
+                cp_conf_fail(cx, root, "the configuration must be a mapping with a 'sources' list");
+                return -1;
+        }
+        if (cp_check_keys(cx, root, "the top level", cp_top_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, root, key, v) {
+                if (!strcmp(key, "brokers")) {
+                        if (!(conf->conf_brokers = cp_strdup_scalar(cx, v, key)))
+                                return -1;
+                } else if (!strcmp(key, "delivery_timeout_ms")) {
+                        if (cp_int_scalar(cx, v, key, 1000, 3600000,
+                                          &conf->conf_delivery_timeout_ms))
+                                return -1;
+                } else if (!strcmp(key, "sources")) {
+                        if (cp_parse_sources(cx, v, conf))
+                                return -1;
+                } else if (v->type != YAML_MAPPING_NODE) {
+                        cp_conf_fail(cx, v, "'%s' must be a mapping", key);
+                        return -1;
+                } else if (!strcmp(key, "topics")) {
+                        if (cp_check_keys(cx, v, "'topics'", cp_topics_keys))
+                                return -1;
+                        CP_FOREACH_PAIR(cx, v, tk, tv) {
+                                int rc = 0;
+                                if (!strcmp(tk, "records"))
+                                        rc = !(free(conf->conf_topic_records),
+                                               conf->conf_topic_records = cp_strdup_scalar(cx, tv, tk));
+                                else if (!strcmp(tk, "rejects"))
+                                        rc = !(free(conf->conf_topic_rejects),
+                                               conf->conf_topic_rejects = cp_strdup_scalar(cx, tv, tk));
+                                else if (!strcmp(tk, "sharing"))
+                                        rc = !(free(conf->conf_topic_sharing),
+                                               conf->conf_topic_sharing = cp_strdup_scalar(cx, tv, tk));
+                                else if (!strcmp(tk, "partitions"))
+                                        rc = cp_int_scalar(cx, tv, tk, 1, 10000, &conf->conf_partitions);
+                                else if (!strcmp(tk, "replication"))
+                                        rc = cp_int_scalar(cx, tv, tk, 1, 32, &conf->conf_replication);
+                                if (rc)
+                                        return -1;
+                        }
+                } else if (!strcmp(key, "batch")) {
+                        if (cp_check_keys(cx, v, "'batch'", cp_batch_keys))
+                                return -1;
+                        CP_FOREACH_PAIR(cx, v, bk, bv) {
+                                int rc = 0;
+                                if (!strcmp(bk, "records"))
+                                        rc = cp_int_scalar(cx, bv, bk, 1, 1000000, &conf->conf_batch_records);
+                                else if (!strcmp(bk, "zstd_level"))
+                                        rc = cp_int_scalar(cx, bv, bk, -7, 19, &conf->conf_zstd_level);
+                                if (rc)
+                                        return -1;
+                        }
+                } else if (!strcmp(key, "queue")) {
+                        if (cp_check_keys(cx, v, "'queue'", cp_queue_keys))
+                                return -1;
+                        CP_FOREACH_PAIR(cx, v, qk, qv) {
+                                (void)qk;
+                                if (cp_int_scalar(cx, qv, "batches", 1, 4096, &conf->conf_queue_batches))
+                                        return -1;
+                        }
+                } else if (!strcmp(key, "kafka")) {
+                        size_t cnt = v->data.mapping.pairs.top - v->data.mapping.pairs.start;
+                        conf->conf_kafka = calloc(cnt ? cnt : 1, sizeof(*conf->conf_kafka));
+                        CP_FOREACH_PAIR(cx, v, kk, kv) {
+                                const char *s = cp_scalar(cx, kv, kk);
+                                if (!s)
+                                        return -1;
+                                conf->conf_kafka[conf->conf_nkafka].kv_key = strdup(kk);
+                                conf->conf_kafka[conf->conf_nkafka].kv_value = strdup(s);
+                                conf->conf_nkafka++;
+                        }
+                }
+        }
+        if (!conf->conf_nsources && !cx->failed)
+                cp_conf_fail(cx, root, "no 'sources' configured: add at least one source");
+        return cx->failed ? -1 : 0;
+}
+
+static void cp_conf_defaults(cp_conf_t *conf)
+{
+        conf->conf_topic_records = strdup("credpipe.records");
+        conf->conf_topic_rejects = strdup("credpipe.rejects");
+        conf->conf_topic_sharing = strdup("credpipe.sharing");
+        conf->conf_partitions = 6;
+        conf->conf_replication = 1;
+        conf->conf_batch_records = 2000;
+        conf->conf_zstd_level = 3;
+        conf->conf_queue_batches = 8;
+        conf->conf_delivery_timeout_ms = 300000;
+}
+
+cp_conf_t *cp_conf_load(const char *path, char *errstr, size_t errstr_size)
+{
+        cp_conf_ctx_t cx = {.path = path, .errstr = errstr,
+                            .errstr_size = errstr_size};
+        yaml_parser_t parser;
+        yaml_document_t doc;
+        cp_conf_t *conf;
+        char *tmp;
+        FILE *fp = fopen(path, "rb");
+
+        if (!fp) {
+                snprintf(errstr, errstr_size, "%s: cannot open the configuration: %s",
+                         path, strerror(errno));
+                return NULL;
+        }
+        yaml_parser_initialize(&parser);
+        yaml_parser_set_input_file(&parser, fp);
+        if (!yaml_parser_load(&parser, &doc)) {
+                snprintf(errstr, errstr_size, "%s:%zu: YAML syntax error: %s",
+                         path, parser.problem_mark.line + 1,
+                         parser.problem ? parser.problem : "unknown");
+                yaml_parser_delete(&parser);
+                fclose(fp);
+                return NULL;
+        }
+        yaml_parser_delete(&parser);
+        fclose(fp);
+
+        conf = calloc(1, sizeof(*conf));
+        cp_conf_defaults(conf);
+        conf->conf_path = strdup(path);
+        tmp = strdup(path);
+        cx.dir = strdup(dirname(tmp));
+        free(tmp);
+        cx.doc = &doc;
+        cp_parse_root(&cx, yaml_document_get_root_node(&doc), conf);
+        yaml_document_delete(&doc);
+        free(cx.dir);
+        if (cx.failed) {
+                cp_conf_destroy(conf);
+                return NULL;
+        }
+        return conf;
+}
+
+void cp_conf_destroy(cp_conf_t *conf)
+{
+        if (!conf)
+                return;
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                cp_source_conf_t *s = &conf->conf_sources[i];
+                free(s->src_id);
+                free(s->src_region);
+                for (size_t j = 0; j < s->src_npaths; j++)
+                        free(s->src_paths[j]);
+                free(s->src_paths);
+                for (size_t j = 0; j < s->src_ncolumns; j++)
+                        free(s->src_columns[j].cm_column);
+                free(s->src_columns);
+        }
+        free(conf->conf_sources);
+        for (size_t i = 0; i < conf->conf_nkafka; i++) {
+                free(conf->conf_kafka[i].kv_key);
+                free(conf->conf_kafka[i].kv_value);
+        }
+        free(conf->conf_kafka);
+        free(conf->conf_path);
+        free(conf->conf_brokers);
+        free(conf->conf_topic_records);
+        free(conf->conf_topic_rejects);
+        free(conf->conf_topic_sharing);
+        free(conf);
+}
+
+int cp_conf_source_index(const cp_conf_t *conf, const char *id)
+{
+        for (size_t i = 0; i < conf->conf_nsources; i++)
+                if (!strcmp(conf->conf_sources[i].src_id, id))
+                        return (int)i;
+        return -1;
+}

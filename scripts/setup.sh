@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what credpipe needs to build and test on Debian 12, as root.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+pkgs=(
+  # build
+  build-essential cmake ninja-build pkg-config
+  protobuf-c-compiler libprotobuf-c-dev librdkafka-dev libzstd-dev
+  libyaml-dev libjansson-dev libxxhash-dev
+  # tests
+  libcmocka-dev kcat zstd protobuf-compiler
+  python3 python3-protobuf python3-zstandard python3-confluent-kafka
+  openjdk-17-jre-headless maven
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+    missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

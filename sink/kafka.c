@@ -1,0 +1,425 @@
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <librdkafka/rdkafka.h>
+
+#include "core/err.h"
+#include "core/log.h"
+#include "encode.h"
+#include "sink.h"
+
+struct cp_sink_s {
+        const cp_conf_t *sk_conf;
+        rd_kafka_t *sk_rk;
+        cp_encoder_t *sk_enc;
+        int sk_partitions;            /* of the records topic */
+        uint64_t *sk_seq;             /* next record sequence per partition */
+        cp_sink_stats_t sk_stats;
+        rd_kafka_resp_err_t sk_first_err;
+        /* Scratch: accepted records of one batch, grouped by partition. */
+        Credpipe__V1__CreditRecord **sk_group;
+        size_t sk_group_cap;
+};
+
+static void cp_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+        cp_sink_t *sk = opaque;
+
+        (void)rk;
+        if (m->err) {
+                sk->sk_stats.sk_failed++;
+                if (!sk->sk_first_err)
+                        sk->sk_first_err = m->err;
+                cp_log_error("sink", "DELIVERY_FAILED",
+                             "msg=\"message not delivered\" topic=%s partition=%" PRId32
+                             " err=%s", rd_kafka_topic_name(m->rkt), m->partition,
+                             rd_kafka_err2name(m->err));
+        } else {
+                sk->sk_stats.sk_delivered++;
+        }
+}
+
+static void cp_sink_log(const rd_kafka_t *rk, int level, const char *fac,
+                        const char *buf)
+{
+        (void)rk;
+        /* syslog levels: 0-3 errors, 4 warning, 5-6 info, 7 debug */
+        cp_log(level <= 3 ? CP_LOG_ERROR : level == 4 ? CP_LOG_WARN
+               : level <= 6 ? CP_LOG_INFO : CP_LOG_DEBUG,
+               "kafka", fac, "msg=\"%s\"", buf);
+}
+
+static int cp_conf_set(rd_kafka_conf_t *kc, const char *k, const char *v,
+                       char *errstr, size_t errstr_size)
+{
+        char err[256];
+
+        if (rd_kafka_conf_set(kc, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+                snprintf(errstr, errstr_size, "kafka property %s=%s: %s", k, v, err);
+                return CP_ERR_CONFIG;
+        }
+        return CP_OK;
+}
+
+/* Creates the three topics; an existing topic is fine (its partition count
+ * is then whatever it has). */
+static int cp_sink_create_topics(cp_sink_t *sk, char *errstr, size_t errstr_size)
+{
+        const cp_conf_t *c = sk->sk_conf;
+        const char *names[3] = {c->conf_topic_records, c->conf_topic_rejects,
+                                c->conf_topic_sharing};
+        rd_kafka_NewTopic_t *nt[3];
+        rd_kafka_queue_t *q = rd_kafka_queue_new(sk->sk_rk);
+        rd_kafka_AdminOptions_t *opt =
+                rd_kafka_AdminOptions_new(sk->sk_rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_event_t *ev;
+        int rc = CP_OK;
+        char err[256];
+
+        rd_kafka_AdminOptions_set_operation_timeout(opt, 30000, err, sizeof(err));
+        rd_kafka_AdminOptions_set_request_timeout(opt, 30000, err, sizeof(err));
+        for (int i = 0; i < 3; i++)
+                nt[i] = rd_kafka_NewTopic_new(names[i], i == 0 ? c->conf_partitions : 1,
+                                              c->conf_replication, err, sizeof(err));
+        rd_kafka_CreateTopics(sk->sk_rk, nt, 3, opt, q);
+        ev = rd_kafka_queue_poll(q, 60000);
+        if (!ev) {
+                snprintf(errstr, errstr_size, "creating topics timed out after 60 s: "
+                         "is the broker at %s reachable?", "the configured address");
+                rc = CP_ERR_KAFKA;
+        } else if (rd_kafka_event_error(ev)) {
+                snprintf(errstr, errstr_size, "creating topics: %s",
+                         rd_kafka_event_error_string(ev));
+                rc = CP_ERR_KAFKA;
+        } else {
+                size_t n;
+                const rd_kafka_topic_result_t **res = rd_kafka_CreateTopics_result_topics(
+                        rd_kafka_event_CreateTopics_result(ev), &n);
+                for (size_t i = 0; i < n; i++) {
+                        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+                        if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                                snprintf(errstr, errstr_size, "creating topic %s: %s",
+                                         rd_kafka_topic_result_name(res[i]),
+                                         rd_kafka_topic_result_error_string(res[i]));
+                                rc = CP_ERR_KAFKA;
+                                break;
+                        }
+                }
+        }
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        for (int i = 0; i < 3; i++)
+                rd_kafka_NewTopic_destroy(nt[i]);
+        rd_kafka_AdminOptions_destroy(opt);
+        rd_kafka_queue_destroy(q);
+        return rc;
+}
+
+/* Learns the records topic's partition count; metadata can lag creation. */
+static int cp_sink_partitions(cp_sink_t *sk, char *errstr, size_t errstr_size)
+{
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(sk->sk_rk,
+                                                   sk->sk_conf->conf_topic_records, NULL);
+
+        for (int attempt = 0; attempt < 60; attempt++) {
+                const struct rd_kafka_metadata *md;
+                rd_kafka_resp_err_t e = rd_kafka_metadata(sk->sk_rk, 0, rkt, &md, 5000);
+
+                if (!e && md->topic_cnt == 1 && !md->topics[0].err &&
+                    md->topics[0].partition_cnt > 0) {
+                        sk->sk_partitions = md->topics[0].partition_cnt;
+                        rd_kafka_metadata_destroy(md);
+                        rd_kafka_topic_destroy(rkt);
+                        return CP_OK;
+                }
+                if (!e)
+                        rd_kafka_metadata_destroy(md);
+                /* rd_kafka_poll doubles as the wait between attempts. */
+                rd_kafka_poll(sk->sk_rk, 500);
+        }
+        rd_kafka_topic_destroy(rkt);
+        snprintf(errstr, errstr_size, "no metadata for topic %s after 30 s",
+                 sk->sk_conf->conf_topic_records);
+        return CP_ERR_KAFKA;
+}
+
+cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
+                       char *errstr, size_t errstr_size)
+{
+        cp_sink_t *sk = calloc(1, sizeof(*sk));
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        char tmo[32];
+
+        sk->sk_conf = conf;
+        snprintf(tmo, sizeof(tmo), "%d", conf->conf_delivery_timeout_ms);
+        if (cp_conf_set(kc, "bootstrap.servers", brokers, errstr, errstr_size) ||
+            cp_conf_set(kc, "enable.idempotence", "true", errstr, errstr_size) ||
+            cp_conf_set(kc, "acks", "all", errstr, errstr_size) ||
+            /* We compress each batch ourselves, once. */
+            cp_conf_set(kc, "compression.codec", "none", errstr, errstr_size) ||
+            cp_conf_set(kc, "linger.ms", "5", errstr, errstr_size) ||
+            cp_conf_set(kc, "message.max.bytes", "8000000", errstr, errstr_size) ||
+            cp_conf_set(kc, "delivery.timeout.ms", tmo, errstr, errstr_size))
+                goto fail_conf;
+        for (size_t i = 0; i < conf->conf_nkafka; i++)
+                if (cp_conf_set(kc, conf->conf_kafka[i].kv_key,
+                                conf->conf_kafka[i].kv_value, errstr, errstr_size))
+                        goto fail_conf;
+        rd_kafka_conf_set_dr_msg_cb(kc, cp_sink_dr);
+        rd_kafka_conf_set_log_cb(kc, cp_sink_log);
+        rd_kafka_conf_set_opaque(kc, sk);
+        sk->sk_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, errstr_size);
+        if (!sk->sk_rk)
+                goto fail_conf;
+        sk->sk_enc = cp_encoder_new(conf->conf_zstd_level);
+        if (!sk->sk_enc || cp_sink_create_topics(sk, errstr, errstr_size) ||
+            cp_sink_partitions(sk, errstr, errstr_size)) {
+                cp_sink_destroy(sk);
+                return NULL;
+        }
+        sk->sk_seq = calloc((size_t)sk->sk_partitions, sizeof(*sk->sk_seq));
+        cp_log_info("sink", "SINK_READY", "brokers=%s topic=%s partitions=%d",
+                    brokers, conf->conf_topic_records, sk->sk_partitions);
+        return sk;
+
+fail_conf:
+        rd_kafka_conf_destroy(kc);
+        free(sk);
+        return NULL;
+}
+
+void cp_sink_destroy(cp_sink_t *sk)
+{
+        if (!sk)
+                return;
+        if (sk->sk_rk)
+                rd_kafka_destroy(sk->sk_rk);
+        cp_encoder_destroy(sk->sk_enc);
+        free(sk->sk_seq);
+        free(sk->sk_group);
+        free(sk);
+}
+
+/* Hands one encoded message to librdkafka, waiting while its queue is full
+ * (back-pressure reaches the transform thread through our queue). */
+static int cp_sink_produce(cp_sink_t *sk, const char *topic, int32_t partition,
+                           const ProtobufCMessage *msg, size_t count)
+{
+        void *buf;
+        size_t len, raw;
+        char ctype[128], cnt[24], ver[8];
+        rd_kafka_resp_err_t err;
+        int rc = cp_encode_message(sk->sk_enc, msg, &buf, &len, &raw);
+
+        if (rc)
+                return rc;
+        cp_content_type(msg->descriptor, ctype, sizeof(ctype));
+        snprintf(cnt, sizeof(cnt), "%zu", count);
+        snprintf(ver, sizeof(ver), "%d", CP_SCHEMA_VERSION);
+        for (;;) {
+                err = rd_kafka_producev(
+                        sk->sk_rk, RD_KAFKA_V_TOPIC(topic),
+                        RD_KAFKA_V_PARTITION(partition),
+                        RD_KAFKA_V_VALUE(buf, len),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                        RD_KAFKA_V_HEADER("content-type", ctype, -1),
+                        RD_KAFKA_V_HEADER("content-encoding", "zstd", -1),
+                        RD_KAFKA_V_HEADER("record-count", cnt, -1),
+                        RD_KAFKA_V_HEADER("schema-version", ver, -1),
+                        RD_KAFKA_V_OPAQUE(NULL), RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(sk->sk_rk, 100);
+        }
+        if (err) {
+                /* On failure the payload is still ours (F_FREE rule). */
+                free(buf);
+                cp_log_error("sink", "PRODUCE_FAILED", "topic=%s err=%s", topic,
+                             rd_kafka_err2name(err));
+                sk->sk_stats.sk_failed++;
+                return CP_ERR_KAFKA;
+        }
+        sk->sk_stats.sk_messages++;
+        sk->sk_stats.sk_raw_bytes += raw;
+        sk->sk_stats.sk_wire_bytes += len;
+        rd_kafka_poll(sk->sk_rk, 0);
+        return CP_OK;
+}
+
+static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
+{
+        size_t nacc = 0;
+        int rc = CP_OK;
+
+        if (sk->sk_group_cap < bat->bat_n) {
+                free(sk->sk_group);
+                sk->sk_group = malloc(bat->bat_n * sizeof(*sk->sk_group));
+                if (!sk->sk_group)
+                        return CP_ERR_NOMEM;
+                sk->sk_group_cap = bat->bat_n;
+        }
+        /* Group by partition with one counting pass per partition present:
+         * partitions are few, and order within a partition is kept. */
+        for (int p = 0; p < sk->sk_partitions && rc == CP_OK; p++) {
+                size_t n = 0;
+
+                for (size_t i = 0; i < bat->bat_n; i++) {
+                        const cp_record_t *rec = &bat->bat_rec[i];
+                        if (rec->rec_status == CP_REC_ACCEPTED &&
+                            (int)(rec->rec_subject_hash % (uint64_t)sk->sk_partitions) == p)
+                                sk->sk_group[n++] = rec->rec_pb;
+                }
+                if (!n)
+                        continue;
+                Credpipe__V1__RecordBatch rb = CREDPIPE__V1__RECORD_BATCH__INIT;
+                rb.schema_version = CP_SCHEMA_VERSION;
+                rb.first_sequence = sk->sk_seq[p];
+                rb.partition = p;
+                rb.records = sk->sk_group;
+                rb.n_records = n;
+                rc = cp_sink_produce(sk, sk->sk_conf->conf_topic_records, p,
+                                     &rb.base, n);
+                sk->sk_seq[p] += n;
+                sk->sk_stats.sk_records += n;
+                nacc += n;
+        }
+        (void)nacc;
+        return rc;
+}
+
+static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
+{
+        const cp_source_conf_t *src = &sk->sk_conf->conf_sources[bat->bat_source];
+        size_t n = 0, k = 0;
+        Credpipe__V1__Reject *rj, **rjp;
+        Credpipe__V1__Position *pos;
+        int rc;
+
+        for (size_t i = 0; i < bat->bat_n; i++)
+                n += bat->bat_rec[i].rec_status == CP_REC_REJECTED;
+        if (!n)
+                return CP_OK;
+        rj = calloc(n, sizeof(*rj));
+        rjp = calloc(n, sizeof(*rjp));
+        pos = calloc(n, sizeof(*pos));
+        if (!rj || !rjp || !pos) {
+                free(rj);
+                free(rjp);
+                free(pos);
+                return CP_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                const cp_record_t *rec = &bat->bat_rec[i];
+
+                if (rec->rec_status != CP_REC_REJECTED)
+                        continue;
+                credpipe__v1__reject__init(&rj[k]);
+                credpipe__v1__position__init(&pos[k]);
+                pos[k].file = (char *)(rec->rec_file ? rec->rec_file : "");
+                pos[k].line = rec->rec_line;
+                pos[k].offset = rec->rec_offset;
+                rj[k].source_id = src->src_id;
+                rj[k].position = &pos[k];
+                rj[k].reason = (char *)rec->rec_reject_code;
+                rj[k].field = (char *)(rec->rec_reject_field >= 0
+                                               ? cp_field_name(rec->rec_reject_field) : "");
+                rj[k].message = (char *)(rec->rec_reject_msg ? rec->rec_reject_msg : "");
+                rj[k].raw.data = (uint8_t *)rec->rec_raw;
+                rj[k].raw.len = rec->rec_raw ? rec->rec_raw_len : 0;
+                rj[k].ingest_time_ms = rec->rec_ingest_ms;
+                rjp[k] = &rj[k];
+                k++;
+        }
+        Credpipe__V1__RejectBatch rb = CREDPIPE__V1__REJECT_BATCH__INIT;
+        rb.schema_version = CP_SCHEMA_VERSION;
+        rb.rejects = rjp;
+        rb.n_rejects = n;
+        rc = cp_sink_produce(sk, sk->sk_conf->conf_topic_rejects, RD_KAFKA_PARTITION_UA,
+                             &rb.base, n);
+        sk->sk_stats.sk_rejects += n;
+        free(rj);
+        free(rjp);
+        free(pos);
+        return rc;
+}
+
+int cp_sink_batch(cp_sink_t *sk, const cp_batch_t *bat)
+{
+        int rc = cp_sink_records(sk, bat);
+
+        if (rc == CP_OK)
+                rc = cp_sink_rejects(sk, bat);
+        return rc;
+}
+
+int cp_sink_report(cp_sink_t *sk, const cp_report_t *rep)
+{
+        const cp_conf_t *c = sk->sk_conf;
+        Credpipe__V1__SharingReport sr = CREDPIPE__V1__SHARING_REPORT__INIT;
+        Credpipe__V1__SourceShare *ss = calloc(rep->rep_nsrc, sizeof(*ss));
+        Credpipe__V1__SourceShare **ssp = calloc(rep->rep_nsrc, sizeof(*ssp));
+        int rc;
+
+        if (!ss || !ssp) {
+                free(ss);
+                free(ssp);
+                return CP_ERR_NOMEM;
+        }
+        sr.schema_version = CP_SCHEMA_VERSION;
+        sr.generated_at_ms = rep->rep_generated_ms;
+        sr.central_keys = rep->rep_central_keys;
+        for (size_t i = 0; i < rep->rep_nsrc; i++) {
+                const cp_source_stats_t *st = &rep->rep_src[i];
+                const cp_source_conf_t *src = &c->conf_sources[i];
+
+                credpipe__v1__source_share__init(&ss[i]);
+                ss[i].source_id = src->src_id;
+                ss[i].source_kind = (Credpipe__V1__SourceKind)src->src_role;
+                ss[i].category = (Credpipe__V1__Category)src->src_category;
+                ss[i].records_read = st->st_read;
+                ss[i].rejects = st->st_rejects;
+                ss[i].duplicates = st->st_duplicates;
+                ss[i].produced = st->st_produced;
+                ss[i].unique_keys = st->st_unique_keys;
+                ss[i].shared_with_central = st->st_shared;
+                ss[i].sharing_rate = cp_report_rate(st);
+                ssp[i] = &ss[i];
+                sr.total_read += st->st_read;
+                sr.total_produced += st->st_produced;
+                sr.total_duplicates += st->st_duplicates;
+                sr.total_rejects += st->st_rejects;
+        }
+        sr.sources = ssp;
+        sr.n_sources = rep->rep_nsrc;
+        rc = cp_sink_produce(sk, c->conf_topic_sharing, 0, &sr.base, rep->rep_nsrc);
+        free(ss);
+        free(ssp);
+        return rc;
+}
+
+int cp_sink_flush(cp_sink_t *sk, int timeout_ms, char *errstr, size_t errstr_size)
+{
+        rd_kafka_resp_err_t e = rd_kafka_flush(sk->sk_rk, timeout_ms);
+        uint64_t pending = sk->sk_stats.sk_messages - sk->sk_stats.sk_delivered -
+                           sk->sk_stats.sk_failed;
+
+        if (e || pending) {
+                snprintf(errstr, errstr_size, "%" PRIu64 " messages still undelivered "
+                         "after %d ms (%s)", pending, timeout_ms, rd_kafka_err2str(e));
+                return CP_ERR_DELIVERY;
+        }
+        if (sk->sk_stats.sk_failed) {
+                snprintf(errstr, errstr_size, "%" PRIu64 " messages failed delivery "
+                         "(first error: %s)", sk->sk_stats.sk_failed,
+                         rd_kafka_err2str(sk->sk_first_err));
+                return CP_ERR_DELIVERY;
+        }
+        return CP_OK;
+}
+
+void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st)
+{
+        *st = sk->sk_stats;
+}

@@ -1,0 +1,64 @@
+/*
+ * The Kafka sink: record batches, rejects and the sharing report as
+ * zstd-compressed protobuf messages, produced with librdkafka.
+ *
+ * DESIGN: one sink thread makes every rd_kafka_* call of its producer, so
+ * delivery reports run there too. Records are grouped by output partition,
+ * chosen from the subject's hash, so one subject's records stay in order on
+ * one partition. Payloads are compressed here, once, and librdkafka's own
+ * compression stays off. The producer is idempotent with acks=all; a failed
+ * delivery is counted and makes cp_sink_flush() fail — never a silent loss.
+ */
+#ifndef CP_SINK_H
+#define CP_SINK_H
+
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/record.h"
+#include "core/report.h"
+
+typedef struct cp_sink_s cp_sink_t;
+
+typedef struct cp_sink_stats_s {
+        uint64_t sk_messages;     /* messages handed to librdkafka */
+        uint64_t sk_delivered;    /* messages the broker acknowledged */
+        uint64_t sk_failed;       /* messages that failed for good */
+        uint64_t sk_records;      /* records in produced record batches */
+        uint64_t sk_rejects;      /* records in produced reject batches */
+        uint64_t sk_raw_bytes;    /* packed protobuf bytes */
+        uint64_t sk_wire_bytes;   /* compressed bytes */
+} cp_sink_stats_t;
+
+/**
+ * @brief Connects a producer, creates the topics when missing and learns
+ * the partition count of the records topic.
+ * @returns the sink, or NULL with errstr.
+ */
+cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
+                       char *errstr, size_t errstr_size);
+
+/** @brief Frees the sink (flushes nothing: call cp_sink_flush first). */
+void cp_sink_destroy(cp_sink_t *sk);
+
+/**
+ * @brief Produces a batch's accepted records and its rejects. The batch
+ * is no longer needed when this returns (payloads are copies).
+ * @returns CP_OK, or an error when a message could not be enqueued.
+ * @locality the sink thread
+ */
+int cp_sink_batch(cp_sink_t *sk, const cp_batch_t *bat);
+
+/** @brief Produces the sharing report to the sharing topic. */
+int cp_sink_report(cp_sink_t *sk, const cp_report_t *rep);
+
+/**
+ * @brief Waits until every message is delivered or failed.
+ * @returns CP_OK when all were delivered, CP_ERR_DELIVERY otherwise.
+ */
+int cp_sink_flush(cp_sink_t *sk, int timeout_ms, char *errstr, size_t errstr_size);
+
+/** @brief Copies the sink's counters. */
+void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st);
+
+#endif

@@ -1,0 +1,155 @@
+#include "keys.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "normalize.h"
+#include "proto/credpipe.pb-c.h"
+
+/* Appends "|tag:value"; a value that does not fit truncates the key, which
+ * only makes it longer-than-real, never ambiguous (the tag prefixes). */
+static void cp_key_part(cp_key_t *key, const char *tag, const char *value)
+{
+        int n = snprintf(key->key_text + key->key_len,
+                         sizeof(key->key_text) - key->key_len, "|%s:%s", tag,
+                         value);
+
+        if (n > 0)
+                key->key_len += (size_t)n;
+        if (key->key_len >= sizeof(key->key_text))
+                key->key_len = sizeof(key->key_text) - 1;
+}
+
+static const char *cp_field_or_null(const cp_record_t *rec, cp_field_t f)
+{
+        const char *v = rec->rec_field[f];
+        return cp_norm_is_null(v) ? NULL : v;
+}
+
+static int cp_key_missing(cp_key_t *key, cp_field_t f)
+{
+        key->key_missing = cp_field_name(f);
+        key->key_missing_field = (int)f;
+        return -1;
+}
+
+/* A date part: the normalised ISO form, so 2021/3/5 and 2021年3月5日 meet.
+ * @returns -1 with key->key_invalid set when the date is not a date. */
+static int cp_key_date(cp_key_t *key, const char *tag, const char *raw,
+                       cp_field_t f)
+{
+        char iso[11];
+        int32_t days;
+
+        if (cp_norm_date(raw, &days) != 1) {
+                key->key_invalid = true;
+                return cp_key_missing(key, f);
+        }
+        cp_norm_date_format(days, iso);
+        cp_key_part(key, tag, iso);
+        return 0;
+}
+
+static void cp_key_folded(cp_key_t *key, const char *tag, const char *raw,
+                          size_t (*norm)(const char *, char *, size_t))
+{
+        char buf[256];
+
+        norm(raw ? raw : "", buf, sizeof(buf));
+        cp_key_part(key, tag, buf);
+}
+
+int cp_key_build(int category, const cp_record_t *rec, const char *authority_key,
+                 const cp_subject_key_t *subject, cp_key_t *key)
+{
+        const char *doc = cp_field_or_null(rec, CP_F_DOCUMENT_NUMBER);
+        const char *date;
+
+        key->key_len = 0;
+        key->key_weak = false;
+        key->key_missing = NULL;
+        key->key_missing_field = -1;
+        key->key_invalid = false;
+        key->key_text[0] = '\0';
+        {
+                const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
+                        &credpipe__v1__category__descriptor, category);
+                int n = snprintf(key->key_text, sizeof(key->key_text), "%s",
+                                 ev ? ev->name : "UNKNOWN");
+                key->key_len = (size_t)n;
+        }
+
+        switch (category) {
+        case CREDPIPE__V1__CATEGORY__ADMIN_PENALTY:
+        case CREDPIPE__V1__CATEGORY__ADMIN_PERMIT:
+                cp_key_part(key, "A", authority_key);
+                if (doc) {
+                        cp_key_folded(key, "D", doc, cp_norm_docno);
+                        cp_key_part(key, "S", subject->sk_text);
+                        return 0;
+                }
+                /* Weak fallback (§4.3.5, §4.4.2): no document number, as
+                 * for on-the-spot penalties. */
+                date = cp_field_or_null(rec, CP_F_DECISION_DATE);
+                if (!date)
+                        return cp_key_missing(key, CP_F_DOCUMENT_NUMBER);
+                key->key_weak = true;
+                if (category == CREDPIPE__V1__CATEGORY__ADMIN_PERMIT) {
+                        const char *no = cp_field_or_null(rec, CP_F_PERMIT_NUMBER);
+                        if (!no)
+                                return cp_key_missing(key, CP_F_DOCUMENT_NUMBER);
+                        cp_key_folded(key, "P", no, cp_norm_fold);
+                }
+                cp_key_part(key, "S", subject->sk_text);
+                if (cp_key_date(key, "T", date, CP_F_DECISION_DATE))
+                        return -1;
+                if (category == CREDPIPE__V1__CATEGORY__ADMIN_PENALTY) {
+                        cp_key_folded(key, "X", cp_field_or_null(rec, CP_F_ACT_TYPE),
+                                      cp_norm_name);
+                        cp_key_folded(key, "F", cp_field_or_null(rec, CP_F_FINE_AMOUNT),
+                                      cp_norm_fold);
+                }
+                return 0;
+
+        case CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER: {
+                const char *cs = cp_field_or_null(rec, CP_F_CASE_NUMBER);
+                if (!cs)
+                        return cp_key_missing(key, CP_F_CASE_NUMBER);
+                cp_key_folded(key, "C", cs, cp_norm_caseno);
+                cp_key_part(key, "S", subject->sk_text);
+                return 0;
+        }
+
+        case CREDPIPE__V1__CATEGORY__ABNORMAL_OPERATION:
+                date = cp_field_or_null(rec, CP_F_LIST_DATE);
+                if (!date)
+                        return cp_key_missing(key, CP_F_LIST_DATE);
+                cp_key_part(key, "S", subject->sk_text);
+                if (cp_key_date(key, "T", date, CP_F_LIST_DATE))
+                        return -1;
+                cp_key_folded(key, "R", cp_field_or_null(rec, CP_F_REASON),
+                              cp_norm_fold);
+                return 0;
+
+        case CREDPIPE__V1__CATEGORY__BLACKLIST:
+        case CREDPIPE__V1__CATEGORY__REDLIST:
+        case CREDPIPE__V1__CATEGORY__RATING: {
+                cp_field_t df = CP_F_LIST_DATE;
+                date = cp_field_or_null(rec, CP_F_LIST_DATE);
+                if (!date) {
+                        df = CP_F_DECISION_DATE;
+                        date = cp_field_or_null(rec, CP_F_DECISION_DATE);
+                }
+                if (!date)
+                        return cp_key_missing(key, CP_F_LIST_DATE);
+                cp_key_part(key, "S", subject->sk_text);
+                cp_key_folded(key, "L", cp_field_or_null(rec, CP_F_LIST_NAME),
+                              cp_norm_name);
+                return cp_key_date(key, "T", date, df);
+        }
+
+        default: /* BASIC_INFO: the subject is the entry */
+                cp_key_part(key, "S", subject->sk_text);
+                return 0;
+        }
+}

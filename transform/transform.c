@@ -1,0 +1,451 @@
+#include "transform.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "core/err.h"
+#include "dedupe.h"
+#include "ids.h"
+#include "keys.h"
+#include "normalize.h"
+
+#define CP_MAX_FINDINGS 16
+
+struct cp_transform_s {
+        const cp_conf_t *tf_conf;
+        cp_dedupe_t tf_dedupe;
+        uint64_t tf_central_mask;  /* bits of the central sources */
+        cp_source_stats_t *tf_stats;
+};
+
+/* What transform learned about one record before it is built. */
+typedef struct cp_rec_work_s {
+        Credpipe__V1__Finding *findings[CP_MAX_FINDINGS];
+        size_t nfindings;
+        cp_subject_key_t subject_key;
+        char authority_key[128];
+        Credpipe__V1__Subject *subject;
+} cp_rec_work_t;
+
+cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
+                                 size_t errstr_size)
+{
+        cp_transform_t *tf = calloc(1, sizeof(*tf));
+
+        if (!tf || cp_dedupe_init(&tf->tf_dedupe, 1 << 16)) {
+                snprintf(errstr, errstr_size, "out of memory for the dedupe table");
+                free(tf);
+                return NULL;
+        }
+        tf->tf_conf = conf;
+        tf->tf_stats = calloc(conf->conf_nsources, sizeof(*tf->tf_stats));
+        for (size_t i = 0; i < conf->conf_nsources; i++)
+                if (conf->conf_sources[i].src_role == CP_ROLE_CENTRAL)
+                        tf->tf_central_mask |= UINT64_C(1) << i;
+        return tf;
+}
+
+void cp_transform_destroy(cp_transform_t *tf)
+{
+        if (!tf)
+                return;
+        cp_dedupe_free(&tf->tf_dedupe);
+        free(tf->tf_stats);
+        free(tf);
+}
+
+static const char *cp_str(const char *s)
+{
+        return s ? s : (char *)protobuf_c_empty_string;
+}
+
+static void cp_add_finding(cp_batch_t *bat, cp_rec_work_t *w, const char *code,
+                           int severity, cp_field_t field)
+{
+        Credpipe__V1__Finding *f;
+
+        if (w->nfindings == CP_MAX_FINDINGS)
+                return;
+        f = cp_arena_alloc(&bat->bat_arena, sizeof(*f));
+        if (!f)
+                return;
+        credpipe__v1__finding__init(f);
+        f->code = (char *)code;
+        f->severity = (Credpipe__V1__Severity)severity;
+        f->field = (char *)cp_field_name(field);
+        w->findings[w->nfindings++] = f;
+}
+
+static void cp_add_id_findings(cp_batch_t *bat, cp_rec_work_t *w,
+                               const cp_id_result_t *res, cp_field_t field)
+{
+        for (int i = 0; i < res->nfindings; i++)
+                cp_add_finding(bat, w, res->findings[i].code,
+                               res->findings[i].severity, field);
+}
+
+static Credpipe__V1__SubjectKind cp_kind_from_uscc(const char *uscc)
+{
+        switch (uscc[0]) {
+        case '9':
+                return uscc[1] == '2' ? CREDPIPE__V1__SUBJECT_KIND__INDIVIDUAL_BUSINESS
+                                      : CREDPIPE__V1__SUBJECT_KIND__ENTERPRISE;
+        case '1':
+                return CREDPIPE__V1__SUBJECT_KIND__GOVERNMENT_BODY;
+        case '5':
+                return CREDPIPE__V1__SUBJECT_KIND__SOCIAL_ORGANISATION;
+        }
+        return CREDPIPE__V1__SUBJECT_KIND__SUBJECT_KIND_UNSPECIFIED;
+}
+
+static Credpipe__V1__IdType cp_pb_id_type(cp_id_type_t t)
+{
+        switch (t) {
+        case CP_ID_USCC: return CREDPIPE__V1__ID_TYPE__USCC;
+        case CP_ID_ORG_CODE: return CREDPIPE__V1__ID_TYPE__ORG_CODE;
+        case CP_ID_REG_NO: return CREDPIPE__V1__ID_TYPE__REG_NO;
+        case CP_ID_RIC: return CREDPIPE__V1__ID_TYPE__RESIDENT_ID;
+        case CP_ID_RIC_MASKED: return CREDPIPE__V1__ID_TYPE__RESIDENT_ID_MASKED;
+        default: return CREDPIPE__V1__ID_TYPE__ID_TYPE_NONE;
+        }
+}
+
+/* Rejects a record whose identifier cannot serve as identity. The message
+ * masks the value: it may be a resident identity number. */
+static void cp_reject_id(cp_batch_t *bat, cp_record_t *rec, cp_field_t f,
+                         const cp_id_result_t *res)
+{
+        char masked[64];
+
+        cp_id_mask(rec->rec_field[f], masked, sizeof(masked));
+        cp_record_reject(bat, rec, res->reason ? res->reason : "id_invalid",
+                         (int)f, "%s '%s' is not a usable %s (%s); correct it at the source",
+                         cp_field_name(f), masked, cp_id_type_name(res->type),
+                         res->reason ? res->reason : "invalid");
+}
+
+/* Resolves the subject: USCC › organisation code › registration number ›
+ * person ID (full or masked) + name › name (domain.md §4.9).
+ * @returns 0, or -1 when the record was rejected. */
+static int cp_resolve_subject(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w)
+{
+        static const struct { cp_field_t f; cp_id_type_t want; } idf[] = {
+                {CP_F_SUBJECT_USCC, CP_ID_USCC},
+                {CP_F_SUBJECT_ORG_CODE, CP_ID_ORG_CODE},
+                {CP_F_SUBJECT_REG_NO, CP_ID_REG_NO},
+                /* Dispatch by shape: SPC's cardNum holds person IDs for
+                 * people and USCCs or org codes for organisations. */
+                {CP_F_SUBJECT_PERSON_ID, CP_ID_UNKNOWN},
+        };
+        const char *name = rec->rec_field[CP_F_SUBJECT_NAME];
+        Credpipe__V1__Subject *s = cp_arena_alloc(&bat->bat_arena, sizeof(*s));
+        char name_key[200] = "";
+
+        if (!s)
+                return -1;
+        credpipe__v1__subject__init(s);
+        w->subject = s;
+        if (cp_norm_is_null(name))
+                name = NULL;
+        else
+                cp_norm_name(name, name_key, sizeof(name_key));
+        s->name = (char *)cp_str(name);
+        s->legal_rep = (char *)cp_str(rec->rec_field[CP_F_LEGAL_REP]);
+
+        for (size_t i = 0; i < sizeof(idf) / sizeof(idf[0]); i++) {
+                const char *raw = rec->rec_field[idf[i].f];
+                cp_id_result_t res;
+
+                if (cp_norm_is_null(raw))
+                        continue;
+                cp_id_check(raw, strlen(raw), idf[i].want, &res);
+                if (!res.usable) {
+                        /* A placeholder is an absent value, not a bad one. */
+                        if (res.reason && !strcmp(res.reason, "placeholder")) {
+                                cp_add_finding(bat, w, "placeholder", CP_SEV_INFO, idf[i].f);
+                                continue;
+                        }
+                        cp_reject_id(bat, rec, idf[i].f, &res);
+                        return -1;
+                }
+                cp_add_id_findings(bat, w, &res, idf[i].f);
+                s->id = cp_arena_strndup(&bat->bat_arena, res.normalized,
+                                         strlen(res.normalized));
+                s->id_type = cp_pb_id_type(res.type);
+                if (res.type == CP_ID_RIC || res.type == CP_ID_RIC_MASKED) {
+                        /* A person ID alone does not identify: masked IDs
+                         * collide, so the name is part of the key (§2.6). */
+                        s->kind = CREDPIPE__V1__SUBJECT_KIND__INDIVIDUAL;
+                        w->subject_key.sk_len = (size_t)snprintf(
+                                w->subject_key.sk_text, sizeof(w->subject_key.sk_text),
+                                "%c:%s|%s", res.type == CP_ID_RIC ? 'P' : 'M',
+                                res.normalized, name_key);
+                } else {
+                        if (res.type == CP_ID_USCC)
+                                s->kind = cp_kind_from_uscc(res.normalized);
+                        w->subject_key.sk_len = (size_t)snprintf(
+                                w->subject_key.sk_text, sizeof(w->subject_key.sk_text),
+                                "U:%s", res.normalized);
+                }
+                return 0;
+        }
+        if (!name) {
+                cp_record_reject(bat, rec, "subject_missing", CP_F_SUBJECT_NAME,
+                                 "the record names no subject: it has no name and no "
+                                 "identification number; map the subject columns or fix the row");
+                return -1;
+        }
+        s->id = (char *)protobuf_c_empty_string;
+        w->subject_key.sk_len = (size_t)snprintf(w->subject_key.sk_text,
+                                                 sizeof(w->subject_key.sk_text),
+                                                 "N:%s", name_key);
+        cp_add_finding(bat, w, "subject_name_only", CP_SEV_WARNING, CP_F_SUBJECT_NAME);
+        return 0;
+}
+
+/* The authority part of keys: its USCC when usable, else its name. */
+static void cp_resolve_authority(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w)
+{
+        const char *uscc = rec->rec_field[CP_F_AUTHORITY_USCC];
+        const char *name = rec->rec_field[CP_F_AUTHORITY];
+
+        w->authority_key[0] = '\0';
+        if (!cp_norm_is_null(uscc)) {
+                cp_id_result_t res;
+
+                cp_id_check(uscc, strlen(uscc), CP_ID_USCC, &res);
+                if (res.usable) {
+                        snprintf(w->authority_key, sizeof(w->authority_key), "%s",
+                                 res.normalized);
+                        return;
+                }
+                cp_add_finding(bat, w, res.reason ? res.reason : "id_invalid",
+                               CP_SEV_WARNING, CP_F_AUTHORITY_USCC);
+        }
+        if (!cp_norm_is_null(name))
+                cp_norm_name(name, w->authority_key, sizeof(w->authority_key));
+}
+
+static int32_t cp_date_field(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
+                             cp_field_t f)
+{
+        int32_t days = 0;
+        const char *raw = rec->rec_field[f];
+
+        if (raw && cp_norm_date(raw, &days) < 0) {
+                cp_add_finding(bat, w, "date_invalid", CP_SEV_WARNING, f);
+                return 0;
+        }
+        return days;
+}
+
+static int cp_build_pb(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
+                       const cp_source_conf_t *src, const cp_key_t *key)
+{
+        cp_arena_t *ar = &bat->bat_arena;
+        Credpipe__V1__CreditRecord *pb = cp_arena_alloc(ar, sizeof(*pb));
+        Credpipe__V1__Provenance *prov = cp_arena_alloc(ar, sizeof(*prov));
+        Credpipe__V1__Position *pos = cp_arena_alloc(ar, sizeof(*pos));
+        const char *const *f = rec->rec_field;
+
+        if (!pb || !prov || !pos)
+                return CP_ERR_NOMEM;
+        credpipe__v1__credit_record__init(pb);
+        credpipe__v1__provenance__init(prov);
+        credpipe__v1__position__init(pos);
+
+        pb->category = (Credpipe__V1__Category)src->src_category;
+        pb->event = CREDPIPE__V1__EVENT_TYPE__UPSERT;
+        pb->record_key = cp_arena_strndup(ar, key->key_text, key->key_len);
+        pb->subject = w->subject;
+        pb->document_number = (char *)cp_str(f[CP_F_DOCUMENT_NUMBER]);
+        pb->case_number = (char *)cp_str(f[CP_F_CASE_NUMBER]);
+        pb->list_name = (char *)cp_str(f[CP_F_LIST_NAME]);
+        pb->authority = (char *)cp_str(f[CP_F_AUTHORITY]);
+        pb->authority_uscc = (char *)cp_str(f[CP_F_AUTHORITY_USCC]);
+        pb->decision_date = cp_date_field(bat, rec, w, CP_F_DECISION_DATE);
+        pb->publish_date = cp_date_field(bat, rec, w, CP_F_PUBLISH_DATE);
+        pb->list_date = cp_date_field(bat, rec, w, CP_F_LIST_DATE);
+        pb->valid_from = cp_date_field(bat, rec, w, CP_F_VALID_FROM);
+        pb->valid_to = cp_date_field(bat, rec, w, CP_F_VALID_TO);
+        pb->reason = (char *)cp_str(f[CP_F_REASON]);
+        pb->act_type = (char *)cp_str(f[CP_F_ACT_TYPE]);
+        pb->penalty_type = (char *)cp_str(f[CP_F_PENALTY_TYPE]);
+        pb->content = (char *)cp_str(f[CP_F_CONTENT]);
+        pb->permit_number = (char *)cp_str(f[CP_F_PERMIT_NUMBER]);
+        pb->permit_name = (char *)cp_str(f[CP_F_PERMIT_NAME]);
+        pb->source_record_id = (char *)cp_str(f[CP_F_SOURCE_RECORD_ID]);
+
+        if (!cp_norm_is_null(f[CP_F_FINE_AMOUNT])) {
+                int64_t fen;
+                if (cp_norm_amount(f[CP_F_FINE_AMOUNT],
+                                   src->src_amount_unit == CP_UNIT_WAN_YUAN, &fen) == 1) {
+                        Credpipe__V1__Amount *am = cp_arena_alloc(ar, sizeof(*am));
+                        if (!am)
+                                return CP_ERR_NOMEM;
+                        credpipe__v1__amount__init(am);
+                        am->fen = fen;
+                        am->claimed_unit = src->src_amount_unit == CP_UNIT_WAN_YUAN
+                                                   ? "wan_yuan" : "yuan";
+                        pb->fine = am;
+                } else {
+                        cp_add_finding(bat, w, "amount_invalid", CP_SEV_WARNING,
+                                       CP_F_FINE_AMOUNT);
+                }
+        }
+        if (key->key_weak)
+                cp_add_finding(bat, w, "weak_key", CP_SEV_INFO, CP_F_DOCUMENT_NUMBER);
+
+        if (rec->rec_nextra) {
+                pb->extra = cp_arena_alloc(ar, rec->rec_nextra * sizeof(*pb->extra));
+                if (!pb->extra)
+                        return CP_ERR_NOMEM;
+                for (uint32_t i = 0; i < rec->rec_nextra; i++) {
+                        Credpipe__V1__CreditRecord__ExtraEntry *e =
+                                cp_arena_alloc(ar, sizeof(*e));
+                        if (!e)
+                                return CP_ERR_NOMEM;
+                        credpipe__v1__credit_record__extra_entry__init(e);
+                        e->key = (char *)rec->rec_extra[i].ex_name;
+                        e->value = (char *)rec->rec_extra[i].ex_value;
+                        pb->extra[i] = e;
+                }
+                pb->n_extra = rec->rec_nextra;
+        }
+        if (w->nfindings) {
+                pb->findings = cp_arena_alloc(ar, w->nfindings * sizeof(*pb->findings));
+                if (!pb->findings)
+                        return CP_ERR_NOMEM;
+                memcpy(pb->findings, w->findings, w->nfindings * sizeof(*pb->findings));
+                pb->n_findings = w->nfindings;
+        }
+        /* The fingerprint of what the record says, over the raw mapped
+         * fields: two records with one key and different fingerprints are
+         * discrepancies between sources. */
+        {
+                XXH3_state_t st;
+                XXH3_64bits_reset(&st);
+                for (int i = 0; i < CP_F__COUNT; i++) {
+                        const char *v = f[i] ? f[i] : "";
+                        XXH3_64bits_update(&st, v, strlen(v) + 1);
+                }
+                pb->content_fingerprint = XXH3_64bits_digest(&st);
+        }
+
+        pos->file = (char *)cp_str(rec->rec_file);
+        pos->line = rec->rec_line;
+        pos->offset = rec->rec_offset;
+        prov->source_id = src->src_id;
+        prov->source_kind = (Credpipe__V1__SourceKind)src->src_role;
+        prov->region_code = (char *)cp_str(src->src_region);
+        prov->position = pos;
+        prov->ingest_time_ms = rec->rec_ingest_ms;
+        pb->provenance = prov;
+        rec->rec_pb = pb;
+        return CP_OK;
+}
+
+static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
+                               cp_record_t *rec, const cp_source_conf_t *src)
+{
+        cp_rec_work_t w;
+        cp_key_t key;
+        XXH128_hash_t h;
+        uint64_t prev;
+        int rc;
+
+        w.nfindings = 0;
+        if (cp_resolve_subject(bat, rec, &w))
+                return rec->rec_status == CP_REC_REJECTED ? CP_OK : CP_ERR_NOMEM;
+        cp_resolve_authority(bat, rec, &w);
+        if (cp_key_build(src->src_category, rec, w.authority_key, &w.subject_key,
+                         &key)) {
+                if (key.key_invalid)
+                        cp_record_reject(bat, rec, "date_invalid", key.key_missing_field,
+                                         "%s '%s' is not a valid date, and the record's key "
+                                         "needs it; write it as YYYY-MM-DD",
+                                         key.key_missing, rec->rec_field[key.key_missing_field]);
+                else
+                        cp_record_reject(bat, rec, "key_fields_missing", key.key_missing_field,
+                                         "the record lacks %s, which its %s key needs; "
+                                         "fill it at the source or map the column",
+                                         key.key_missing, cp_category_name(src->src_category));
+                return CP_OK;
+        }
+        h = XXH3_128bits(key.key_text, key.key_len);
+        rec->rec_key_hash[0] = h.low64;
+        rec->rec_key_hash[1] = h.high64;
+        rec->rec_subject_hash = XXH3_64bits(w.subject_key.sk_text, w.subject_key.sk_len);
+
+        rc = cp_dedupe_add(&tf->tf_dedupe, rec->rec_key_hash, bat->bat_source, &prev);
+        if (rc < 0)
+                return rc;
+        if (rc == 0) {
+                rec->rec_status = CP_REC_DUPLICATE;
+                return CP_OK;
+        }
+        rc = cp_build_pb(bat, rec, &w, src, &key);
+        if (rc)
+                return rc;
+        rec->rec_status = CP_REC_ACCEPTED;
+        return CP_OK;
+}
+
+int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat)
+{
+        const cp_source_conf_t *src = &tf->tf_conf->conf_sources[bat->bat_source];
+        cp_source_stats_t *st = &tf->tf_stats[bat->bat_source];
+
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                cp_record_t *rec = &bat->bat_rec[i];
+                int rc;
+
+                st->st_read++;
+                if (rec->rec_status == CP_REC_NEW) {
+                        rc = cp_transform_record(tf, bat, rec, src);
+                        if (rc)
+                                return rc;
+                }
+                switch (rec->rec_status) {
+                case CP_REC_REJECTED: st->st_rejects++; break;
+                case CP_REC_DUPLICATE: st->st_duplicates++; break;
+                case CP_REC_ACCEPTED: st->st_produced++; break;
+                case CP_REC_NEW: break;
+                }
+        }
+        return CP_OK;
+}
+
+void cp_transform_report(cp_transform_t *tf, cp_report_t *rep)
+{
+        const cp_dedupe_t *dd = &tf->tf_dedupe;
+        size_t n = tf->tf_conf->conf_nsources;
+
+        for (size_t i = 0; i < n; i++) {
+                rep->rep_src[i] = tf->tf_stats[i];
+                rep->rep_src[i].st_unique_keys = 0;
+                rep->rep_src[i].st_shared = 0;
+        }
+        rep->rep_nsrc = n;
+        rep->rep_central_keys = 0;
+        /* One pass over the table: a key counts once for each source that
+         * reported it, and as shared when a central source reported it too.
+         * Keys carry their category, so central sources only ever match
+         * keys of their own category. */
+        for (size_t s = 0; s < dd->dd_cap; s++) {
+                uint64_t m = dd->dd_slots[s].de_sources;
+                bool shared = m & tf->tf_central_mask;
+
+                if (!m)
+                        continue;
+                rep->rep_central_keys += shared;
+                while (m) {
+                        int b = __builtin_ctzll(m);
+                        rep->rep_src[b].st_unique_keys++;
+                        rep->rep_src[b].st_shared += shared;
+                        m &= m - 1;
+                }
+        }
+}

@@ -1,0 +1,40 @@
+/*
+ * The transform stage: canonical records, natural keys, dedupe, join.
+ *
+ * DESIGN: one transform instance owns the dedupe table and the per-source
+ * counters and is driven by one thread, so it takes no locks. For each
+ * record of a batch it decides the record's fate: rejected (with a reason
+ * and the field at fault), duplicate (its key was already seen, from any
+ * source) or accepted (first of its key: to be produced), and builds the
+ * protobuf CreditRecord of accepted ones in the batch's arena.
+ */
+#ifndef CP_TRANSFORM_H
+#define CP_TRANSFORM_H
+
+#include "core/config.h"
+#include "core/record.h"
+#include "core/report.h"
+
+typedef struct cp_transform_s cp_transform_t;
+
+/** @returns a transform for this configuration, or NULL with errstr. */
+cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
+                                 size_t errstr_size);
+
+/** @brief Frees the transform. NULL ok. */
+void cp_transform_destroy(cp_transform_t *tf);
+
+/**
+ * @brief Decides the fate of every record of a batch.
+ * @returns CP_OK, or CP_ERR_NOMEM (the batch is then unusable).
+ * @locality the transform thread
+ */
+int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat);
+
+/**
+ * @brief Fills rep with the counts so far (rep->rep_src must have room for
+ * one row per configured source).
+ */
+void cp_transform_report(cp_transform_t *tf, cp_report_t *rep);
+
+#endif
