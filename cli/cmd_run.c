@@ -220,6 +220,10 @@ int cp_cmd_run(int argc, char **argv)
                         return 1;
                 }
                 brokers = cp_embedded_bootstraps(em);
+                cp_embedded_create_topic(em, run.conf->conf_topic_records,
+                                         run.conf->conf_partitions);
+                cp_embedded_create_topic(em, run.conf->conf_topic_rejects, 1);
+                cp_embedded_create_topic(em, run.conf->conf_topic_sharing, 1);
                 cp_log_info("run", "EMBEDDED_BROKER", "bootstrap=%s msg=\"no brokers "
                             "configured: using the embedded broker; its data lives in "
                             "memory only and is gone when credpipe exits\"", brokers);

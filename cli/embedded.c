@@ -39,6 +39,13 @@ const char *cp_embedded_bootstraps(const cp_embedded_t *em)
         return rd_kafka_mock_cluster_bootstraps(em->em_mc);
 }
 
+int cp_embedded_create_topic(cp_embedded_t *em, const char *topic, int partitions)
+{
+        /* The mock cluster does not answer CreateTopics; in-process we can
+         * give the records topic its configured partition count directly. */
+        return rd_kafka_mock_topic_create(em->em_mc, topic, partitions, 1) ? -1 : 0;
+}
+
 void cp_embedded_stop(cp_embedded_t *em)
 {
         if (!em)

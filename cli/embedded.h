@@ -18,6 +18,9 @@ cp_embedded_t *cp_embedded_start(char *errstr, size_t errstr_size);
 /** @returns its bootstrap address, "127.0.0.1:PORT". */
 const char *cp_embedded_bootstraps(const cp_embedded_t *em);
 
+/** @brief Creates a topic with this many partitions (existing: no-op). */
+int cp_embedded_create_topic(cp_embedded_t *em, const char *topic, int partitions);
+
 /** @brief Stops the cluster; its data is gone. NULL ok. */
 void cp_embedded_stop(cp_embedded_t *em);
 

@@ -63,32 +63,53 @@ static int cp_conf_set(rd_kafka_conf_t *kc, const char *k, const char *v,
         return CP_OK;
 }
 
+/* @returns how many of the n topics the cluster already has (a metadata
+ * request for all topics never auto-creates any). */
+static int cp_sink_topics_existing(cp_sink_t *sk, const char *const *names, int n)
+{
+        const struct rd_kafka_metadata *md;
+        int found = 0;
+
+        if (rd_kafka_metadata(sk->sk_rk, 1, NULL, &md, 10000))
+                return 0;
+        for (int i = 0; i < n; i++)
+                for (int t = 0; t < md->topic_cnt; t++)
+                        if (!strcmp(md->topics[t].topic, names[i]) && !md->topics[t].err)
+                                found++;
+        rd_kafka_metadata_destroy(md);
+        return found;
+}
+
 /* Creates the three topics; an existing topic is fine (its partition count
- * is then whatever it has). */
+ * is then whatever it has). A broker that does not answer CreateTopics
+ * (librdkafka's mock cluster is one) leaves creation to the broker's
+ * auto-creation, which the metadata request below triggers. */
 static int cp_sink_create_topics(cp_sink_t *sk, char *errstr, size_t errstr_size)
 {
         const cp_conf_t *c = sk->sk_conf;
         const char *names[3] = {c->conf_topic_records, c->conf_topic_rejects,
                                 c->conf_topic_sharing};
         rd_kafka_NewTopic_t *nt[3];
-        rd_kafka_queue_t *q = rd_kafka_queue_new(sk->sk_rk);
-        rd_kafka_AdminOptions_t *opt =
-                rd_kafka_AdminOptions_new(sk->sk_rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_queue_t *q;
+        rd_kafka_AdminOptions_t *opt;
         rd_kafka_event_t *ev;
         int rc = CP_OK;
         char err[256];
 
-        rd_kafka_AdminOptions_set_operation_timeout(opt, 30000, err, sizeof(err));
-        rd_kafka_AdminOptions_set_request_timeout(opt, 30000, err, sizeof(err));
+        if (cp_sink_topics_existing(sk, names, 3) == 3)
+                return CP_OK;
+        q = rd_kafka_queue_new(sk->sk_rk);
+        opt = rd_kafka_AdminOptions_new(sk->sk_rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_operation_timeout(opt, 10000, err, sizeof(err));
+        rd_kafka_AdminOptions_set_request_timeout(opt, 5000, err, sizeof(err));
         for (int i = 0; i < 3; i++)
                 nt[i] = rd_kafka_NewTopic_new(names[i], i == 0 ? c->conf_partitions : 1,
                                               c->conf_replication, err, sizeof(err));
         rd_kafka_CreateTopics(sk->sk_rk, nt, 3, opt, q);
-        ev = rd_kafka_queue_poll(q, 60000);
-        if (!ev) {
-                snprintf(errstr, errstr_size, "creating topics timed out after 60 s: "
-                         "is the broker at %s reachable?", "the configured address");
-                rc = CP_ERR_KAFKA;
+        ev = rd_kafka_queue_poll(q, 20000);
+        if (!ev || rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
+                cp_log_warn("sink", "CREATE_TOPICS_UNANSWERED", "msg=\"the broker did not "
+                            "answer CreateTopics; relying on its auto-creation of topics\"");
         } else if (rd_kafka_event_error(ev)) {
                 snprintf(errstr, errstr_size, "creating topics: %s",
                          rd_kafka_event_error_string(ev));
@@ -160,6 +181,7 @@ cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
             /* We compress each batch ourselves, once. */
             cp_conf_set(kc, "compression.codec", "none", errstr, errstr_size) ||
             cp_conf_set(kc, "linger.ms", "5", errstr, errstr_size) ||
+            cp_conf_set(kc, "allow.auto.create.topics", "true", errstr, errstr_size) ||
             cp_conf_set(kc, "message.max.bytes", "8000000", errstr, errstr_size) ||
             cp_conf_set(kc, "delivery.timeout.ms", tmo, errstr, errstr_size))
                 goto fail_conf;

@@ -1,0 +1,125 @@
+/*
+ * Writing credpipe.yaml for the generated feeds (see gen_conf.h).
+ *
+ * DESIGN: YAML plain scalars are safe for our ids and Chinese column
+ * names, but a value with ': ', ' #', a leading indicator character or a
+ * word YAML would read as a number, boolean or null changes meaning; such
+ * values are double-quoted. Regions are always quoted: "100000" is a
+ * code, not a number.
+ */
+#include "gen_conf.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "gen_source.h"
+
+static bool cp_gen_yaml_needs_quotes(const char *s)
+{
+        static const char *const words[] = {
+                "true", "false", "yes", "no", "on", "off", "null", "~", "y", "n", NULL,
+        };
+        size_t len = strlen(s);
+        bool numeric = len > 0;
+
+        if (!len || strchr("-?:,[]{}#&*!|>'\"%@` ", s[0]) || s[len - 1] == ' ' ||
+            s[len - 1] == ':' || strstr(s, ": ") || strstr(s, " #") ||
+            strpbrk(s, "\t\r\n"))
+                return true;
+        for (const char *const *w = words; *w; w++)
+                if (!strcasecmp(s, *w))
+                        return true;
+        for (const char *p = s; *p; p++)
+                if (!strchr("0123456789.+-eE_xXoO", *p))
+                        numeric = false;
+        return numeric;
+}
+
+static void cp_gen_yaml_scalar(FILE *fp, const char *s, bool force_quotes)
+{
+        if (!force_quotes && !cp_gen_yaml_needs_quotes(s)) {
+                fputs(s, fp);
+                return;
+        }
+        fputc('"', fp);
+        for (; *s; s++) {
+                if (*s == '"' || *s == '\\')
+                        fputc('\\', fp);
+                fputc(*s, fp);
+        }
+        fputc('"', fp);
+}
+
+int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
+                      char *errstr, size_t errstr_size)
+{
+        char *path;
+        FILE *fp;
+
+        if (asprintf(&path, "%s/credpipe.yaml", dir) < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (!(fp = fopen(path, "wb"))) {
+                snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                free(path);
+                return -1;
+        }
+        fprintf(fp, "# credpipe configuration written by `credpipe gen --seed %llu --rows %llu`\n"
+                "# The feeds are in feeds/; truth.json next to this file holds the counts\n"
+                "# `credpipe run --report-json` must reproduce over them.\n"
+                "topics:\n"
+                "  records: credpipe.records\n"
+                "  rejects: credpipe.rejects\n"
+                "  sharing: credpipe.sharing\n"
+                "  partitions: 6\n"
+                "sources:\n",
+                (unsigned long long)seed, (unsigned long long)rows);
+        for (int s = 0; s < cp_gen_nsources; s++) {
+                const cp_gen_source_t *src = &cp_gen_sources[s];
+                bool extras = false;
+                char rel[256];
+
+                fprintf(fp, "%s  # %s\n  - id: ", s ? "\n" : "", src->src_note);
+                cp_gen_yaml_scalar(fp, src->src_id, false);
+                fprintf(fp, "\n    role: %s\n    category: %s\n    region: ",
+                        src->src_role, src->src_category);
+                cp_gen_yaml_scalar(fp, src->src_region, true);
+                fprintf(fp, "\n    format: %s\n    paths: [",
+                        src->src_format == CP_GEN_CSV ? "csv" : "jsonl");
+                snprintf(rel, sizeof(rel), "feeds/%s", src->src_file);
+                cp_gen_yaml_scalar(fp, rel, false);
+                fputs("]\n", fp);
+                if (src->src_amount_unit)
+                        fprintf(fp, "    amount_unit: %s\n", src->src_amount_unit);
+                fputs("    columns:\n", fp);
+                for (int i = 0; i < src->src_ncols; i++) {
+                        if (!src->src_cols[i].col_field)
+                                continue;
+                        fputs("      ", fp);
+                        cp_gen_yaml_scalar(fp, src->src_cols[i].col_name, false);
+                        fprintf(fp, ": %s\n", src->src_cols[i].col_field);
+                }
+                /* Unmapped columns are carried as extras (keep_unmapped). */
+                for (int i = 0; i < src->src_ncols; i++) {
+                        if (src->src_cols[i].col_field)
+                                continue;
+                        fputs(extras ? ", " : "    # carried as extras: ", fp);
+                        fputs(src->src_cols[i].col_name, fp);
+                        extras = true;
+                }
+                if (extras)
+                        fputc('\n', fp);
+        }
+        if (fclose(fp)) {
+                snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                free(path);
+                return -1;
+        }
+        free(path);
+        return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * JSON Lines reader: one JSON object per line.
+ *
+ * DESIGN: lines come from the same buffered reader as CSV records, and
+ * each non-blank line is parsed with jansson. Besides the parsed object,
+ * a row gives every top-level member as text, in document order, because
+ * that is what ingest stores: strings unescaped, numbers exactly as the
+ * source wrote them (jansson would turn 12345678901234567890 or 1.50 into
+ * a double; the token text loses nothing), true/false, NULL for null, and
+ * nested arrays and objects as compact JSON. Lines end with LF or CRLF; a
+ * lone CR is JSON white space, not a line end. Empty and white-space-only
+ * lines are skipped. Everything a row points to is valid until the next
+ * call.
+ *
+ * Error codes (stable, static storage), set in cp_jsonl_row_t.error:
+ */
+#ifndef CP_INGEST_JSONL_H
+#define CP_INGEST_JSONL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/* The line is not JSON (or repeats a key); message says where and why. */
+#define CP_JSONL_E_PARSE "jsonl_parse_error"
+/* The line is JSON but not an object (an array, a string, a number...). */
+#define CP_JSONL_E_NOT_OBJECT "jsonl_not_object"
+/* The line is longer than the limit (16 MiB); raw holds its first
+ * CP_JSONL_RAW_KEEP bytes and reading resumes at the next line. */
+#define CP_JSONL_E_TOO_LARGE "jsonl_line_too_large"
+
+#define CP_JSONL_RAW_KEEP 4096
+
+typedef struct cp_jsonl_s cp_jsonl_t;
+
+/* A top-level member of the line's object, as text. */
+typedef struct cp_jsonl_member_s {
+        const char *key;    /* NUL-terminated, as decoded by jansson */
+        const char *text;   /* NUL-terminated value text; NULL for null */
+        size_t len;
+} cp_jsonl_member_t;
+
+typedef struct cp_jsonl_row_s {
+        json_t *obj;        /* the object, reader-owned; NULL on error */
+        size_t nmembers;
+        const cp_jsonl_member_t *member;  /* in document order */
+        uint64_t line;      /* 1-based line */
+        uint64_t offset;    /* byte offset of the line's first byte */
+        const char *raw;    /* the line without its line end */
+        size_t raw_len;
+        const char *error;  /* NULL, or a CP_JSONL_E_* code */
+        const char *message;  /* for an error: what and where, else NULL */
+} cp_jsonl_row_t;
+
+/**
+ * @brief Starts reading a file descriptor.
+ * @returns the reader, or NULL with errstr set.
+ * @owns fd in every case: closed by cp_jsonl_close(), or at once on failure.
+ */
+cp_jsonl_t *cp_jsonl_open_fd(int fd, char *errstr, size_t errstr_size);
+
+/** @brief Starts reading memory; borrows buf. @returns NULL on no memory. */
+cp_jsonl_t *cp_jsonl_open_mem(const char *buf, size_t len);
+
+/** @brief Test hook, as cp_csv_set_sizes(). */
+void cp_jsonl_set_sizes(cp_jsonl_t *jl, size_t chunk, size_t max_record);
+
+/**
+ * @brief Reads the next non-blank line.
+ * @returns 1 with a row (maybe with row->error set), 0 at the end of the
+ *          input, or CP_ERR_IO (see cp_jsonl_errno()) or CP_ERR_NOMEM.
+ */
+int cp_jsonl_next(cp_jsonl_t *jl, cp_jsonl_row_t *row);
+
+/** @returns the errno of the read that failed with CP_ERR_IO. */
+int cp_jsonl_errno(const cp_jsonl_t *jl);
+
+/** @brief Closes the reader and its fd. NULL is a no-op. */
+void cp_jsonl_close(cp_jsonl_t *jl);
+
+#endif
