@@ -56,6 +56,20 @@ const char *cp_id_type_name(cp_id_type_t t)
         }
 }
 
+/* A person ID with a typo still reads as one: a known province, then a
+ * birth year and month. Such a value is judged as a RIC even when it passes
+ * the USCC checks by chance (one digit string in ~340 does). A digit-only
+ * USCC rarely looks like this: its positions 7-10 are the registering
+ * region's last digits and the org code's first two. */
+static bool cp_ric_shape_plausible(const char *s)
+{
+        int year = (s[6] - '0') * 1000 + (s[7] - '0') * 100 + (s[8] - '0') * 10 + (s[9] - '0');
+
+        /* The month's first digit only: "month 13" is a typical typo. */
+        return cp_id_province_known(s) && year >= 1880 && year <= 2099 &&
+               (s[10] == '0' || s[10] == '1');
+}
+
 static void cp_id_dispatch(const char *s, size_t n, cp_id_result_t *res)
 {
         /* A digit-and-X USCC can contain an XX run; its checks tell. */
@@ -74,7 +88,7 @@ static void cp_id_dispatch(const char *s, size_t n, cp_id_result_t *res)
                         return;
                 }
                 cp_id_check_ric(s, n, res);
-                if (res->valid)
+                if (res->valid || cp_ric_shape_plausible(s))
                         return;
                 /* A digit-only USCC (many pre-2015 codes) can have a
                  * date-like middle; if it passes as a USCC it is one. A

@@ -691,6 +691,10 @@ static void test_auto_dispatch(void **state)
                 {"110101198503121230", CP_ID_RIC, false, "ric_check_failed"},
                 /* Broken person IDs stay person IDs, not usable USCCs. */
                 {"110101199002301236", CP_ID_RIC, false, "ric_bad_date"},
+                /* ...even when the digits pass the USCC checks by chance
+                 * (both seen in generated feeds: June 31, month 13). */
+                {"110102196306319585", CP_ID_RIC, false, "ric_bad_date"},
+                {"310107198213055304", CP_ID_RIC, false, "ric_bad_date"},
                 /* A valid digit-only USCC with a date-like middle. */
                 {"911101198503120008", CP_ID_USCC, true, NULL},
                 {"440301199001011000", CP_ID_RIC, false, "excel_precision_loss"},
