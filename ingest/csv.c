@@ -65,8 +65,8 @@ static cp_csv_t *cp_csv_new(char delimiter)
         if (!csv)
                 return NULL;
         csv->cv_delim = d;
-        cp_scan_set_init(&csv->cv_unquoted, d, '\r', '\n', '\n');
-        cp_scan_set_init(&csv->cv_quoted, '"', '\r', '\n', '\n');
+        cp_scan_set_init(&csv->cv_unquoted, d, '\r', '\n');
+        cp_scan_set_init(&csv->cv_quoted, '"', '\r', '\n');
         csv->cv_line = 1;
         return csv;
 }
@@ -332,20 +332,28 @@ int cp_csv_next(cp_csv_t *csv, cp_csv_row_t *row)
                         }
                         continue;
                 case CP_CSV_ST_UNQUOTED:
-                        k = cp_scan_find(&csv->cv_unquoted, p + r, avail - r);
-                        if (cp_csv_put(csv, p + r, k) != CP_OK)
-                                return CP_ERR_NOMEM;
-                        r += k;
-                        if (r == avail)
-                                continue;
-                        if (cp_csv_end_field(csv, fstart) != CP_OK)
-                                return CP_ERR_NOMEM;
-                        if (p[r] == csv->cv_delim) {
+                        /* The hot loop: unquoted field after unquoted
+                         * field without leaving this state. */
+                        for (;;) {
+                                k = cp_scan_find(&csv->cv_unquoted, p + r,
+                                                 avail - r);
+                                if (cp_csv_put(csv, p + r, k) != CP_OK)
+                                        return CP_ERR_NOMEM;
+                                r += k;
+                                if (r == avail)
+                                        break;
+                                if (cp_csv_end_field(csv, fstart) != CP_OK)
+                                        return CP_ERR_NOMEM;
+                                if (p[r] != csv->cv_delim)
+                                        goto line_end;
                                 r++;
-                                st = CP_CSV_ST_FIELD;
-                                continue;
+                                if (r == avail || p[r] == '"') {
+                                        st = CP_CSV_ST_FIELD;
+                                        break;
+                                }
+                                fstart = csv->cv_text_len;
                         }
-                        goto line_end;
+                        continue;
                 case CP_CSV_ST_QUOTED:
                         k = cp_scan_find(&csv->cv_quoted, p + r, avail - r);
                         if (cp_csv_put(csv, p + r, k) != CP_OK)

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/err.h"
 #include "core/record.h"
 
 /* Records searched for the CSV header before the file is refused. */

@@ -136,13 +136,15 @@ int cp_lbuf_skip_bom(cp_lbuf_t *lb)
 static size_t cp_lbuf_find_eol(const unsigned char *p, size_t n,
                                bool cr_ends_line)
 {
-        static cp_scan_set_t crlf;
         const unsigned char *q;
 
         if (cr_ends_line) {
-                /* Only the rare resync path asks for CR: set up lazily. */
-                if (!crlf.ss_tbl['\n'])
-                        cp_scan_set_init(&crlf, '\r', '\n', '\n', '\n');
+                /* Only the rare resync path asks for CR, so the set is
+                 * built per call rather than shared (source threads run
+                 * this concurrently). */
+                cp_scan_set_t crlf;
+
+                cp_scan_set_init(&crlf, '\r', '\n', '\n');
                 return cp_scan_find(&crlf, p, n);
         }
         q = memchr(p, '\n', n);

@@ -184,6 +184,18 @@ static void test_bom_on_a_later_line(void **state)
         free(out);
 }
 
+static void test_nul_bytes_are_stripped(void **state)
+{
+        (void)state;
+        /* jansson alone would skip them too, silently; the values must
+         * come from the same bytes it parsed. */
+        static const char in[] = "{\"a\":\"x\0y\",\"n\":1\0" "2,\"m\":[\0]}\n";
+        char *out = t_read(in, sizeof(in) - 1, 0, 0);
+
+        assert_string_equal(out, "1:0:-:27|a=xy|n=12|m=[]\n");
+        free(out);
+}
+
 static void test_too_large(void **state)
 {
         (void)state;
@@ -238,6 +250,7 @@ int main(void)
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_lone_cr_is_not_a_line_end),
                 cmocka_unit_test(test_bom_on_a_later_line),
+                cmocka_unit_test(test_nul_bytes_are_stripped),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_buffer_boundaries),
         };
