@@ -1,5 +1,6 @@
 #include "normalize.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,6 +378,9 @@ int cp_norm_amount(const char *s, bool wan_default, int64_t *fen)
         else if (!strcmp(p, "亿元") || !strcmp(p, "亿"))
                 scale = 100000000;
         else if (*p)
+                return -1;
+        /* An amount beyond int64 fen (92 trillion yuan) is not an amount. */
+        if (whole > INT64_MAX / (scale * 100) - 1)
                 return -1;
         /* fen = (whole + frac / 10^fdigits) * scale * 100, rounded. */
         int64_t pow10 = 1;

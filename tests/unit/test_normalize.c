@@ -88,6 +88,8 @@ static void test_amounts(void **state)
         assert_int_equal(cp_norm_amount("0.000001", true, &fen), 1);
         assert_int_equal(fen, 1);                 /* 0.01 元 */
         assert_int_equal(cp_norm_amount("-", false, &fen), 0);
+        /* Found by fuzzing: 15 digits of 亿 overflowed int64 fen. */
+        assert_int_equal(cp_norm_amount("999999999999999亿元", false, &fen), -1);
         assert_int_equal(cp_norm_amount("abc", false, &fen), -1);
         assert_int_equal(cp_norm_amount("5 英镑", false, &fen), -1);
 }
