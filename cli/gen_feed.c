@@ -112,7 +112,7 @@ static bool cp_gen_feed_earlier(cp_gen_feed_t *fd, uint64_t g, cp_gen_rng_t *ev,
 /* Damages a serialised JSON object so that no JSON parser accepts it,
  * keeping it one line of valid UTF-8. */
 static size_t cp_gen_feed_break_json(cp_gen_feed_t *fd, size_t len, cp_gen_rng_t *rng,
-                                     char *reason, size_t reason_size)
+                                     char *detail, size_t detail_size)
 {
         char *buf = fd->fd_json, key[64];
         const char *name = fd->fd_col_name >= 0 ?
@@ -132,8 +132,8 @@ static size_t cp_gen_feed_break_json(cp_gen_feed_t *fd, size_t len, cp_gen_rng_t
                                         p++;
                                 memmove(p + 1, p, len - (size_t)(p - buf));
                                 *p = '"';
-                                snprintf(reason, reason_size,
-                                         "invalid_json: unescaped quote inside \"%s\"", name);
+                                snprintf(detail, detail_size,
+                                         "unescaped quote inside \"%s\"", name);
                                 return len + 1;
                         }
                 }
@@ -141,7 +141,7 @@ static size_t cp_gen_feed_break_json(cp_gen_feed_t *fd, size_t len, cp_gen_rng_t
         /* A line cut off after a member, as by an interrupted write. */
         for (p = buf + len * 2 / 3; p > buf && *p != ','; p--)
                 ;
-        snprintf(reason, reason_size, "invalid_json: line cut off after %zu bytes",
+        snprintf(detail, detail_size, "line cut off after %zu bytes",
                  p > buf ? (size_t)(p - buf) + 1 : len - 1);
         return p > buf ? (size_t)(p - buf) + 1 : len - 1;
 }
@@ -181,7 +181,7 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         int cat = src->src_cat, ncols = src->src_ncols, kind, cls;
         uint64_t g = pl->pl_n[cat] + pl->pl_phantom[cat]++;
         uint64_t line = fd->fd_out.out_line;
-        char bad[24], reason[160] = "";
+        char bad[24], detail[160] = "";
         cp_gen_rng_t rng;
         size_t len;
 
@@ -198,12 +198,12 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
                 cp_gen_feed_render(fd, en);
                 if (kind == CP_GEN_BAD_USCC_LENGTH) {
                         cp_gen_uscc_bad_length(bad, sj->sj_uscc, cp_gen_rng_next(&rng));
-                        snprintf(reason, sizeof(reason),
-                                 "uscc_length: subject USCC has %zu characters", strlen(bad));
+                        snprintf(detail, sizeof(detail),
+                                 "subject USCC has %zu characters", strlen(bad));
                 } else {
                         char c = cp_gen_uscc_bad_letter(bad, sj->sj_uscc, cp_gen_rng_next(&rng));
-                        snprintf(reason, sizeof(reason),
-                                 "uscc_letter: subject USCC contains the letter %c", c);
+                        snprintf(detail, sizeof(detail),
+                                 "subject USCC contains the letter %c", c);
                 }
                 cp_gen_row_set(&fd->fd_row, fd->fd_col_uscc, bad);
                 break;
@@ -215,16 +215,16 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
                 cp_gen_feed_render(fd, en);
                 if (kind == CP_GEN_BAD_RIC_CHECK) {
                         cp_gen_ric_bad_check(bad, sj->sj_pid_full, cp_gen_rng_next(&rng));
-                        snprintf(reason, sizeof(reason),
-                                 "ric_check: resident ID has a wrong check digit");
+                        snprintf(detail, sizeof(detail),
+                                 "resident ID has a wrong check digit");
                 } else {
                         const char *q = sj->sj_pid_full + 14;  /* positions 15-17 */
                         int seq = (q[0] - '0') * 100 + (q[1] - '0') * 10 + (q[2] - '0');
                         char region6[7];
                         memcpy(region6, sj->sj_pid_full, 6);
                         region6[6] = '\0';
-                        snprintf(reason, sizeof(reason),
-                                 "ric_date: resident ID birth date does not exist (%s)",
+                        snprintf(detail, sizeof(detail),
+                                 "resident ID birth date does not exist (%s)",
                                  cp_gen_ric_bad_date(bad, region6, seq, cp_gen_rng_next(&rng)));
                 }
                 cp_gen_row_set(&fd->fd_row, fd->fd_col_pid, bad);
@@ -236,25 +236,25 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
                         if (i == fd->fd_col_name || i == fd->fd_col_uscc ||
                             i == fd->fd_col_pid || i == fd->fd_col_rep)
                                 fd->fd_row.rw_val[i] = "";
-                snprintf(reason, sizeof(reason), "no_subject: no subject name and no identifier");
+                snprintf(detail, sizeof(detail), "no subject name and no identifier");
                 break;
         case CP_GEN_BAD_NO_DOC_DATE:
                 cp_gen_feed_render(fd, en);
                 fd->fd_row.rw_val[fd->fd_col_doc] = "";
                 fd->fd_row.rw_val[fd->fd_col_date] = "";
-                snprintf(reason, sizeof(reason),
-                         "no_document_no_date: penalty without document number and decision date");
+                snprintf(detail, sizeof(detail),
+                         "penalty without document number and decision date");
                 break;
         case CP_GEN_BAD_MISSING_FIELD:
                 cp_gen_feed_render(fd, en);
                 ncols -= 1 + (int)cp_gen_rng_below(&rng, 3);
-                snprintf(reason, sizeof(reason), "missing_field: %d of %d fields",
+                snprintf(detail, sizeof(detail), "%d fields where the header has %d",
                          ncols, src->src_ncols);
                 break;
         default:  /* CP_GEN_BAD_JSON: damaged after serialisation */
                 cp_gen_feed_render(fd, en);
                 if ((len = cp_gen_feed_json(fd))) {
-                        len = cp_gen_feed_break_json(fd, len, &rng, reason, sizeof(reason));
+                        len = cp_gen_feed_break_json(fd, len, &rng, detail, sizeof(detail));
                         fd->fd_json[len++] = '\n';
                         cp_gen_out_write(&fd->fd_out, fd->fd_json, len);
                 }
@@ -265,7 +265,7 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         fd->fd_st->st_read++;
         fd->fd_st->st_rejects++;
         fd->fd_st->st_bad[kind]++;
-        cp_gen_truth_reject(fd->fd_truth, src, line, reason);
+        cp_gen_truth_reject(fd->fd_truth, src, line, cp_gen_bad_codes[kind], detail);
 }
 
 int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,

@@ -10,6 +10,7 @@
  */
 #include "gen_ids.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 const char cp_gen_uscc_chars[32] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -168,13 +169,31 @@ char cp_gen_uscc_bad_letter(char *out, const char *valid, uint64_t r)
         return letters[li];
 }
 
+/* A digit string that fails as a resident number but passes both USCC
+ * checks is a valid USCC to a validator that types values by shape (the
+ * daemon does: many pre-2015 USCCs are all digits); one ending in "000"
+ * reads as Excel damage. Neither is the reject the truth announces, so bad
+ * resident numbers are never made that way. */
+static bool cp_gen_ric_ambiguous(const char *s)
+{
+        return (cp_gen_orgcode_check(s + 8) == s[16] && cp_gen_uscc_check(s) == s[17]) ||
+               !memcmp(s + 15, "000", 3);
+}
+
 void cp_gen_ric_bad_check(char *out, const char *valid, uint64_t r)
 {
         static const char checks[] = "0123456789X";
         int cur = valid[17] == 'X' ? 10 : valid[17] - '0';
+        int k = (cur + 1 + (int)(r % 10)) % 11;
 
         memcpy(out, valid, 19);
-        out[17] = checks[(cur + 1 + (int)(r % 10)) % 11];
+        /* At most two of the ten wrong digits are ambiguous. */
+        for (;;) {
+                out[17] = checks[k];
+                if (k != cur && !cp_gen_ric_ambiguous(out))
+                        break;
+                k = (k + 1) % 11;
+        }
 }
 
 const char *cp_gen_ric_bad_date(char *out, const char *region6, int seq,
@@ -190,5 +209,10 @@ const char *cp_gen_ric_bad_date(char *out, const char *region6, int seq,
         int y = 1961 + 4 * (int)((r >> 3) % 9) + (int)((r >> 8) % 3);
 
         cp_gen_ric_build(out, region6, y, bad[k].m, bad[k].d, seq);
+        while (cp_gen_ric_ambiguous(out)) {
+                /* Another sequence number gives another check digit. */
+                seq = seq % 999 + 1;
+                cp_gen_ric_build(out, region6, y, bad[k].m, bad[k].d, seq);
+        }
         return bad[k].what;
 }

@@ -68,12 +68,17 @@ void cp_gen_uscc_bad_length(char *out, const char *valid, uint64_t r);
  */
 char cp_gen_uscc_bad_letter(char *out, const char *valid, uint64_t r);
 
-/** @brief A resident number with a valid date but a wrong check digit. */
+/**
+ * @brief A resident number with a valid date but a wrong check digit. Never
+ *        one that is also a valid USCC (a shape-typing validator would take
+ *        it as one) or that ends in "000" (which reads as Excel damage).
+ */
 void cp_gen_ric_bad_check(char *out, const char *valid, uint64_t r);
 
 /**
  * @brief A resident number whose check digit is right but whose birth date
- *        does not exist (Feb 30, Apr 31, Feb 29 of a common year, month 13).
+ *        does not exist (Feb 30, Apr 31, Feb 29 of a common year, month 13),
+ *        with the same exclusions as cp_gen_ric_bad_check (seq may change).
  * @returns a short description of the date used
  */
 const char *cp_gen_ric_bad_date(char *out, const char *region6, int seq,

@@ -34,8 +34,15 @@ enum {
         CP_GEN_BAD__COUNT
 };
 
-/** Short stable names of the CP_GEN_BAD_* kinds, e.g. "uscc_length". */
+/** Short names of the CP_GEN_BAD_* kinds, e.g. "uscc_length". */
 extern const char *const cp_gen_bad_names[CP_GEN_BAD__COUNT];
+
+/**
+ * The daemon's stable reject code for each kind ("uscc_bad_length"), the
+ * `reason` truth.json gives, so a test can check that a row was rejected
+ * for the right reason and not only at the right line.
+ */
+extern const char *const cp_gen_bad_codes[CP_GEN_BAD__COUNT];
 
 typedef struct cp_gen_source_s {
         const char *src_id;

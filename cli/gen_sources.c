@@ -37,6 +37,20 @@ const char *const cp_gen_bad_names[CP_GEN_BAD__COUNT] = {
         [CP_GEN_BAD_JSON] = "invalid_json",
 };
 
+/* The codes of transform/id_uscc.c, id_ric.c, transform.c and ingest/. A
+ * RIC with a wrong check digit never ends in "000" here: the daemon names
+ * that excel_precision_loss (domain.md §3.3 step 5). */
+const char *const cp_gen_bad_codes[CP_GEN_BAD__COUNT] = {
+        [CP_GEN_BAD_USCC_LENGTH] = "uscc_bad_length",
+        [CP_GEN_BAD_USCC_LETTER] = "uscc_bad_charset",
+        [CP_GEN_BAD_RIC_CHECK] = "ric_check_failed",
+        [CP_GEN_BAD_RIC_DATE] = "ric_bad_date",
+        [CP_GEN_BAD_NO_SUBJECT] = "subject_missing",
+        [CP_GEN_BAD_MISSING_FIELD] = "csv_field_count",
+        [CP_GEN_BAD_NO_DOC_DATE] = "key_fields_missing",
+        [CP_GEN_BAD_JSON] = "jsonl_parse_error",
+};
+
 /* ---- value helpers --------------------------------------------------- */
 
 /* An identifier as feeds deliver it; the key must not see the difference. */

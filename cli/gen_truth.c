@@ -36,7 +36,7 @@ int cp_gen_truth_open(cp_gen_truth_t *tr, const char *dir, char *errstr,
 }
 
 void cp_gen_truth_reject(cp_gen_truth_t *tr, const cp_gen_source_t *src,
-                         uint64_t line, const char *reason)
+                         uint64_t line, const char *reason, const char *detail)
 {
         fputs(tr->tr_nrejects++ ? ",\n  {\"source\": " : "  {\"source\": ",
               tr->tr_rejects);
@@ -45,6 +45,8 @@ void cp_gen_truth_reject(cp_gen_truth_t *tr, const cp_gen_source_t *src,
         cp_gen_json_fputs(tr->tr_rejects, src->src_file);
         fprintf(tr->tr_rejects, ", \"line\": %llu, \"reason\": ", (unsigned long long)line);
         cp_gen_json_fputs(tr->tr_rejects, reason);
+        fputs(", \"detail\": ", tr->tr_rejects);
+        cp_gen_json_fputs(tr->tr_rejects, detail);
         fputs("}", tr->tr_rejects);
 }
 

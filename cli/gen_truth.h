@@ -41,9 +41,13 @@ typedef struct cp_gen_truth_s {
 int cp_gen_truth_open(cp_gen_truth_t *tr, const char *dir, char *errstr,
                       size_t errstr_size);
 
-/** @brief Records one bad row. */
+/**
+ * @brief Records one bad row.
+ * @param reason the daemon's reject code
+ * @param detail a sentence saying what exactly is wrong
+ */
 void cp_gen_truth_reject(cp_gen_truth_t *tr, const cp_gen_source_t *src,
-                         uint64_t line, const char *reason);
+                         uint64_t line, const char *reason, const char *detail);
 
 /** @brief Counts the distinct keys of all sources (by walking the universes). */
 void cp_gen_truth_count_produced(cp_gen_truth_t *tr, const cp_gen_plan_t *pl);

@@ -158,16 +158,21 @@ static void test_bad_ric(void **state)
                 char good[20], bad[20];
                 uint64_t r = cp_gen_mix(i);
 
+                /* Sequences 100, 200, ... included: their numbers end in "00?". */
                 cp_gen_ric_build(good, "110105", 1960 + (int)(i % 40), 1 + (int)(i % 12),
-                                 1 + (int)(i % 28), 1 + (int)(i % 999));
+                                 1 + (int)(i % 28), i % 3 ? 1 + (int)(i % 999) : 100 * (1 + (int)(i % 9)));
                 assert_int_equal(cp_gen_ric_check(good), good[17]);
                 assert_true(test_date_exists(good));
                 cp_gen_ric_bad_check(bad, good, r);
                 assert_memory_equal(bad, good, 17);
                 assert_int_not_equal(cp_gen_ric_check(bad), bad[17]);
-                cp_gen_ric_bad_date(bad, "110105", 123, r);
+                assert_memory_not_equal(bad + 15, "000", 3);
+                assert_false(test_uscc_ok(bad));
+                cp_gen_ric_bad_date(bad, "110105", 1 + (int)(i % 999), r);
                 assert_int_equal(cp_gen_ric_check(bad), bad[17]);
                 assert_false(test_date_exists(bad));
+                assert_false(test_uscc_ok(bad));
+                assert_memory_not_equal(bad + 15, "000", 3);
         }
 }
 
