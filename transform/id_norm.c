@@ -16,74 +16,7 @@
 #include <string.h>
 
 #include "id_internal.h"
-
-#define CP_U_REPLACEMENT 0xFFFD
-
-/* Decodes one UTF-8 sequence from s[*i..len). Anything malformed
- * (truncated, overlong, surrogate, beyond U+10FFFF) comes back as
- * U+FFFD and consumes one byte, so decoding always advances. */
-static uint32_t cp_u8_next(const unsigned char *s, size_t len, size_t *i)
-{
-        size_t k = *i, need;
-        uint32_t c = s[k], min;
-
-        if (c < 0x80) {
-                *i = k + 1;
-                return c;
-        }
-        if ((c & 0xE0) == 0xC0) {
-                need = 1, min = 0x80, c &= 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-                need = 2, min = 0x800, c &= 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-                need = 3, min = 0x10000, c &= 0x07;
-        } else {
-                *i = k + 1;
-                return CP_U_REPLACEMENT;
-        }
-        if (len - k - 1 < need) {
-                *i = k + 1;
-                return CP_U_REPLACEMENT;
-        }
-        for (size_t j = 1; j <= need; j++) {
-                if ((s[k + j] & 0xC0) != 0x80) {
-                        *i = k + 1;
-                        return CP_U_REPLACEMENT;
-                }
-                c = (c << 6) | (s[k + j] & 0x3F);
-        }
-        if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-                *i = k + 1;
-                return CP_U_REPLACEMENT;
-        }
-        *i = k + 1 + need;
-        return c;
-}
-
-/* Encodes c into b. @returns its length (1–4). */
-static size_t cp_u8_encode(uint32_t c, unsigned char b[4])
-{
-        if (c < 0x80) {
-                b[0] = (unsigned char)c;
-                return 1;
-        }
-        if (c < 0x800) {
-                b[0] = (unsigned char)(0xC0 | (c >> 6));
-                b[1] = (unsigned char)(0x80 | (c & 0x3F));
-                return 2;
-        }
-        if (c < 0x10000) {
-                b[0] = (unsigned char)(0xE0 | (c >> 12));
-                b[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-                b[2] = (unsigned char)(0x80 | (c & 0x3F));
-                return 3;
-        }
-        b[0] = (unsigned char)(0xF0 | (c >> 18));
-        b[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-        b[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        b[3] = (unsigned char)(0x80 | (c & 0x3F));
-        return 4;
-}
+#include "utf8.h"
 
 /*
  * What an identifier keeps of one code point: the folded character, or 0
@@ -173,7 +106,7 @@ size_t cp_id_normalize(const char *raw, size_t len, char *out, size_t outsz)
         /* Pass 1: is the kept text scientific notation? A leading '=' is
          * the ="..." wrapper and does not count. */
         for (i = 0; i < len && st != CP_SCI_NO;) {
-                uint32_t c = cp_id_fold(cp_u8_next(s, len, &i));
+                uint32_t c = cp_id_fold(cp_utf8_next(s, len, &i));
 
                 if (!c || (c == '=' && !any))
                         continue;
@@ -185,14 +118,14 @@ size_t cp_id_normalize(const char *raw, size_t len, char *out, size_t outsz)
         /* Pass 2: write. */
         any = false;
         for (i = 0; i < len;) {
-                uint32_t c = cp_id_fold(cp_u8_next(s, len, &i));
+                uint32_t c = cp_id_fold(cp_utf8_next(s, len, &i));
                 unsigned char b[4];
                 size_t bl;
 
                 if (!c || (c == '=' && !any) || (c == '.' && !sci))
                         continue;
                 any = true;
-                bl = cp_u8_encode(c, b);
+                bl = cp_utf8_encode(c, b);
                 if (n + bl > outsz - 1)
                         break;            /* never split a character */
                 memcpy(out + n, b, bl);
@@ -295,10 +228,10 @@ void cp_id_mask(const char *id, char *out, size_t outsz)
         if (!outsz)
                 return;
         for (i = 0; i < len; nchars++)
-                cp_u8_next(s, len, &i);
+                cp_utf8_next(s, len, &i);
         /* Below 15 characters keeping 10 would show most of the value. */
         for (i = 0, k = 0; i < len; k++) {
-                uint32_t c = cp_u8_next(s, len, &i);
+                uint32_t c = cp_utf8_next(s, len, &i);
                 unsigned char b[4];
                 size_t bl;
 
@@ -307,7 +240,7 @@ void cp_id_mask(const char *id, char *out, size_t outsz)
                 else if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' ||
                          c == CP_U_REPLACEMENT)
                         c = '?';
-                bl = cp_u8_encode(c, b);
+                bl = cp_utf8_encode(c, b);
                 if (n + bl > outsz - 1)
                         break;
                 memcpy(out + n, b, bl);

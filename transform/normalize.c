@@ -1,4 +1,5 @@
 #include "normalize.h"
+#include "utf8.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -6,67 +7,12 @@
 #include <string.h>
 #include <strings.h>
 
-/* Decodes one UTF-8 sequence; invalid bytes come back as themselves, one at
- * a time, so folding never loses input (ingest already rejected invalid
- * UTF-8; this is defence, not policy). */
-static uint32_t cp_utf8_next(const unsigned char **p)
-{
-        const unsigned char *s = *p;
-        uint32_t cp;
-
-        if (s[0] < 0x80) {
-                *p += 1;
-                return s[0];
-        }
-        if ((s[0] & 0xE0) == 0xC0 && (s[1] & 0xC0) == 0x80) {
-                cp = ((uint32_t)(s[0] & 0x1F) << 6) | (s[1] & 0x3F);
-                *p += 2;
-                return cp;
-        }
-        if ((s[0] & 0xF0) == 0xE0 && (s[1] & 0xC0) == 0x80 &&
-            (s[2] & 0xC0) == 0x80) {
-                cp = ((uint32_t)(s[0] & 0x0F) << 12) |
-                     ((uint32_t)(s[1] & 0x3F) << 6) | (s[2] & 0x3F);
-                *p += 3;
-                return cp;
-        }
-        if ((s[0] & 0xF8) == 0xF0 && (s[1] & 0xC0) == 0x80 &&
-            (s[2] & 0xC0) == 0x80 && (s[3] & 0xC0) == 0x80) {
-                cp = ((uint32_t)(s[0] & 0x07) << 18) |
-                     ((uint32_t)(s[1] & 0x3F) << 12) |
-                     ((uint32_t)(s[2] & 0x3F) << 6) | (s[3] & 0x3F);
-                *p += 4;
-                return cp;
-        }
-        *p += 1;
-        return s[0];
-}
-
 /* Appends a code point as UTF-8; stops at outsz - 1 bytes. */
 static size_t cp_utf8_put(char *out, size_t n, size_t outsz, uint32_t cp)
 {
         unsigned char b[4];
-        size_t len;
+        size_t len = cp_utf8_encode(cp, b);
 
-        if (cp < 0x80) {
-                b[0] = (unsigned char)cp;
-                len = 1;
-        } else if (cp < 0x800) {
-                b[0] = 0xC0 | (cp >> 6);
-                b[1] = 0x80 | (cp & 0x3F);
-                len = 2;
-        } else if (cp < 0x10000) {
-                b[0] = 0xE0 | (cp >> 12);
-                b[1] = 0x80 | ((cp >> 6) & 0x3F);
-                b[2] = 0x80 | (cp & 0x3F);
-                len = 3;
-        } else {
-                b[0] = 0xF0 | (cp >> 18);
-                b[1] = 0x80 | ((cp >> 12) & 0x3F);
-                b[2] = 0x80 | ((cp >> 6) & 0x3F);
-                b[3] = 0x80 | (cp & 0x3F);
-                len = 4;
-        }
         if (n + len >= outsz)
                 return n;
         memcpy(out + n, b, len);
@@ -102,45 +48,56 @@ bool cp_norm_is_null(const char *s)
         return false;
 }
 
-size_t cp_norm_fold(const char *s, char *out, size_t outsz)
+/* Folds s into out: full-width ASCII to ASCII, spaces dropped, then each
+ * remaining character through map (the key builders' bracket rules). */
+static size_t cp_fold_with(const char *s, char *out, size_t outsz,
+                           uint32_t (*map)(uint32_t))
 {
-        const unsigned char *p = (const unsigned char *)s;
-        size_t n = 0;
+        const unsigned char *u = (const unsigned char *)s;
+        size_t len = strlen(s), i = 0, n = 0;
 
-        while (*p) {
-                uint32_t cp = cp_fold_width(cp_utf8_next(&p));
+        while (i < len) {
+                uint32_t cp = cp_fold_width(cp_utf8_next(u, len, &i));
 
                 if (cp_is_space(cp))
                         continue;
-                n = cp_utf8_put(out, n, outsz, cp);
+                n = cp_utf8_put(out, n, outsz, map ? map(cp) : cp);
         }
         out[n] = '\0';
         return n;
 }
 
+size_t cp_norm_fold(const char *s, char *out, size_t outsz)
+{
+        return cp_fold_with(s, out, outsz, NULL);
+}
+
+/* Year brackets of document numbers, all to 〔 〕. */
+static uint32_t cp_docno_bracket(uint32_t cp)
+{
+        switch (cp) {
+        case '(': case '[': case '{': case 0x3010: /* 【 */
+                return 0x3014;                     /* 〔 */
+        case ')': case ']': case '}': case 0x3011: /* 】 */
+                return 0x3015;                     /* 〕 */
+        }
+        return cp;
+}
+
+/* Brackets of court case numbers, all to ( ). */
+static uint32_t cp_caseno_bracket(uint32_t cp)
+{
+        if (cp == 0x3014 || cp == '[')
+                return '(';
+        if (cp == 0x3015 || cp == ']')
+                return ')';
+        return cp;
+}
+
 size_t cp_norm_docno(const char *s, char *out, size_t outsz)
 {
-        const unsigned char *p = (const unsigned char *)s;
-        size_t n = 0, serial_start;
+        size_t n = cp_fold_with(s, out, outsz, cp_docno_bracket), serial_start;
 
-        while (*p) {
-                uint32_t cp = cp_fold_width(cp_utf8_next(&p));
-
-                if (cp_is_space(cp))
-                        continue;
-                switch (cp) {
-                case '(': case '[': case '{': case 0x3010: /* 【 */
-                case 0x3014:
-                        cp = 0x3014; /* 〔 */
-                        break;
-                case ')': case ']': case '}': case 0x3011: /* 】 */
-                case 0x3015:
-                        cp = 0x3015; /* 〕 */
-                        break;
-                }
-                n = cp_utf8_put(out, n, outsz, cp);
-        }
-        out[n] = '\0';
         /* Trailing 号 (E5 8F B7) is written by some agencies only. */
         if (n >= 3 && !memcmp(out + n - 3, "\xE5\x8F\xB7", 3))
                 out[n -= 3] = '\0';
@@ -165,20 +122,8 @@ size_t cp_norm_docno(const char *s, char *out, size_t outsz)
 
 size_t cp_norm_caseno(const char *s, char *out, size_t outsz)
 {
-        const unsigned char *p = (const unsigned char *)s;
-        size_t n = 0;
+        size_t n = cp_fold_with(s, out, outsz, cp_caseno_bracket);
 
-        while (*p) {
-                uint32_t cp = cp_fold_width(cp_utf8_next(&p));
-
-                if (cp_is_space(cp))
-                        continue;
-                if (cp == 0x3014 || cp == '[')
-                        cp = '(';
-                else if (cp == 0x3015 || cp == ']')
-                        cp = ')';
-                n = cp_utf8_put(out, n, outsz, cp);
-        }
         /* Trailing 号 is part of every case number but often omitted. */
         if (n >= 3 && !memcmp(out + n - 3, "\xE5\x8F\xB7", 3))
                 n -= 3;
@@ -188,12 +133,12 @@ size_t cp_norm_caseno(const char *s, char *out, size_t outsz)
 
 size_t cp_norm_name(const char *s, char *out, size_t outsz)
 {
-        const unsigned char *p = (const unsigned char *)s;
-        size_t n = 0;
+        const unsigned char *u = (const unsigned char *)s;
+        size_t len = strlen(s), i = 0, n = 0;
         bool pending_space = false;
 
-        while (*p) {
-                uint32_t cp = cp_utf8_next(&p);
+        while (i < len) {
+                uint32_t cp = cp_utf8_next(u, len, &i);
 
                 if (cp_is_space(cp)) {
                         pending_space = n > 0;
