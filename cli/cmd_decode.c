@@ -72,7 +72,14 @@ static long cp_decode_print(const ProtobufCMessage *msg, long budget)
         } else if (msg->descriptor == &credpipe__v1__reject_batch__descriptor) {
                 const Credpipe__V1__RejectBatch *b = (const void *)msg;
                 for (size_t i = 0; i < b->n_rejects && n < budget; i++, n++) {
+                        const ProtobufCBinaryData *raw = &b->rejects[i]->raw;
                         json_t *j = cp_pb_to_json(&b->rejects[i]->base);
+                        /* `raw` is base64 as the proto3 JSON mapping says;
+                         * people want to read it, so add it as text too
+                         * when it is UTF-8 (jansson refuses it otherwise). */
+                        json_t *txt = json_stringn((const char *)raw->data, raw->len);
+                        if (txt)
+                                json_object_set_new(j, "raw_text", txt);
                         json_dumpf(j, stdout, JSON_COMPACT);
                         putchar('\n');
                         json_decref(j);
