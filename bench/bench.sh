@@ -19,13 +19,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rows=${1:-${BENCH_ROWS:-1000000}}
 bin=${CREDPIPE:-build/cli/credpipe}
-work=${BENCH_DIR:-$(mktemp -d /tmp/credpipe-bench.XXXXXX)}
+if [ -n "${BENCH_DIR:-}" ]; then work=$BENCH_DIR; keep=1; else work=$(mktemp -d /tmp/credpipe-bench.XXXXXX); keep=0; fi
 [ -x "$bin" ] || scripts/build.sh build >/dev/null
 mkdir -p "$work"
 
 "$bin" broker --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
 broker=$!
-trap 'kill -TERM $broker 2>/dev/null; wait $broker 2>/dev/null || true' EXIT
+cleanup() {
+  kill -TERM "$broker" 2>/dev/null; wait "$broker" 2>/dev/null || true
+  [ "$keep" = 1 ] || rm -rf "$work"
+}
+trap cleanup EXIT
 for _ in $(seq 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
 bs=$(cat "$work/bootstrap")
 
@@ -109,4 +113,4 @@ printf '%-6s %-34s %10d %10.0f %9.1f %9.2f %10.1f %9s %9s %7s\n' e "kcat, one me
   "$(awk -v b="$inbytes" -v t="$kwall" 'BEGIN{print b/t/1e6}')" \
   "$(awk -v u="$ku" -v s="$ks" -v n="$lines" 'BEGIN{print (u+s)/(n/1e6)}')" "$(awk -v r="$krss" 'BEGIN{print r/1024}')" - - 1.00
 echo "d      latency at constant offered load: needs service mode (not built yet)"
-echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); work dir $work"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
