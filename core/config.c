@@ -10,15 +10,23 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "field.h"
+#include "presets.h"
+
+/* The value of a `columns` line that removes a column of the preset. */
+#define CP_COLUMN_UNMAPPED "unmapped"
+#define CP_FIELD_UNMAPPED (-1)
 
 typedef struct cp_conf_ctx_s {
         yaml_document_t *doc;
@@ -238,8 +246,18 @@ static int cp_parse_paths(cp_conf_ctx_t *cx, yaml_node_t *n,
         return 0;
 }
 
+static bool cp_preset_has_column(const cp_preset_t *pre, const char *column)
+{
+        for (size_t i = 0; i < pre->pre_ncolumns; i++)
+                if (cp_column_same(pre->pre_columns[i].pc_column, column))
+                        return true;
+        return false;
+}
+
+/* Reads the explicit `columns`. A field may be mapped once here; the
+ * preset's several names per field are added later (cp_merge_preset). */
 static int cp_parse_columns(cp_conf_ctx_t *cx, yaml_node_t *n,
-                            cp_source_conf_t *src)
+                            cp_source_conf_t *src, const cp_preset_t *pre)
 {
         size_t cnt;
 
@@ -255,15 +273,30 @@ static int cp_parse_columns(cp_conf_ctx_t *cx, yaml_node_t *n,
 
                 if (!fname)
                         return -1;
-                f = cp_field_by_name(fname);
-                if (f < 0) {
+                if (!strcmp(fname, CP_COLUMN_UNMAPPED)) {
+                        /* Only a preset maps columns the user did not list. */
+                        if (!pre) {
+                                cp_conf_fail(cx, v, "column '%s': '" CP_COLUMN_UNMAPPED
+                                             "' removes a column of the source's preset, "
+                                             "and this source has no 'preset'", column);
+                                return -1;
+                        }
+                        if (!cp_preset_has_column(pre, column)) {
+                                cp_conf_fail(cx, v, "column '%s' is not a column of preset "
+                                             "'%s', so it cannot be '" CP_COLUMN_UNMAPPED "' "
+                                             "(docs/configuration.md lists the preset's columns)",
+                                             column, pre->pre_name);
+                                return -1;
+                        }
+                        f = CP_FIELD_UNMAPPED;
+                } else if ((f = cp_field_by_name(fname)) < 0) {
                         cp_conf_fail(cx, v, "column '%s' maps to unknown field '%s' "
                                      "(docs/configuration.md lists the fields)",
                                      column, fname);
                         return -1;
                 }
                 for (size_t i = 0; i < src->src_ncolumns; i++) {
-                        if (src->src_columns[i].cm_field == f) {
+                        if (f != CP_FIELD_UNMAPPED && src->src_columns[i].cm_field == f) {
                                 cp_conf_fail(cx, v, "field '%s' is mapped twice ('%s' and '%s')",
                                              fname, src->src_columns[i].cm_column, column);
                                 return -1;
@@ -276,14 +309,94 @@ static int cp_parse_columns(cp_conf_ctx_t *cx, yaml_node_t *n,
         return 0;
 }
 
+/*
+ * Appends the preset's rows to the explicit columns and drops the
+ * `unmapped` lines. An explicit line overrides the preset twice over: its
+ * column name takes the explicit field (or none), and its field is no
+ * longer filled from the preset's other names, because a user who maps a
+ * field says which column holds it.
+ */
+static int cp_merge_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
+                           cp_source_conf_t *src, const cp_preset_t *pre)
+{
+        size_t nexp = src->src_ncolumns, k = 0, nkept;
+        cp_column_map_t *exp = src->src_columns;
+        cp_column_map_t *all = calloc(nexp + (pre ? pre->pre_ncolumns : 0) + 1,
+                                      sizeof(*all));
+
+        if (!all) {
+                cp_conf_fail(cx, n, "out of memory");
+                return -1;
+        }
+        for (size_t i = 0; i < nexp; i++)
+                if (exp[i].cm_field != CP_FIELD_UNMAPPED)
+                        all[k++] = exp[i];
+        nkept = k;
+        for (size_t r = 0; pre && r < pre->pre_ncolumns; r++) {
+                const cp_preset_column_t *pc = &pre->pre_columns[r];
+                bool overridden = false;
+
+                /* Against the explicit lines only (unmapped ones too): the
+                 * preset's own rows may share a field. */
+                for (size_t i = 0; i < nexp && !overridden; i++)
+                        overridden = exp[i].cm_field == (int)pc->pc_field ||
+                                     cp_column_same(exp[i].cm_column, pc->pc_column);
+                if (overridden)
+                        continue;
+                if (!(all[k].cm_column = strdup(pc->pc_column))) {
+                        while (k > nkept)
+                                free(all[--k].cm_column);
+                        free(all);
+                        cp_conf_fail(cx, n, "out of memory");
+                        return -1;
+                }
+                all[k++].cm_field = (int)pc->pc_field;
+        }
+        for (size_t i = 0; i < nexp; i++)
+                if (exp[i].cm_field == CP_FIELD_UNMAPPED)
+                        free(exp[i].cm_column);
+        free(exp);
+        src->src_columns = all;
+        src->src_ncolumns = k;
+        return 0;
+}
+
 static const char *const cp_source_keys[] = {
-        "id", "role", "category", "region", "format", "paths", "columns",
-        "delimiter", "amount_unit", "keep_unmapped", NULL};
+        "id", "role", "category", "region", "format", "paths", "preset",
+        "columns", "delimiter", "amount_unit", "keep_unmapped", NULL};
+
+/* The source's `preset` line, read before `columns` whatever their order
+ * in the file, because an `unmapped` column needs to know the preset. */
+static int cp_parse_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
+                           const cp_preset_t **pre, yaml_node_t **where)
+{
+        *pre = NULL;
+        *where = NULL;
+        CP_FOREACH_PAIR(cx, n, key, v) {
+                const char *s;
+                char names[512];
+
+                if (strcmp(key, "preset"))
+                        continue;
+                if (!(s = cp_scalar(cx, v, key)))
+                        return -1;
+                *where = v;
+                if (!(*pre = cp_preset_by_name(s))) {
+                        cp_preset_names(names, sizeof(names));
+                        cp_conf_fail(cx, v, "unknown preset '%s' (presets: %s)", s, names);
+                        return -1;
+                }
+        }
+        return 0;
+}
 
 static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                            cp_source_conf_t *src)
 {
         bool have_role = false, have_cat = false, have_fmt = false;
+        bool have_unit = false;
+        const cp_preset_t *pre;
+        yaml_node_t *pre_node;
 
         src->src_delimiter = ',';
         src->src_keep_unmapped = true;
@@ -292,8 +405,10 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 cp_conf_fail(cx, n, "each entry of 'sources' must be a mapping");
                 return -1;
         }
-        if (cp_check_keys(cx, n, "a source", cp_source_keys))
+        if (cp_check_keys(cx, n, "a source", cp_source_keys) ||
+            cp_parse_preset(cx, n, &pre, &pre_node))
                 return -1;
+        src->src_preset = pre;
         CP_FOREACH_PAIR(cx, n, key, v) {
                 const char *s;
 
@@ -351,7 +466,7 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                         if (cp_parse_paths(cx, v, src))
                                 return -1;
                 } else if (!strcmp(key, "columns")) {
-                        if (cp_parse_columns(cx, v, src))
+                        if (cp_parse_columns(cx, v, src, pre))
                                 return -1;
                 } else if (!strcmp(key, "delimiter")) {
                         if (!(s = cp_scalar(cx, v, key)))
@@ -366,6 +481,7 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 } else if (!strcmp(key, "amount_unit")) {
                         if (!(s = cp_scalar(cx, v, key)))
                                 return -1;
+                        have_unit = true;
                         if (!strcmp(s, "yuan"))
                                 src->src_amount_unit = CP_UNIT_YUAN;
                         else if (!strcmp(s, "wan_yuan"))
@@ -380,11 +496,33 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 }
         }
         if (!src->src_id || !have_role || !have_cat || !have_fmt ||
-            !src->src_npaths || !src->src_ncolumns) {
-                cp_conf_fail(cx, n, "source%s%s needs id, role, category, format, paths and columns",
+            !src->src_npaths || (!src->src_ncolumns && !pre)) {
+                cp_conf_fail(cx, n, "source%s%s needs id, role, category, format, paths "
+                             "and columns (or a preset)",
                              src->src_id ? " " : "", src->src_id ? src->src_id : "");
                 return -1;
         }
+        if (pre && pre->pre_category != src->src_category) {
+                /* The natural key depends on the category, and a preset
+                 * maps the fields of its own category's key. */
+                cp_conf_fail(cx, pre_node, "source %s: preset '%s' is made for category %s, "
+                             "and the source's category is %s; choose a preset of that "
+                             "category or list the columns yourself",
+                             src->src_id, pre->pre_name, cp_category_name(pre->pre_category),
+                             cp_category_name(src->src_category));
+                return -1;
+        }
+        if (cp_merge_preset(cx, n, src, pre))
+                return -1;
+        if (!src->src_ncolumns) {
+                cp_conf_fail(cx, n, "source %s maps no column: every column of preset '%s' "
+                             "is 'unmapped'", src->src_id, pre ? pre->pre_name : "?");
+                return -1;
+        }
+        /* The 双公示 amount columns are in 万元: the preset says so unless
+         * the source does. */
+        if (pre && !have_unit && pre->pre_amount_unit >= 0)
+                src->src_amount_unit = (cp_amount_unit_t)pre->pre_amount_unit;
         return 0;
 }
 
@@ -429,9 +567,108 @@ static const char *const cp_topics_keys[] = {"records", "rejects", "sharing",
                                              "partitions", "replication", NULL};
 static const char *const cp_batch_keys[] = {"records", "zstd_level", NULL};
 static const char *const cp_queue_keys[] = {"batches", NULL};
+static const char *const cp_pseudonymize_keys[] = {"key_file", NULL};
 static const char *const cp_top_keys[] = {"brokers", "topics", "batch", "queue",
                                           "delivery_timeout_ms", "kafka",
-                                          "sources", NULL};
+                                          "pseudonymize", "sources", NULL};
+
+/* Shorter keys make pseudonyms reversible: with one known ID and its
+ * pseudonym, a short key can be searched for, and then every pseudonym
+ * gives its ID back by trying the ~10^11 possible IDs. */
+#define CP_KEY_MIN 16
+#define CP_KEY_MAX 4096
+
+/*
+ * Reads the pseudonymisation key, once, at load time. The file must be a
+ * regular file that other users can neither read nor write (whoever has
+ * the key can test guesses of an ID against its pseudonym). The key is the
+ * file's bytes less trailing line ends, so `openssl rand -hex 32 > FILE`
+ * and a file written without a newline give the same key.
+ */
+static int cp_load_key(cp_conf_ctx_t *cx, yaml_node_t *v, cp_conf_t *conf)
+{
+        const char *s = cp_scalar(cx, v, "key_file");
+        unsigned char buf[CP_KEY_MAX + 1];
+        struct stat st;
+        ssize_t got;
+        size_t len = 0;
+        char *path;
+        int fd;
+
+        if (!s)
+                return -1;
+        if (!*s) {
+                cp_conf_fail(cx, v, "'key_file' must not be empty");
+                return -1;
+        }
+        path = cp_resolve_path(cx, s);
+        free(conf->conf_pseudonym_key_file);
+        conf->conf_pseudonym_key_file = path;
+        if (!path) {
+                cp_conf_fail(cx, v, "out of memory");
+                return -1;
+        }
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0) {
+                cp_conf_fail(cx, v, "pseudonymize.key_file %s: cannot open it: %s",
+                             path, strerror(errno));
+                return -1;
+        }
+        /* fstat on the opened file: no window for a swap after the check. */
+        if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+                cp_conf_fail(cx, v, "pseudonymize.key_file %s is not a regular file", path);
+                close(fd);
+                return -1;
+        }
+        if (st.st_mode & (S_IROTH | S_IWOTH)) {
+                cp_conf_fail(cx, v, "pseudonymize.key_file %s is %s by every user (mode %04o); "
+                             "make it private: chmod 600 %s", path,
+                             st.st_mode & S_IROTH ? "readable" : "writable",
+                             (unsigned)(st.st_mode & 07777), path);
+                close(fd);
+                return -1;
+        }
+        while (len < sizeof(buf) &&
+               (got = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got < 0) {
+                        cp_conf_fail(cx, v, "pseudonymize.key_file %s: cannot read it: %s",
+                                     path, strerror(errno));
+                        close(fd);
+                        explicit_bzero(buf, sizeof(buf));
+                        return -1;
+                }
+                len += (size_t)got;
+        }
+        close(fd);
+        if (len > CP_KEY_MAX) {
+                cp_conf_fail(cx, v, "pseudonymize.key_file %s is longer than %d bytes; "
+                             "is it the key file?", path, CP_KEY_MAX);
+                explicit_bzero(buf, sizeof(buf));
+                return -1;
+        }
+        while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+                len--;
+        if (len < CP_KEY_MIN) {
+                cp_conf_fail(cx, v, "pseudonymize.key_file %s %s; the key must have at least "
+                             "%d bytes (e.g. openssl rand -hex 32 > %s)", path,
+                             len ? "is too short" : "is empty", CP_KEY_MIN, path);
+                explicit_bzero(buf, sizeof(buf));
+                return -1;
+        }
+        free(conf->conf_pseudonym_key);  /* a repeated key_file line */
+        conf->conf_pseudonym_key = malloc(len);
+        if (!conf->conf_pseudonym_key) {
+                cp_conf_fail(cx, v, "out of memory");
+                explicit_bzero(buf, sizeof(buf));
+                return -1;
+        }
+        memcpy(conf->conf_pseudonym_key, buf, len);
+        conf->conf_pseudonym_key_len = len;
+        explicit_bzero(buf, sizeof(buf));
+        return 0;
+}
 
 static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
 {
@@ -487,6 +724,21 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                                         rc = cp_int_scalar(cx, bv, bk, -7, 19, &conf->conf_zstd_level);
                                 if (rc)
                                         return -1;
+                        }
+                } else if (!strcmp(key, "pseudonymize")) {
+                        bool have_key = false;
+
+                        if (cp_check_keys(cx, v, "'pseudonymize'", cp_pseudonymize_keys))
+                                return -1;
+                        CP_FOREACH_PAIR(cx, v, pk, pv) {
+                                (void)pk;
+                                have_key = true;
+                                if (cp_load_key(cx, pv, conf))
+                                        return -1;
+                        }
+                        if (!have_key) {
+                                cp_conf_fail(cx, v, "'pseudonymize' needs 'key_file'");
+                                return -1;
                         }
                 } else if (!strcmp(key, "queue")) {
                         if (cp_check_keys(cx, v, "'queue'", cp_queue_keys))
@@ -593,6 +845,10 @@ void cp_conf_destroy(cp_conf_t *conf)
                 free(conf->conf_kafka[i].kv_value);
         }
         free(conf->conf_kafka);
+        if (conf->conf_pseudonym_key)
+                explicit_bzero(conf->conf_pseudonym_key, conf->conf_pseudonym_key_len);
+        free(conf->conf_pseudonym_key);
+        free(conf->conf_pseudonym_key_file);
         free(conf->conf_path);
         free(conf->conf_brokers);
         free(conf->conf_topic_records);

@@ -29,7 +29,10 @@ typedef enum cp_amount_unit_e {
         CP_UNIT_WAN_YUAN = 1,  /* 10,000 yuan, as the shuang gongshi columns */
 } cp_amount_unit_t;
 
-/* One "source column: canonical field" line of a source's columns map. */
+struct cp_preset_s;
+
+/* One "source column: canonical field" line of a source's columns map, or
+ * a row of its preset. */
 typedef struct cp_column_map_s {
         char *cm_column;  /* the source's column name (CSV header, JSON key) */
         int cm_field;     /* cp_field_t */
@@ -49,8 +52,13 @@ typedef struct cp_source_conf_s {
         cp_format_t src_format;
         char **src_paths;         /* absolute paths or glob patterns */
         size_t src_npaths;
+        /* The explicit `columns` first, then the rows of the preset they do
+         * not override: ingest gives a header cell to the first name that
+         * matches it. One field may have several columns only through a
+         * preset. */
         cp_column_map_t *src_columns;
         size_t src_ncolumns;
+        const struct cp_preset_s *src_preset;  /* core/presets.h, or NULL */
         char src_delimiter;       /* CSV only; default ',' */
         cp_amount_unit_t src_amount_unit;
         bool src_keep_unmapped;   /* carry unmapped columns in `extra` */
@@ -73,6 +81,12 @@ typedef struct cp_conf_s {
         size_t conf_nkafka;
         cp_source_conf_t *conf_sources;
         size_t conf_nsources;
+        /* pseudonymize.key_file, read once by the loader. A key means resident
+         * IDs are replaced by keyed pseudonyms in the output (transform) and
+         * masked in rejects (sink); NULL means pseudonymisation is off. */
+        char *conf_pseudonym_key_file;
+        unsigned char *conf_pseudonym_key;
+        size_t conf_pseudonym_key_len;
 } cp_conf_t;
 
 /**

@@ -9,6 +9,7 @@
 #ifndef CP_FIELD_H
 #define CP_FIELD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef enum cp_field_e {
@@ -48,5 +49,19 @@ const char *cp_field_name(cp_field_t f);
  * @returns the field, or -1 when no field has that name.
  */
 int cp_field_by_name(const char *name);
+
+/**
+ * @brief Folds a column name for the loose match of column names (CSV
+ * headers, JSON keys, `columns` and preset names): drops white space
+ * (ASCII, U+00A0, U+3000), maps full-width ASCII forms (U+FF01..U+FF5E:
+ * （）：) to ASCII and ASCII letters to lower case, so 罚款金额（万元）
+ * matches 罚款金额(万元) and cf_wsh matches CF_WSH.
+ * @param out holds at least n bytes (folding never lengthens)
+ * @returns the folded length; out is not NUL-terminated.
+ */
+size_t cp_column_fold(const char *s, size_t n, char *out);
+
+/** @returns whether two NUL-terminated column names fold alike. */
+bool cp_column_same(const char *a, const char *b);
 
 #endif

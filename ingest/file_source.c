@@ -18,6 +18,9 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "core/field.h"
+#include "core/log.h"
+#include "core/presets.h"
 #include "text.h"
 
 int cp_ingest_nomem(cp_ingest_ctx_t *ic)
@@ -25,6 +28,39 @@ int cp_ingest_nomem(cp_ingest_ctx_t *ic)
         snprintf(ic->ic_errstr, ic->ic_errstr_size,
                  "out of memory reading %s", ic->ic_path);
         return CP_ERR_NOMEM;
+}
+
+void cp_ingest_check_generation(cp_ingest_ctx_t *ic, const char *const *names,
+                                const size_t *lens, size_t n, uint64_t line)
+{
+        const cp_preset_t *pre = ic->ic_src->src_preset;
+        char buf[256], mk[256];
+
+        if (!pre || !pre->pre_other_markers)
+                return;
+        for (const char *const *m = pre->pre_other_markers; *m; m++) {
+                size_t ml = cp_column_fold(*m, strlen(*m), mk);
+
+                for (size_t i = 0; i < n; i++) {
+                        size_t l = lens ? lens[i] : strlen(names[i]);
+
+                        /* A marker is short: a longer name is not one. */
+                        if (l > sizeof(buf) ||
+                            cp_column_fold(names[i], l, buf) != ml ||
+                            memcmp(buf, mk, ml))
+                                continue;
+                        cp_log_warn("ingest", "PRESET_GENERATION",
+                                    "msg=\"the file has a column of another "
+                                    "generation of the source's field set: "
+                                    "check the source's preset\" source=%s "
+                                    "file=\"%s\" line=%llu preset=%s "
+                                    "column=\"%s\" suggest=%s",
+                                    ic->ic_src->src_id, ic->ic_path,
+                                    (unsigned long long)line, pre->pre_name,
+                                    *m, pre->pre_other);
+                        return;
+                }
+        }
 }
 
 static int64_t cp_ingest_now_ms(void)

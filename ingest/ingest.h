@@ -15,9 +15,12 @@
  * CP_INGEST_HEADER_SCAN, that names at least one mapped column (title rows
  * above the header, domain.md §3.9, are skipped and logged). A header cell
  * matches a `columns` name exactly after trimming, or failing that after
- * folding full-width forms and white space (罚款金额（万元） matches
- * 罚款金额(万元)). JSONL: a key matches a `columns` name exactly. When two
- * source columns map to the same field, the first non-empty one wins.
+ * folding full-width forms, white space and ASCII case (cp_column_fold:
+ * 罚款金额（万元） matches 罚款金额(万元)). JSONL keys match the same way,
+ * exactly first. When two source columns map to the same field (a preset
+ * names a field's code and its Chinese name), the first non-empty one in
+ * the record wins. With a preset, a file whose names include a marker of
+ * another generation of the field set is read, with a warning.
  */
 #ifndef CP_INGEST_H
 #define CP_INGEST_H

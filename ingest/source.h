@@ -65,6 +65,17 @@ int cp_ingest_set_field(cp_ingest_ctx_t *ic, cp_record_t *rec, int field,
 int cp_ingest_add_extra(cp_ingest_ctx_t *ic, cp_record_t *rec, size_t max,
                         const char *name, const char *value);
 
+/**
+ * @brief Warns when a file's column names (the CSV header, the keys of the
+ * first JSON object) include a marker of another generation of the
+ * source's preset: a 2015–16 penalty file read with sgs_penalty, for
+ * instance (domain.md §4.3.2). A warning only: the columns that match are
+ * read anyway. Once per call; a no-op without a preset or markers.
+ * @param lens NULL when the names are NUL-terminated
+ */
+void cp_ingest_check_generation(cp_ingest_ctx_t *ic, const char *const *names,
+                                const size_t *lens, size_t n, uint64_t line);
+
 /** @brief Sets errstr to "out of memory reading <path>"; @returns NOMEM. */
 int cp_ingest_nomem(cp_ingest_ctx_t *ic);
 

@@ -19,7 +19,10 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "core/field.h"
 #include "core/log.h"
+#include "core/pii.h"
+#include "core/presets.h"
 #include "csv.h"
 #include "source.h"
 #include "text.h"
@@ -42,51 +45,6 @@ static void cp_csv_hdr_free(cp_csv_hdr_t *h)
         free(h->ch_field);
         free(h->ch_named);
         free(h->ch_bat_name);
-}
-
-/*
- * Folds a column name for the loose match: drops white space, maps
- * full-width ASCII forms (（）：) to ASCII and ASCII letters to lower case.
- * out holds n bytes. @returns the folded length.
- */
-static size_t cp_csv_fold(const char *s, size_t n, char *out)
-{
-        const unsigned char *p = (const unsigned char *)s;
-        size_t i = 0, o = 0;
-
-        while (i < n) {
-                unsigned char c = p[i];
-
-                if (c == ' ' || (c >= '\t' && c <= '\r')) {
-                        i++;
-                } else if (c < 0x80) {
-                        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-                        i++;
-                } else if (c == 0xC2 && i + 1 < n && p[i + 1] == 0xA0) {
-                        i += 2;
-                } else if (c == 0xE3 && i + 2 < n && p[i + 1] == 0x80 &&
-                           p[i + 2] == 0x80) {
-                        i += 3;
-                } else if (c == 0xEF && i + 2 < n &&
-                           (p[i + 1] == 0xBC || p[i + 1] == 0xBD)) {
-                        unsigned cp = 0xF000u | (p[i + 1] & 0x3Fu) << 6 |
-                                      (p[i + 2] & 0x3Fu);
-
-                        if (cp >= 0xFF01 && cp <= 0xFF5E) {
-                                c = (unsigned char)(cp - 0xFEE0);
-                                out[o++] = (char)(c >= 'A' && c <= 'Z'
-                                                          ? c + 32 : c);
-                        } else {
-                                memcpy(out + o, p + i, 3);
-                                o += 3;
-                        }
-                        i += 3;
-                } else {
-                        out[o++] = (char)c;
-                        i++;
-                }
-        }
-        return o;
 }
 
 static bool cp_csv_same(const char *a, size_t alen, const char *b,
@@ -151,14 +109,14 @@ static long cp_csv_match(const cp_source_conf_t *src, const cp_csv_row_t *row,
                         if (field[i] < 0 && n && cp_csv_same(s, n, cs, cn))
                                 hit = i;
                 }
-                flen = cp_csv_fold(cs, cn, fa);
+                flen = cp_column_fold(cs, cn, fa);
                 for (size_t i = 0; i < row->nfields && hit == SIZE_MAX; i++) {
                         const char *s;
                         size_t n;
 
                         cp_csv_cell(row, i, &s, &n);
                         if (field[i] < 0 && n &&
-                            cp_csv_same(fb, cp_csv_fold(s, n, fb), fa, flen))
+                            cp_csv_same(fb, cp_column_fold(s, n, fb), fa, flen))
                                 hit = i;
                 }
                 if (hit != SIZE_MAX) {
@@ -240,12 +198,14 @@ static int cp_csv_no_header(cp_ingest_ctx_t *ic, uint64_t line,
         snprintf(ic->ic_errstr, ic->ic_errstr_size,
                  "%s: no header found: none of the first %d rows names a "
                  "column of source %s (expected at least one of: %s; line "
-                 "%llu has: %s)%s. Fix the `columns` map of source %s: its "
-                 "names must equal the header cells, after trimming",
+                 "%llu has: %s)%s. Fix the `columns` map%s%s of source %s: "
+                 "its names must equal the header cells, after trimming",
                  ic->ic_path, CP_INGEST_HEADER_SCAN, src->src_id, expected,
                  (unsigned long long)line, found,
                  utf8 ? "" : "; that line is not valid UTF-8: the file may "
                              "be GBK or GB18030, which is not read yet",
+                 src->src_preset ? " or the preset " : "",
+                 src->src_preset ? src->src_preset->pre_name : "",
                  src->src_id);
         return CP_ERR_CONFIG;
 }
@@ -288,9 +248,16 @@ static int cp_csv_find_header(cp_ingest_ctx_t *ic, cp_csv_t *csv,
                         first_line = row.line;
                         first_utf8 = cp_text_utf8_valid(row.raw, row.raw_len,
                                                         &bad);
-                        if (first_utf8)
+                        if (first_utf8) {
+                                size_t n;
+
                                 cp_csv_list(found, sizeof(found), row.field,
                                             row.len, row.nfields);
+                                /* A file without a header shows a record
+                                 * here, and errors reach logs. */
+                                cp_pii_mask_rics(found, strlen(found), found,
+                                                 &n, NULL, NULL);
+                        }
                 }
                 if (row.error || row.nfields == 0)
                         continue;
@@ -311,6 +278,8 @@ static int cp_csv_find_header(cp_ingest_ctx_t *ic, cp_csv_t *csv,
                 free(field);
                 if (rc != CP_OK)
                         return cp_ingest_nomem(ic);
+                cp_ingest_check_generation(ic, row.field, row.len,
+                                           row.nfields, row.line);
                 if (k > 0)
                         cp_log_info("ingest", "CSV_TITLE_ROWS",
                                     "msg=\"skipped rows above the header\" "

@@ -7,6 +7,7 @@
 
 #include "core/err.h"
 #include "core/log.h"
+#include "core/pii.h"
 #include "encode.h"
 #include "sink.h"
 
@@ -311,35 +312,70 @@ static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
         return rc;
 }
 
+/*
+ * Rejects carry what the data steward needs to fix the record: its raw
+ * bytes and a sentence. Person IDs are masked here, at the last point
+ * before bytes leave the process, whichever stage rejected the record:
+ * in the message always (transform already masks the IDs it quotes, but
+ * a reader's message can quote input, e.g. jansson's "near '...'"), and in
+ * the raw bytes (and file name) when pseudonymisation is on, which is then
+ * the promise that no full resident ID leaves at all (core/pii.h says what
+ * is found).
+ * Masking never lengthens, so one buffer of the batch's total size holds
+ * every masked copy.
+ */
 static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
 {
         const cp_source_conf_t *src = &sk->sk_conf->conf_sources[bat->bat_source];
-        size_t n = 0, k = 0;
+        bool mask_raw = sk->sk_conf->conf_pseudonym_key != NULL;
+        size_t n = 0, k = 0, total = 0, used = 0;
         Credpipe__V1__Reject *rj, **rjp;
         Credpipe__V1__Position *pos;
+        char *scratch;
         int rc;
 
-        for (size_t i = 0; i < bat->bat_n; i++)
-                n += bat->bat_rec[i].rec_status == CP_REC_REJECTED;
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                const cp_record_t *rec = &bat->bat_rec[i];
+
+                if (rec->rec_status != CP_REC_REJECTED)
+                        continue;
+                n++;
+                total += (rec->rec_reject_msg ? strlen(rec->rec_reject_msg) : 0) + 1;
+                if (mask_raw && rec->rec_raw)
+                        total += rec->rec_raw_len + 1;
+                if (mask_raw && rec->rec_file)
+                        total += strlen(rec->rec_file) + 1;
+        }
         if (!n)
                 return CP_OK;
         rj = calloc(n, sizeof(*rj));
         rjp = calloc(n, sizeof(*rjp));
         pos = calloc(n, sizeof(*pos));
-        if (!rj || !rjp || !pos) {
+        scratch = malloc(total);
+        if (!rj || !rjp || !pos || !scratch) {
                 free(rj);
                 free(rjp);
                 free(pos);
+                free(scratch);
                 return CP_ERR_NOMEM;
         }
         for (size_t i = 0; i < bat->bat_n; i++) {
                 const cp_record_t *rec = &bat->bat_rec[i];
+                const char *msg = rec->rec_reject_msg ? rec->rec_reject_msg : "";
+                size_t len;
 
                 if (rec->rec_status != CP_REC_REJECTED)
                         continue;
                 credpipe__v1__reject__init(&rj[k]);
                 credpipe__v1__position__init(&pos[k]);
                 pos[k].file = (char *)(rec->rec_file ? rec->rec_file : "");
+                if (mask_raw && rec->rec_file) {
+                        /* Per-person files are named after the person. */
+                        pos[k].file = scratch + used;
+                        cp_pii_mask_rics(rec->rec_file, strlen(rec->rec_file),
+                                         scratch + used, &len, NULL, NULL);
+                        used += len + 1;
+                }
                 pos[k].line = rec->rec_line;
                 pos[k].offset = rec->rec_offset;
                 rj[k].source_id = src->src_id;
@@ -347,9 +383,18 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
                 rj[k].reason = (char *)rec->rec_reject_code;
                 rj[k].field = (char *)(rec->rec_reject_field >= 0
                                                ? cp_field_name(rec->rec_reject_field) : "");
-                rj[k].message = (char *)(rec->rec_reject_msg ? rec->rec_reject_msg : "");
+                rj[k].message = scratch + used;
+                cp_pii_mask_rics(msg, strlen(msg), scratch + used, &len, NULL, NULL);
+                used += len + 1;
                 rj[k].raw.data = (uint8_t *)rec->rec_raw;
                 rj[k].raw.len = rec->rec_raw ? rec->rec_raw_len : 0;
+                if (mask_raw && rec->rec_raw) {
+                        rj[k].raw.data = (uint8_t *)scratch + used;
+                        cp_pii_mask_rics(rec->rec_raw, rec->rec_raw_len, scratch + used,
+                                         &len, NULL, NULL);
+                        rj[k].raw.len = len;
+                        used += len + 1;
+                }
                 rj[k].ingest_time_ms = rec->rec_ingest_ms;
                 rjp[k] = &rj[k];
                 k++;
@@ -358,12 +403,14 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
         rb.schema_version = CP_SCHEMA_VERSION;
         rb.rejects = rjp;
         rb.n_rejects = n;
+        /* Packed (copied) before this returns: scratch may go. */
         rc = cp_sink_produce(sk, sk->sk_conf->conf_topic_rejects, RD_KAFKA_PARTITION_UA,
                              &rb.base, n);
         sk->sk_stats.sk_rejects += n;
         free(rj);
         free(rjp);
         free(pos);
+        free(scratch);
         return rc;
 }
 

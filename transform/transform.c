@@ -7,10 +7,13 @@
 #include <xxhash.h>
 
 #include "core/err.h"
+#include "core/log.h"
+#include "core/pii.h"
 #include "dedupe.h"
 #include "ids.h"
 #include "keys.h"
 #include "normalize.h"
+#include "pseudonym.h"
 
 #define CP_MAX_FINDINGS 16
 
@@ -19,6 +22,7 @@ struct cp_transform_s {
         cp_dedupe_t tf_dedupe;
         uint64_t tf_central_mask;  /* bits of the central sources */
         cp_source_stats_t *tf_stats;
+        cp_pseudonym_t *tf_ps;     /* NULL: pseudonymisation is off */
 };
 
 /* What transform learned about one record before it is built. */
@@ -28,7 +32,35 @@ typedef struct cp_rec_work_s {
         cp_subject_key_t subject_key;
         char authority_key[128];
         Credpipe__V1__Subject *subject;
+        bool pseudonymised;        /* subject->id is a pseudonym */
 } cp_rec_work_t;
+
+/* Starts pseudonymisation and logs a key id: the first 8 hex digits of
+ * the HMAC of a fixed text, so that operators can see whether two runs
+ * share a key (and so pseudonyms) without the key being shown. */
+static int cp_transform_pseudonyms(cp_transform_t *tf, char *errstr,
+                                   size_t errstr_size)
+{
+        static const char probe[] = "credpipe pseudonym key id";
+        const cp_conf_t *conf = tf->tf_conf;
+        unsigned char mac[CP_HMAC_SHA256_LEN];
+
+        tf->tf_ps = cp_pseudonym_new(conf->conf_pseudonym_key,
+                                     conf->conf_pseudonym_key_len, errstr,
+                                     errstr_size);
+        if (!tf->tf_ps)
+                return -1;
+        if (cp_pseudonym_hmac(tf->tf_ps, probe, sizeof(probe) - 1, mac)) {
+                snprintf(errstr, errstr_size, "HMAC-SHA256 failed (libcrypto)");
+                return -1;
+        }
+        cp_log_info("transform", "PSEUDONYMIZE",
+                    "msg=\"resident IDs are replaced by keyed pseudonyms\" "
+                    "key_file=\"%s\" key_id=%02x%02x%02x%02x",
+                    conf->conf_pseudonym_key_file ? conf->conf_pseudonym_key_file : "",
+                    mac[0], mac[1], mac[2], mac[3]);
+        return 0;
+}
 
 cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
                                  size_t errstr_size)
@@ -45,6 +77,10 @@ cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
         for (size_t i = 0; i < conf->conf_nsources; i++)
                 if (conf->conf_sources[i].src_role == CP_ROLE_CENTRAL)
                         tf->tf_central_mask |= UINT64_C(1) << i;
+        if (conf->conf_pseudonym_key && cp_transform_pseudonyms(tf, errstr, errstr_size)) {
+                cp_transform_destroy(tf);
+                return NULL;
+        }
         return tf;
 }
 
@@ -53,6 +89,7 @@ void cp_transform_destroy(cp_transform_t *tf)
         if (!tf)
                 return;
         cp_dedupe_free(&tf->tf_dedupe);
+        cp_pseudonym_destroy(tf->tf_ps);
         free(tf->tf_stats);
         free(tf);
 }
@@ -128,9 +165,13 @@ static void cp_reject_id(cp_batch_t *bat, cp_record_t *rec, cp_field_t f,
 }
 
 /* Resolves the subject: USCC › organisation code › registration number ›
- * person ID (full or masked) + name › name (domain.md §4.9).
- * @returns 0, or -1 when the record was rejected. */
-static int cp_resolve_subject(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w)
+ * person ID (full or masked) + name › name (domain.md §4.9). With
+ * pseudonymisation a full person ID is replaced, in the subject and in
+ * its key, by its pseudonym: one person keys alike in every source.
+ * @returns 0, or -1 when the record was rejected or (not rejected) when
+ *          memory or libcrypto failed. */
+static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
+                              cp_record_t *rec, cp_rec_work_t *w)
 {
         static const struct { cp_field_t f; cp_id_type_t want; } idf[] = {
                 {CP_F_SUBJECT_USCC, CP_ID_USCC},
@@ -148,6 +189,7 @@ static int cp_resolve_subject(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *
                 return -1;
         credpipe__v1__subject__init(s);
         w->subject = s;
+        w->pseudonymised = false;
         if (cp_norm_is_null(name))
                 name = NULL;
         else
@@ -172,9 +214,23 @@ static int cp_resolve_subject(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *
                         return -1;
                 }
                 cp_add_id_findings(bat, w, &res, idf[i].f);
+                if (res.type == CP_ID_RIC && tf->tf_ps) {
+                        /* Masked IDs stay as published: a mask hides what a
+                         * pseudonym would, and cannot be keyed exactly. */
+                        char pn[CP_PSEUDONYM_LEN + 1];
+
+                        if (cp_pseudonym_ric(tf->tf_ps, res.normalized, pn))
+                                return -1;
+                        memcpy(res.normalized, pn, sizeof(pn));
+                        w->pseudonymised = true;
+                }
                 s->id = cp_arena_strndup(&bat->bat_arena, res.normalized,
                                          strlen(res.normalized));
-                s->id_type = cp_pb_id_type(res.type);
+                if (!s->id)
+                        return -1;
+                s->id_type = w->pseudonymised
+                                     ? CREDPIPE__V1__ID_TYPE__RESIDENT_ID_PSEUDONYM
+                                     : cp_pb_id_type(res.type);
                 if (res.type == CP_ID_RIC || res.type == CP_ID_RIC_MASKED) {
                         /* A person ID alone does not identify: masked IDs
                          * collide, so the name is part of the key (§2.6). */
@@ -242,8 +298,76 @@ static int32_t cp_date_field(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w
         return days;
 }
 
-static int cp_build_pb(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
-                       const cp_source_conf_t *src, const cp_key_t *key)
+/* A pseudonym replaces the canonical ID in place. */
+_Static_assert(CP_PSEUDONYM_LEN < sizeof(((cp_id_result_t *)0)->normalized),
+               "a pseudonym fits cp_id_result_t.normalized");
+
+/* What transform validated as an organisation's identifier stays visible
+ * when scrubbing: a digit-only USCC can have a date-like middle and so
+ * look like a person ID, yet pass its checks (ids.c). */
+static bool cp_keep_validated(const char *canon, void *opaque)
+{
+        const cp_rec_work_t *w = opaque;
+        const Credpipe__V1__Subject *s = w->subject;
+
+        if (s->id_type == CREDPIPE__V1__ID_TYPE__USCC && !strcmp(s->id, canon))
+                return true;
+        return !strcmp(w->authority_key, canon);
+}
+
+/* @returns s, or its copy in the arena with person IDs masked (pii.h). */
+static const char *cp_scrub(cp_batch_t *bat, cp_rec_work_t *w, const char *s,
+                            bool *nomem)
+{
+        size_t n, start, len, out_len;
+        char *out;
+
+        if (!s || !cp_pii_find_ric(s, n = strlen(s), 0, &start, &len, NULL))
+                return s;
+        out = cp_arena_alloc(&bat->bat_arena, n + 1);
+        if (!out) {
+                *nomem = true;
+                return s;
+        }
+        cp_pii_mask_rics(s, n, out, &out_len, cp_keep_validated, w);
+        return out;
+}
+
+/*
+ * With pseudonymisation, no full person ID may leave in an accepted
+ * record: not in the subject (a pseudonym already), and not in free text
+ * either, where penalty contents name people with their IDs and unmapped
+ * columns carry the legal representative's (CF_FR_ZJHM). The record's
+ * fields are replaced by scrubbed copies before the protobuf is built from
+ * them, the person-ID field by the pseudonym, so the content fingerprint
+ * is computed over what is output: a fingerprint over the hidden digits
+ * would give them back to anyone trying the 10^8 possibilities.
+ */
+static int cp_scrub_record(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w)
+{
+        Credpipe__V1__Subject *s = w->subject;
+        bool nomem = false;
+
+        for (int i = 0; i < CP_F__COUNT; i++) {
+                if (i == CP_F_SUBJECT_PERSON_ID && w->pseudonymised)
+                        rec->rec_field[i] = s->id;
+                else
+                        rec->rec_field[i] = cp_scrub(bat, w, rec->rec_field[i], &nomem);
+        }
+        for (uint32_t i = 0; i < rec->rec_nextra; i++) {
+                rec->rec_extra[i].ex_name = cp_scrub(bat, w, rec->rec_extra[i].ex_name,
+                                                     &nomem);
+                rec->rec_extra[i].ex_value = cp_scrub(bat, w, rec->rec_extra[i].ex_value,
+                                                      &nomem);
+        }
+        s->name = (char *)cp_scrub(bat, w, s->name, &nomem);
+        s->legal_rep = (char *)cp_scrub(bat, w, s->legal_rep, &nomem);
+        return nomem ? CP_ERR_NOMEM : CP_OK;
+}
+
+static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
+                       cp_rec_work_t *w, const cp_source_conf_t *src,
+                       const cp_key_t *key)
 {
         cp_arena_t *ar = &bat->bat_arena;
         Credpipe__V1__CreditRecord *pb = cp_arena_alloc(ar, sizeof(*pb));
@@ -253,6 +377,8 @@ static int cp_build_pb(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
 
         if (!pb || !prov || !pos)
                 return CP_ERR_NOMEM;
+        if (tf->tf_ps && cp_scrub_record(bat, rec, w))
+                return CP_ERR_NOMEM;
         credpipe__v1__credit_record__init(pb);
         credpipe__v1__provenance__init(prov);
         credpipe__v1__position__init(pos);
@@ -260,6 +386,17 @@ static int cp_build_pb(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
         pb->category = (Credpipe__V1__Category)src->src_category;
         pb->event = CREDPIPE__V1__EVENT_TYPE__UPSERT;
         pb->record_key = cp_arena_strndup(ar, key->key_text, key->key_len);
+        if (!pb->record_key)
+                return CP_ERR_NOMEM;
+        if (tf->tf_ps) {
+                /* The key was hashed for dedupe before; only its text is
+                 * scrubbed (a person ID typed into a document number). */
+                bool nomem = false;
+
+                pb->record_key = (char *)cp_scrub(bat, w, pb->record_key, &nomem);
+                if (nomem)
+                        return CP_ERR_NOMEM;
+        }
         pb->subject = w->subject;
         pb->document_number = (char *)cp_str(f[CP_F_DOCUMENT_NUMBER]);
         pb->case_number = (char *)cp_str(f[CP_F_CASE_NUMBER]);
@@ -336,6 +473,13 @@ static int cp_build_pb(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
         }
 
         pos->file = (char *)cp_str(rec->rec_file);
+        if (tf->tf_ps) {
+                bool nomem = false;
+
+                pos->file = (char *)cp_scrub(bat, w, pos->file, &nomem);
+                if (nomem)
+                        return CP_ERR_NOMEM;
+        }
         pos->line = rec->rec_line;
         pos->offset = rec->rec_offset;
         prov->source_id = src->src_id;
@@ -358,7 +502,7 @@ static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
         int rc;
 
         w.nfindings = 0;
-        if (cp_resolve_subject(bat, rec, &w))
+        if (cp_resolve_subject(tf, bat, rec, &w))
                 return rec->rec_status == CP_REC_REJECTED ? CP_OK : CP_ERR_NOMEM;
         cp_resolve_authority(bat, rec, &w);
         if (cp_key_build(src->src_category, rec, w.authority_key, &w.subject_key,
@@ -387,7 +531,7 @@ static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
                 rec->rec_status = CP_REC_DUPLICATE;
                 return CP_OK;
         }
-        rc = cp_build_pb(bat, rec, &w, src, &key);
+        rc = cp_build_pb(tf, bat, rec, &w, src, &key);
         if (rc)
                 return rc;
         rec->rec_status = CP_REC_ACCEPTED;

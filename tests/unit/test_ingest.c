@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <cmocka.h>
 
 #include "core/err.h"
+#include "core/presets.h"
 #include "ingest/ingest.h"
 
 static char t_dir[64];
@@ -340,6 +342,12 @@ static void test_no_mapped_column(void **state)
         assert_non_null(strstr(err, "`columns`"));
         assert_non_null(strstr(err, "xm_penalty"));
 
+        /* A file without a header shows its first record, masked. */
+        path = t_write_s("nohdr.csv", "张三,110105194912310011\n");
+        assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)),
+                         CP_ERR_CONFIG);
+        assert_non_null(strstr(err, "line 1 has: 张三, 110105********0011)"));
+
         /* A GBK header: the message points at the encoding. */
         path = t_write_s("gbk.csv", "\xC3\xFB\xB3\xC6,x\n1,2\n");
         assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)),
@@ -468,6 +476,180 @@ static void test_jsonl(void **state)
         t_sink_free(&sink);
 }
 
+/* JSON keys match exactly first, then ignoring ASCII case, full-width
+ * forms and white space (Credit China's xk_* for XK_*). */
+static void test_jsonl_loose_keys(void **state)
+{
+        (void)state;
+        static cp_column_map_t cols[] = {
+                { "name", CP_F_SUBJECT_NAME },
+                { "NAME", CP_F_LEGAL_REP },
+                { "CF_WSH", CP_F_DOCUMENT_NUMBER },
+                { "罚款金额（万元）", CP_F_FINE_AMOUNT },
+        };
+        const char *path = t_write_s("loose.jsonl",
+                "{\"NAME\":\"r\",\"name\":\"n\",\"cf_wsh\":\"d1\",\"罚款金额(万元)\":\"2\"}\n"
+                "{\"Name\":\"n2\",\" Cf_Wsh \":\"d2\",\"cf-wsh\":\"x\"}\n");
+        cp_source_conf_t src = t_src(CP_FMT_JSONL);
+        t_sink_t sink = { 0 };
+        char err[512];
+        cp_record_t *r;
+
+        src.src_columns = cols;
+        src.src_ncolumns = 4;
+        assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)), CP_OK);
+        r = t_rec(&sink, 0);
+        assert_string_equal(r->rec_field[CP_F_SUBJECT_NAME], "n");
+        assert_string_equal(r->rec_field[CP_F_LEGAL_REP], "r");
+        assert_string_equal(r->rec_field[CP_F_DOCUMENT_NUMBER], "d1");
+        assert_string_equal(r->rec_field[CP_F_FINE_AMOUNT], "2");
+        assert_int_equal(r->rec_nextra, 0);
+        /* No exact match: the first column that folds alike. */
+        r = t_rec(&sink, 1);
+        assert_string_equal(r->rec_field[CP_F_SUBJECT_NAME], "n2");
+        assert_null(r->rec_field[CP_F_LEGAL_REP]);
+        assert_string_equal(r->rec_field[CP_F_DOCUMENT_NUMBER], "d2");
+        assert_string_equal(t_extra(r, "cf-wsh"), "x");
+        t_sink_free(&sink);
+}
+
+/* A preset's several names for one field: the first non-empty in the
+ * record wins, in CSV and JSON alike, and the others are not extras. */
+static void test_several_names_one_field(void **state)
+{
+        (void)state;
+        cp_source_conf_t src = t_src(CP_FMT_JSONL);
+        t_sink_t sink = { 0 };
+        char err[512];
+        const char *path;
+
+        src.src_preset = cp_preset_by_name("sgs_penalty");
+        src.src_columns = NULL;
+        src.src_ncolumns = 0;
+        /* The preset's rows, as the configuration loader merges them. */
+        static cp_column_map_t cols[64];
+        const cp_preset_t *pre = src.src_preset;
+        for (size_t i = 0; i < pre->pre_ncolumns; i++) {
+                cols[i].cm_column = (char *)pre->pre_columns[i].pc_column;
+                cols[i].cm_field = pre->pre_columns[i].pc_field;
+        }
+        src.src_columns = cols;
+        src.src_ncolumns = pre->pre_ncolumns;
+
+        path = t_write_s("names.jsonl",
+                         "{\"行政相对人名称\":\"\",\"cf_xdr_mc\":\"甲\"}\n"
+                         "{\"行政相对人名称\":\"乙\",\"cf_xdr_mc\":\"丙\"}\n");
+        assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)), CP_OK);
+        assert_string_equal(t_rec(&sink, 0)->rec_field[CP_F_SUBJECT_NAME], "甲");
+        assert_string_equal(t_rec(&sink, 1)->rec_field[CP_F_SUBJECT_NAME], "乙");
+        assert_int_equal(t_rec(&sink, 1)->rec_nextra, 0);
+        t_sink_free(&sink);
+
+        src.src_format = CP_FMT_CSV;
+        path = t_write_s("names.csv", "CF_XDR_MC,行政相对人名称,罚款金额(万元)\n"
+                                      ",丁,3\n戊,己,\n");
+        assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)), CP_OK);
+        assert_string_equal(t_rec(&sink, 0)->rec_field[CP_F_SUBJECT_NAME], "丁");
+        assert_string_equal(t_rec(&sink, 0)->rec_field[CP_F_FINE_AMOUNT], "3");
+        assert_string_equal(t_rec(&sink, 1)->rec_field[CP_F_SUBJECT_NAME], "戊");
+        t_sink_free(&sink);
+}
+
+/* More distinct keys than the per-file key cache holds still map. */
+static void test_jsonl_many_keys(void **state)
+{
+        (void)state;
+        enum { NKEYS = 1000 };
+        static char line[NKEYS * 24 + 64];
+        size_t o = 0;
+        cp_source_conf_t src = t_src(CP_FMT_JSONL);
+        t_sink_t sink = { 0 };
+        char err[512];
+        cp_record_t *r;
+
+        o += (size_t)snprintf(line + o, sizeof(line) - o, "{");
+        for (int i = 0; i < NKEYS; i++)
+                o += (size_t)snprintf(line + o, sizeof(line) - o, "\"k%d\":\"v%d\",", i, i);
+        snprintf(line + o, sizeof(line) - o, "\"行政相对人名称\":\"甲\"}\n");
+        assert_int_equal(t_ingest(&src, t_write_s("many.jsonl", line), 10, &sink, err,
+                                  sizeof(err)), CP_OK);
+        r = t_rec(&sink, 0);
+        assert_string_equal(r->rec_field[CP_F_SUBJECT_NAME], "甲");
+        assert_int_equal(r->rec_nextra, NKEYS);
+        assert_string_equal(t_extra(r, "k999"), "v999");
+        t_sink_free(&sink);
+}
+
+/* Runs an ingest with stderr captured; @returns what was logged. */
+static char *t_logged(const cp_source_conf_t *src, const char *path)
+{
+        static char buf[8192];
+        char cap[300], err[512];
+        t_sink_t sink = { 0 };
+        int saved = dup(2), fd;
+        FILE *f;
+        size_t n;
+
+        snprintf(cap, sizeof(cap), "%s/stderr.txt", t_dir);
+        fflush(stderr);
+        fd = open(cap, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        dup2(fd, 2);
+        close(fd);
+        assert_int_equal(t_ingest(src, path, 10, &sink, err, sizeof(err)), CP_OK);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        t_sink_free(&sink);
+        f = fopen(cap, "r");
+        assert_non_null(f);
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        return buf;
+}
+
+/* A 2015–16 file read with the current preset is read, with a warning
+ * that names the legacy preset (domain.md §4.3.2); a current file is not
+ * warned about; a source without a preset never is. */
+static void test_generation_warning(void **state)
+{
+        (void)state;
+        static cp_column_map_t cols[] = {
+                { "CF_XDR_MC", CP_F_SUBJECT_NAME },
+                { "CF_WSH", CP_F_DOCUMENT_NUMBER },
+        };
+        cp_source_conf_t src = t_src(CP_FMT_CSV);
+        const char *legacy = t_write_s("legacy.csv", "CF_WSH,CF_CFMC,CF_XDR_MC,cf_xzjg\n"
+                                                     "1,名称,甲,局\n");
+        const char *current = t_write_s("current.csv", "CF_WSH,CF_XDR_MC,CF_CFJG\n1,甲,局\n");
+        const char *log;
+
+        src.src_columns = cols;
+        src.src_ncolumns = 2;
+        src.src_preset = cp_preset_by_name("sgs_penalty");
+        log = t_logged(&src, legacy);
+        assert_non_null(strstr(log, "level=warn comp=ingest event=PRESET_GENERATION"));
+        assert_non_null(strstr(log, "preset=sgs_penalty column=\"CF_CFMC\" "
+                                    "suggest=sgs_penalty_legacy"));
+        assert_non_null(strstr(log, legacy));
+        assert_non_null(strstr(log, "line=1"));
+        assert_null(strstr(t_logged(&src, current), "PRESET_GENERATION"));
+
+        /* The reverse, from the first JSON object's keys. */
+        src.src_format = CP_FMT_JSONL;
+        src.src_preset = cp_preset_by_name("sgs_penalty_legacy");
+        log = t_logged(&src, t_write_s("cur.jsonl", "not json\n"
+                                                    "{\"cf_wsh\":\"1\",\"cf_cfjg\":\"局\"}\n"
+                                                    "{\"cf_wsh\":\"2\",\"cf_cfjg\":\"局\"}\n"));
+        assert_non_null(strstr(log, "line=2"));
+        assert_non_null(strstr(log, "column=\"CF_CFJG\" suggest=sgs_penalty\n"));
+        assert_null(strstr(strstr(log, "PRESET_GENERATION") + 1, "PRESET_GENERATION"));
+
+        src.src_preset = NULL;
+        assert_null(strstr(t_logged(&src, legacy), "PRESET_GENERATION"));
+}
+
 static void test_io_errors_and_empty_files(void **state)
 {
         (void)state;
@@ -563,6 +745,10 @@ int main(void)
                 cmocka_unit_test(test_header_matching),
                 cmocka_unit_test(test_tab_delimiter_and_nul),
                 cmocka_unit_test(test_jsonl),
+                cmocka_unit_test(test_jsonl_loose_keys),
+                cmocka_unit_test(test_several_names_one_field),
+                cmocka_unit_test(test_jsonl_many_keys),
+                cmocka_unit_test(test_generation_warning),
                 cmocka_unit_test(test_io_errors_and_empty_files),
                 cmocka_unit_test(test_expand),
         };

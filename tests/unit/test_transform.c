@@ -6,10 +6,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/pii.h"
+#include "transform/ids.h"
+#include "transform/pseudonym.h"
 #include "transform/transform.h"
 
 enum { SRC_A, SRC_B, SRC_CENTRAL, SRC_DEFAULTERS, NSRC };
@@ -165,11 +170,211 @@ static void test_defaulters_masked_and_categories(void **state)
         cp_transform_destroy(tf);
 }
 
+/* ---- pseudonymisation ------------------------------------------------ */
+
+static unsigned char ps_key[] = "0123456789abcdef0123456789abcdef";
+static cp_conf_t conf_ps = {.conf_sources = sources, .conf_nsources = NSRC,
+                            .conf_pseudonym_key = ps_key,
+                            .conf_pseudonym_key_len = sizeof(ps_key) - 1,
+                            .conf_pseudonym_key_file = "test.key"};
+
+/* HMAC-SHA256(ps_key, ID), first 128 bits, computed with Python's hmac. */
+#define PN_ZHANG "hmac-sha256:813ffab664a84982a8ae7d963689df17"  /* 110105194912310011 */
+#define PN_LI "hmac-sha256:4d5e1267d90100ac11bdc336cfbfebc3"     /* 440304198510123458 */
+
+/* @returns the packed RecordBatch of a batch's accepted records. */
+static uint8_t *packed_accepted(cp_batch_t **bats, size_t nb, size_t *len)
+{
+        Credpipe__V1__RecordBatch rb = CREDPIPE__V1__RECORD_BATCH__INIT;
+        Credpipe__V1__CreditRecord *recs[64];
+        uint8_t *buf;
+
+        for (size_t b = 0; b < nb; b++)
+                for (size_t i = 0; i < bats[b]->bat_n; i++)
+                        if (bats[b]->bat_rec[i].rec_status == CP_REC_ACCEPTED) {
+                                assert_true(rb.n_records < 64);
+                                recs[rb.n_records++] = bats[b]->bat_rec[i].rec_pb;
+                        }
+        rb.records = recs;
+        *len = protobuf_c_message_get_packed_size(&rb.base);
+        buf = malloc(*len);
+        assert_non_null(buf);
+        assert_int_equal(protobuf_c_message_pack(&rb.base, buf), *len);
+        return buf;
+}
+
+static void test_pseudonymize(void **state)
+{
+        char err[256];
+        cp_transform_t *tf = cp_transform_new(&conf_ps, err, sizeof(err));
+        cp_batch_t *a = cp_batch_new(SRC_A, 16), *c = cp_batch_new(SRC_CENTRAL, 16),
+                   *d = cp_batch_new(SRC_DEFAULTERS, 16);
+        cp_batch_t *all[] = {a, c, d};
+        cp_source_stats_t rows[NSRC];
+        cp_report_t rep = {.rep_src = rows};
+        cp_extra_t extras[] = {  /* transform replaces them: not static */
+                {"CF_FR_ZJHM", "440304198510123458"},
+                {"备注", "另见11010519491231002x号"},
+        };
+        const Credpipe__V1__CreditRecord *pb;
+        cp_record_t *r;
+        uint8_t *bytes;
+        size_t len, start, rlen;
+
+        (void)state;
+        assert_non_null(tf);
+        /* A person with a full ID; free text and extras with IDs, one in
+         * full-width digits. */
+        r = penalty(a, "张三", NULL, "京朝市监罚〔2021〕10号", "2021-03-05");
+        r->rec_field[CP_F_SUBJECT_PERSON_ID] = "110105194912310011";
+        r->rec_field[CP_F_CONTENT] = "当事人张三（公民身份号码110105194912310011）、李四"
+                                     "（４４０３０４１９８５１０１２３４５８）罚款";
+        r->rec_extra = extras;
+        r->rec_nextra = 2;
+        /* The central source: the same entry, the same person as a legacy
+         * 15-digit number and another spelling of the document number. */
+        r = penalty(c, "张三", NULL, "京朝市监罚(2021)10号", "2021-03-05");
+        r->rec_field[CP_F_SUBJECT_PERSON_ID] = "110105491231001";
+        /* Another entry of the same person, in full-width digits: the same
+         * pseudonym. */
+        r = penalty(c, "张三", NULL, "京朝市监罚〔2021〕11号", "2021-03-06");
+        r->rec_field[CP_F_SUBJECT_PERSON_ID] = " １１０１０５１９４９１２３１００１１";
+        /* Defaulters: a masked ID stays masked, a full one is keyed. */
+        r = cp_batch_add(d);
+        r->rec_field[CP_F_SUBJECT_NAME] = "王五";
+        r->rec_field[CP_F_SUBJECT_PERSON_ID] = "3423011964****3224";
+        r->rec_field[CP_F_CASE_NUMBER] = "(2019)皖1122执1194号";
+        r = cp_batch_add(d);
+        r->rec_field[CP_F_SUBJECT_NAME] = "李四";
+        r->rec_field[CP_F_SUBJECT_PERSON_ID] = "440304198510123458";
+        r->rec_field[CP_F_CASE_NUMBER] = "(2019)皖1122执1195号";
+
+        assert_int_equal(cp_transform_batch(tf, a), 0);
+        assert_int_equal(cp_transform_batch(tf, c), 0);
+        assert_int_equal(cp_transform_batch(tf, d), 0);
+
+        pb = a->bat_rec[0].rec_pb;
+        assert_non_null(pb);
+        assert_string_equal(pb->subject->id, PN_ZHANG);
+        assert_int_equal(pb->subject->id_type, CREDPIPE__V1__ID_TYPE__RESIDENT_ID_PSEUDONYM);
+        assert_int_equal(pb->subject->kind, CREDPIPE__V1__SUBJECT_KIND__INDIVIDUAL);
+        assert_non_null(strstr(pb->record_key, "|S:P:" PN_ZHANG "|张三"));
+        assert_string_equal(pb->content, "当事人张三（公民身份号码110105********0011）、李四"
+                                         "（４４０３０４********３４５８）罚款");
+        assert_string_equal(pb->extra[0]->value, "440304********3458");
+        assert_string_equal(pb->extra[1]->value, "另见110105********002x号");
+        /* Dedupe and the join work on pseudonyms: the central record is a
+         * duplicate of a's, and its second entry keys the same person. */
+        assert_int_equal(c->bat_rec[0].rec_status, CP_REC_DUPLICATE);
+        assert_int_equal(c->bat_rec[1].rec_status, CP_REC_ACCEPTED);
+        assert_string_equal(c->bat_rec[1].rec_pb->subject->id, PN_ZHANG);
+        assert_int_equal(c->bat_rec[1].rec_subject_hash, a->bat_rec[0].rec_subject_hash);
+        cp_transform_report(tf, &rep);
+        assert_int_equal(rows[SRC_A].st_unique_keys, 1);
+        assert_int_equal(rows[SRC_A].st_shared, 1);
+        /* Masked stays masked; a full ID in the person-ID column is keyed. */
+        assert_string_equal(d->bat_rec[0].rec_pb->subject->id, "3423011964****3224");
+        assert_int_equal(d->bat_rec[0].rec_pb->subject->id_type,
+                         CREDPIPE__V1__ID_TYPE__RESIDENT_ID_MASKED);
+        assert_string_equal(d->bat_rec[1].rec_pb->subject->id, PN_LI);
+
+        /* Nothing of a full ID in what is produced: no RIC-shaped run in
+         * the packed bytes, and none of the IDs in any form. */
+        bytes = packed_accepted(all, 3, &len);
+        if (cp_pii_find_ric((const char *)bytes, len, 0, &start, &rlen, NULL))
+                fail_msg("a resident ID at byte %zu of the packed batch: %.*s", start,
+                         (int)rlen, bytes + start);
+        assert_null(memmem(bytes, len, "19491231001", 11));
+        assert_null(memmem(bytes, len, "491231001", 9));
+        assert_null(memmem(bytes, len, "19491231002", 11));
+        assert_null(memmem(bytes, len, "198510123458", 12));
+        for (size_t i = 0; i + 18 <= len; i++) {
+                cp_id_result_t res;
+                size_t k = 0;
+
+                while (k < 18 && ((bytes[i + k] >= '0' && bytes[i + k] <= '9') ||
+                                  (k == 17 && (bytes[i + k] | 0x20) == 'x')))
+                        k++;
+                if (k < 18)
+                        continue;
+                cp_id_check((const char *)bytes + i, 18, CP_ID_RIC, &res);
+                if (res.valid)
+                        fail_msg("a valid RIC at byte %zu", i);
+        }
+        free(bytes);
+        cp_batch_destroy(a);
+        cp_batch_destroy(c);
+        cp_batch_destroy(d);
+        cp_transform_destroy(tf);
+}
+
+/* Without pseudonymisation a full ID is output as the source published it. */
+static void test_no_pseudonymize(void **state)
+{
+        char err[256];
+        cp_transform_t *tf = cp_transform_new(&conf, err, sizeof(err));
+        cp_batch_t *a = cp_batch_new(SRC_A, 4);
+        cp_record_t *r = penalty(a, "张三", NULL, "京朝市监罚〔2021〕10号", "2021-03-05");
+
+        (void)state;
+        r->rec_field[CP_F_SUBJECT_PERSON_ID] = "11010519491231002X";
+        r->rec_field[CP_F_CONTENT] = "公民身份号码11010519491231002X";
+        assert_int_equal(cp_transform_batch(tf, a), 0);
+        assert_string_equal(a->bat_rec[0].rec_pb->subject->id, "11010519491231002X");
+        assert_int_equal(a->bat_rec[0].rec_pb->subject->id_type,
+                         CREDPIPE__V1__ID_TYPE__RESIDENT_ID);
+        assert_string_equal(a->bat_rec[0].rec_pb->content, "公民身份号码11010519491231002X");
+        cp_batch_destroy(a);
+        cp_transform_destroy(tf);
+}
+
+/* A digit-only USCC that passes its checks yet looks like a person ID is
+ * an organisation's code: scrubbing leaves it (and the key) alone. */
+static void test_pseudonymize_keeps_uscc_lookalike(void **state)
+{
+        char err[256], cand[19] = "1101011990030712", found[19] = "";
+        cp_transform_t *tf;
+        cp_batch_t *a;
+        size_t st, ln;
+
+        (void)state;
+        /* Search the two check characters, and the body if need be. */
+        for (int body = 0; body < 100 && !found[0]; body++) {
+                cand[14] = (char)('0' + body / 10);
+                cand[15] = (char)('0' + body % 10);
+                for (int k = 0; k < 100 && !found[0]; k++) {
+                        cp_id_result_t res;
+
+                        cand[16] = (char)('0' + k / 10);
+                        cand[17] = (char)('0' + k % 10);
+                        cp_id_check(cand, 18, CP_ID_USCC, &res);
+                        if (res.valid && cp_pii_find_ric(cand, 18, 0, &st, &ln, NULL))
+                                memcpy(found, cand, sizeof(found));
+                }
+        }
+        if (!found[0])
+                skip();  /* the validator takes no such code as a USCC */
+        tf = cp_transform_new(&conf_ps, err, sizeof(err));
+        a = cp_batch_new(SRC_A, 4);
+        cp_record_t *r = penalty(a, "某机关", found, "京朝市监罚〔2021〕12号", "2021-03-05");
+        r->rec_field[CP_F_CONTENT] = found;
+        assert_int_equal(cp_transform_batch(tf, a), 0);
+        assert_int_equal(a->bat_rec[0].rec_status, CP_REC_ACCEPTED);
+        assert_string_equal(a->bat_rec[0].rec_pb->subject->id, found);
+        assert_non_null(strstr(a->bat_rec[0].rec_pb->record_key, found));
+        assert_string_equal(a->bat_rec[0].rec_pb->content, found);
+        cp_batch_destroy(a);
+        cp_transform_destroy(tf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_keys_dedupe_and_sharing),
                 cmocka_unit_test(test_defaulters_masked_and_categories),
+                cmocka_unit_test(test_pseudonymize),
+                cmocka_unit_test(test_no_pseudonymize),
+                cmocka_unit_test(test_pseudonymize_keeps_uscc_lookalike),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
