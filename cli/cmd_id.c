@@ -29,7 +29,7 @@ typedef struct cp_id_opts_s {
 static void cp_id_usage(FILE *out)
 {
         fprintf(out,
-                "usage: credpipe id [--type TYPE] [--json] [VALUE...]\n\n"
+                "usage: credpipe id [--type TYPE] [--json] [--categories FILE] [VALUE...]\n\n"
                 "Normalises and validates identification numbers: Unified Social Credit\n"
                 "Codes, organisation codes, 15-digit registration numbers and resident\n"
                 "identity numbers (18, 15 or masked). Values come from the arguments, or\n"
@@ -38,11 +38,15 @@ static void cp_id_usage(FILE *out)
                 "  -t, --type TYPE   auto (default: by shape), uscc, ric, org_code, reg_no\n"
                 "  -j, --json        one JSON object per value: input, type, normalized,\n"
                 "                    valid, usable, reason, findings\n"
+                "  -c, --categories FILE\n"
+                "                    USCC department/category table to use instead of the\n"
+                "                    built-in one (format: data/uscc_categories.tsv)\n"
                 "  -h, --help        this text\n\n"
                 "Default output, one tab-separated line per value:\n"
                 "  input  type  normalized  valid|invalid  reason and findings\n"
                 "'usable' (JSON) marks invalid values that still identify their holder,\n"
-                "such as Fujian pilot-era USCCs that fail the check character.\n\n"
+                "such as Fujian pilot-era USCCs that fail the check character. Every\n"
+                "finding code is explained in docs/identifiers.md.\n\n"
                 "Examples:\n"
                 "  credpipe id 914403001922038216\n"
                 "  credpipe id --type uscc \"'9144 0300 1922 0382 16\" 91350211M0000XUF46\n"
@@ -267,16 +271,17 @@ int cp_cmd_id(int argc, char **argv)
         static const struct option opts[] = {
                 {"type", required_argument, NULL, 't'},
                 {"json", no_argument, NULL, 'j'},
+                {"categories", required_argument, NULL, 'c'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
         cp_id_opts_t o = {CP_ID_UNKNOWN, false};
-        char word[64];
+        char word[64], err[512];
         int c, status = 0;
 
         /* getopt's own messages would echo the argument unmasked. */
         opterr = 0;
-        while ((c = getopt_long(argc, argv, ":t:jh", opts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, ":t:jc:h", opts, NULL)) != -1) {
                 switch (c) {
                 case 't':
                         if (cp_id_parse_type(optarg, &o.want)) {
@@ -289,11 +294,21 @@ int cp_cmd_id(int argc, char **argv)
                 case 'j':
                         o.json = true;
                         break;
+                case 'c':
+                        /* Before any value is checked, as the daemon does at
+                         * start-up. The message names file and line and
+                         * quotes table cells only: no identifier. */
+                        if (cp_id_load_categories(optarg, err, sizeof(err)) != 0) {
+                                fprintf(stderr, "credpipe id: %s\n", err);
+                                return 2;
+                        }
+                        break;
                 case 'h':
                         cp_id_usage(stdout);
                         return 0;
                 case ':':
-                        fprintf(stderr, "credpipe id: --type needs a value\n\n");
+                        fprintf(stderr, "credpipe id: %s needs a value\n\n",
+                                optopt == 'c' ? "--categories" : "--type");
                         cp_id_usage(stderr);
                         return 2;
                 default:

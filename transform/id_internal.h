@@ -51,13 +51,22 @@ bool cp_id_all_digits(const char *s, size_t n);
 /** @returns the value of n ASCII digits (caller checked they are digits). */
 int cp_id_num(const char *s, size_t n);
 
-/** @returns true when y-m-d is a real Gregorian date from 1880-01-01 on. */
+/** @returns true when y-m-d is a real (proleptic) Gregorian date, year 1 on. */
+bool cp_id_calendar_ok(int y, int m, int d);
+
+/**
+ * @returns true when y-m-d is a real Gregorian date from 1880-01-01 on: a
+ * plausible birth date, used where the shape decides what a value is.
+ */
 bool cp_id_date_ok(int y, int m, int d);
 
 /** @returns true when the two digits at s are a GB/T 2260 mainland province. */
 bool cp_id_province_known(const char *s);
 
-/* ---- USCC (id_uscc.c) ---- */
+/* ---- USCC (id_uscc.c, id_category.c) ---- */
+
+/** @returns the value 0-30 of a USCC symbol (§1.3), -1 outside the set. */
+int cp_uscc_value(char c);
 
 /**
  * @brief Checks s as a USCC.

@@ -53,13 +53,19 @@ static uint32_t cp_id_fold(uint32_t c)
 }
 
 /*
- * Recognises Excel's rendering of a big number, D[.D]E[+]D, one folded
- * character at a time ('-' was already dropped, so E-05 arrives as E05:
- * no identifier looks like that either).
+ * Recognises a big number as Excel (9.14403E+17), Java (9.14403001922038E17)
+ * or Python (9.14403e+17) print it, one folded character at a time: one
+ * integer digit, an optional fraction, E, an optional '+', and one or two
+ * exponent digits ('-' was already dropped, so E-05 arrives as E05). The
+ * grammar is this narrow because identifiers contain E: with any number of
+ * digits on either side, a valid org code such as 53E528422 or a USCC such
+ * as 91440300123413E158 read as a number and was rejected as Excel damage.
+ * Without '.' or '+' the narrow form is at most 4 characters, shorter than
+ * any identifier.
  */
 typedef enum {
         CP_SCI_START, CP_SCI_INT, CP_SCI_DOT, CP_SCI_FRAC, CP_SCI_E,
-        CP_SCI_SIGN, CP_SCI_EXP, CP_SCI_NO,
+        CP_SCI_SIGN, CP_SCI_EXP1, CP_SCI_EXP2, CP_SCI_NO,
 } cp_sci_state_t;
 
 static cp_sci_state_t cp_sci_step(cp_sci_state_t st, uint32_t c)
@@ -70,8 +76,6 @@ static cp_sci_state_t cp_sci_step(cp_sci_state_t st, uint32_t c)
         case CP_SCI_START:
                 return digit ? CP_SCI_INT : CP_SCI_NO;
         case CP_SCI_INT:
-                if (digit)
-                        return CP_SCI_INT;
                 return c == '.' ? CP_SCI_DOT : c == 'E' ? CP_SCI_E : CP_SCI_NO;
         case CP_SCI_DOT:
                 return digit ? CP_SCI_FRAC : CP_SCI_NO;
@@ -81,14 +85,20 @@ static cp_sci_state_t cp_sci_step(cp_sci_state_t st, uint32_t c)
                 return c == 'E' ? CP_SCI_E : CP_SCI_NO;
         case CP_SCI_E:
                 if (digit)
-                        return CP_SCI_EXP;
+                        return CP_SCI_EXP1;
                 return c == '+' ? CP_SCI_SIGN : CP_SCI_NO;
         case CP_SCI_SIGN:
-        case CP_SCI_EXP:
-                return digit ? CP_SCI_EXP : CP_SCI_NO;
+                return digit ? CP_SCI_EXP1 : CP_SCI_NO;
+        case CP_SCI_EXP1:
+                return digit ? CP_SCI_EXP2 : CP_SCI_NO;
         default:
                 return CP_SCI_NO;
         }
+}
+
+static bool cp_sci_done(cp_sci_state_t st)
+{
+        return st == CP_SCI_EXP1 || st == CP_SCI_EXP2;
 }
 
 size_t cp_id_normalize(const char *raw, size_t len, char *out, size_t outsz)
@@ -113,7 +123,7 @@ size_t cp_id_normalize(const char *raw, size_t len, char *out, size_t outsz)
                 any = true;
                 st = cp_sci_step(st, c);
         }
-        sci = st == CP_SCI_EXP;
+        sci = cp_sci_done(st);
 
         /* Pass 2: write. */
         any = false;
@@ -141,7 +151,7 @@ bool cp_id_is_sci(const char *s, size_t n)
 
         for (size_t i = 0; i < n && st != CP_SCI_NO; i++)
                 st = cp_sci_step(st, (unsigned char)s[i]);
-        return st == CP_SCI_EXP;
+        return cp_sci_done(st);
 }
 
 bool cp_id_is_placeholder(const char *s, size_t n)
@@ -197,14 +207,20 @@ int cp_id_num(const char *s, size_t n)
         return v;
 }
 
-bool cp_id_date_ok(int y, int m, int d)
+bool cp_id_calendar_ok(int y, int m, int d)
 {
         static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
         bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 
-        if (y < 1880 || m < 1 || m > 12 || d < 1)
+        /* No year 0 in the Gregorian calendar GB/T 7408 dates use. */
+        if (y < 1 || m < 1 || m > 12 || d < 1)
                 return false;
         return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+bool cp_id_date_ok(int y, int m, int d)
+{
+        return y >= 1880 && cp_id_calendar_ok(y, m, d);
 }
 
 bool cp_id_province_known(const char *s)

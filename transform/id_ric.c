@@ -37,6 +37,10 @@ static bool cp_ric_region_ok(const char *s)
                (s[0] == '8' && s[1] >= '1' && s[1] <= '3');
 }
 
+/* A shape test decides what a value is, so it wants a plausible birth
+ * date (1880 on), not just a calendar date: with any year, about 4 % of
+ * broken digit-only USCCs would read as person IDs and be dropped instead
+ * of kept with a warning. */
 bool cp_ric_shape(const char *s, size_t n)
 {
         return n == 18 && cp_id_all_digits(s, 17) &&
@@ -90,8 +94,23 @@ static bool cp_ric_visible(const char *s, size_t n)
         return cp_id_all_digits(s, n);
 }
 
-/* Plausibility of the visible parts of a masked birth date. */
-static bool cp_ric_mask_date_ok(const char *s, size_t n)
+/*
+ * The birth year below which §2.3 warns: nobody born earlier is known to
+ * have been given a number (the oldest specimen is 1880-01-01). It is a
+ * plausibility warning, not a reject: §2.3 lists "≥ 1880-01-01" as a
+ * warning, and only an impossible calendar date as a reject.
+ */
+#define CP_RIC_MIN_YEAR 1880
+
+/* Birth year of a full 18-digit number or a visible 18-char mask. */
+static void cp_ric_note_year(int y, cp_id_result_t *res)
+{
+        if (y < CP_RIC_MIN_YEAR)
+                cp_id_res_note(res, "ric_birth_date_implausible", CP_SEV_WARNING);
+}
+
+/* Calendar validity of the visible parts of a masked birth date. */
+static bool cp_ric_mask_date_ok(const char *s, size_t n, cp_id_result_t *res)
 {
         const char *ys = s + 6, *ms = s + (n == 18 ? 10 : 8), *ds = ms + 2;
         size_t ylen = n == 18 ? 4 : 2;
@@ -100,15 +119,17 @@ static bool cp_ric_mask_date_ok(const char *s, size_t n)
         int y = yv ? cp_id_num(ys, ylen) + (n == 15 ? 1900 : 0) : 2000;
         int m = mv ? cp_id_num(ms, 2) : 1;
 
-        if (yv && y < 1880)
+        if (yv && y < 1)
                 return false;
         if (mv && (m < 1 || m > 12))
                 return false;
-        if (!dv)
-                return true;
         /* Day with hidden month: any month with that many days will do;
          * with hidden year: a leap year, so 02-29 passes. */
-        return cp_id_date_ok(y, mv ? m : 1, cp_id_num(ds, 2));
+        if (dv && !cp_id_calendar_ok(y, mv ? m : 1, cp_id_num(ds, 2)))
+                return false;
+        if (yv)
+                cp_ric_note_year(y, res);
+        return true;
 }
 
 static void cp_ric_check_masked(const char *s, size_t n, cp_id_result_t *res)
@@ -134,7 +155,7 @@ static void cp_ric_check_masked(const char *s, size_t n, cp_id_result_t *res)
                 cp_id_res_fail(res, "ric_bad_region", CP_SEV_ERROR, false);
                 return;
         }
-        if (!cp_ric_mask_date_ok(m, n)) {
+        if (!cp_ric_mask_date_ok(m, n, res)) {
                 cp_id_res_fail(res, "ric_bad_date", CP_SEV_ERROR, false);
                 return;
         }
@@ -152,8 +173,8 @@ static void cp_ric_check18(const char *s, cp_id_result_t *res)
                 cp_id_res_fail(res, "ric_bad_region", CP_SEV_ERROR, false);
                 return;
         }
-        if (!cp_id_date_ok(cp_id_num(s + 6, 4), cp_id_num(s + 10, 2),
-                           cp_id_num(s + 12, 2))) {
+        if (!cp_id_calendar_ok(cp_id_num(s + 6, 4), cp_id_num(s + 10, 2),
+                               cp_id_num(s + 12, 2))) {
                 cp_id_res_fail(res, "ric_bad_date", CP_SEV_ERROR, false);
                 return;
         }
@@ -165,6 +186,7 @@ static void cp_ric_check18(const char *s, cp_id_result_t *res)
                                CP_SEV_ERROR, false);
                 return;
         }
+        cp_ric_note_year(cp_id_num(s + 6, 4), res);
         cp_id_res_set_normalized(res, s, 18);
 }
 

@@ -9,8 +9,8 @@
  * pilot-era codes fail the mod-31 check although they were issued
  * (§1.7.3), so dropping those records would lose real companies.
  *
- * The department/category pairs are data in two strings, not a switch,
- * so that a pair confirmed later is a one-word change.
+ * The department/category pairs are data (id_category.c): built in, or
+ * loaded from a file at start-up.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -20,27 +20,11 @@
 /* The 31 symbols, valued by their index (§1.3): no I, O, S, V, Z. */
 static const char cp_uscc_symbols[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 
-/* Department × category pairs (pos 1-2). Core: §1.5.1, reproduced by
- * independent tables and real codes. Extended: §1.5.2, one source only. */
-static const char cp_uscc_core_pairs[] =
-        "11 12 13 19 21 29 31 32 33 34 35 39 41 49 51 52 53 59 61 62 69 "
-        "71 72 79 81 89 91 92 93 A1 A9 N1 N2 N3 N9 Y1";
-static const char cp_uscc_ext_pairs[] =
-        "36 54 55 82 99 G1 G9 J1 J9 Q1 Q2 Q3 Q9";
-
-static int cp_uscc_value(char c)
+int cp_uscc_value(char c)
 {
         const char *p = c ? strchr(cp_uscc_symbols, c) : NULL;
 
         return p ? (int)(p - cp_uscc_symbols) : -1;
-}
-
-static bool cp_pair_in(const char *table, const char *s)
-{
-        for (const char *p = table; p[0] && p[1]; p += 2 + (p[2] == ' '))
-                if (p[0] == s[0] && p[1] == s[1])
-                        return true;
-        return false;
 }
 
 /* Mod-31 check of pos 18 (§1.4); s must be in the 31-symbol set. */
@@ -166,11 +150,15 @@ void cp_id_check_uscc(const char *s, size_t n, bool column, cp_id_result_t *res)
         }
 
         /* From here on: warnings; the value stays usable. */
-        if (!cp_pair_in(cp_uscc_core_pairs, c)) {
-                if (cp_pair_in(cp_uscc_ext_pairs, c))
-                        cp_id_res_note(res, "category_unconfirmed", CP_SEV_WARNING);
-                else
-                        cp_id_res_fail(res, "category_unknown", CP_SEV_WARNING, true);
+        switch (cp_id_category(c[0], c[1])) {
+        case CP_ID_CATEGORY_CORE:
+                break;
+        case CP_ID_CATEGORY_EXTENDED:
+                cp_id_res_note(res, "category_unconfirmed", CP_SEV_WARNING);
+                break;
+        default:
+                cp_id_res_fail(res, "category_unknown", CP_SEV_WARNING, true);
+                break;
         }
         /* Lower levels change with GB/T 2260 revisions and development
          * zones have codes of their own (§1.6): only the province counts. */

@@ -114,4 +114,51 @@ void cp_id_mask(const char *id, char *out, size_t outsz);
 /** @returns "uscc", "org_code", "reg_no", "ric", "ric_masked" or "unknown". */
 const char *cp_id_type_name(cp_id_type_t t);
 
+/* ---- USCC department/category table (domain.md §1.5) ---- */
+
+/* What the table says about a pair (USCC positions 1-2). */
+typedef enum cp_id_category_e {
+        CP_ID_CATEGORY_UNKNOWN = 0,   /* in no table: finding category_unknown */
+        CP_ID_CATEGORY_CORE,          /* §1.5.1, confirmed by several sources */
+        CP_ID_CATEGORY_EXTENDED,      /* §1.5.2, one source: category_unconfirmed */
+} cp_id_category_t;
+
+/**
+ * @brief Looks a department/category pair up in the active table: the
+ * built-in one (domain.md §1.5.1 core, §1.5.2 extended), or the one the
+ * last successful cp_id_load_categories() read.
+ * @param dept USCC position 1, @param cat position 2 (upper case)
+ * @locality any thread, once start-up loading is over
+ */
+cp_id_category_t cp_id_category(char dept, char cat);
+
+/**
+ * @brief Replaces the department/category table with the pairs of a TSV
+ * file, so that pairs confirmed later need no new build (§1.5: "treat the
+ * table as data"). data/uscc_categories.tsv is the built-in table in this
+ * format.
+ *
+ * One pair per line, three tab-separated columns: the pair (two characters
+ * of the 31-symbol USCC set, e.g. "91", "A1"), its status ("core" or
+ * "extended") and a non-empty description. Blank lines, lines starting
+ * with '#', a UTF-8 BOM, CRLF line ends and a first line
+ * "pair<TAB>status<TAB>description" are allowed. A pair listed twice or a
+ * file without pairs is an error. Nothing changes unless the whole file is
+ * good.
+ *
+ * @param errstr receives "FILE:LINE: what is wrong" (or "FILE: ..." when
+ *        the file as a whole is at fault); may be NULL when errstr_size is 0
+ * @returns CP_OK; CP_ERR_IO when the file cannot be read; CP_ERR_PARSE
+ *          when its content is malformed.
+ * @locality start-up, before any thread calls cp_id_check(): the table is
+ *           read without locks
+ */
+int cp_id_load_categories(const char *path, char *errstr, size_t errstr_size);
+
+/**
+ * @brief Restores the built-in department/category table.
+ * @locality as cp_id_load_categories()
+ */
+void cp_id_default_categories(void);
+
 #endif

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/err.h"
 #include "transform/ids.h"
 
 /* Rows of kind uscc, orgcode, regno15, ric18, ric15, ric_masked in the
@@ -362,6 +364,168 @@ static void test_repair_confusable(void **state)
         assert_string_equal(res.reason, "uscc_bad_charset");
 }
 
+/* ---- department/category table (§1.5) ---- */
+
+static const char cp_uscc_syms[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+
+/* The status of all 31 × 31 pairs under the active table. */
+static void category_snapshot(cp_id_category_t snap[31][31], int counts[3])
+{
+        memset(counts, 0, 3 * sizeof(int));
+        for (int d = 0; d < 31; d++)
+                for (int c = 0; c < 31; c++) {
+                        snap[d][c] = cp_id_category(cp_uscc_syms[d], cp_uscc_syms[c]);
+                        counts[snap[d][c]]++;
+                }
+}
+
+static const char *source_path(char *buf, size_t size, const char *rel)
+{
+        const char *dir = getenv("CP_SOURCE_DIR");
+
+        if (!dir || !*dir)
+                fail_msg("CP_SOURCE_DIR is not set: cannot find %s", rel);
+        snprintf(buf, size, "%s/%s", dir, rel);
+        return buf;
+}
+
+/* The shipped data file and the built-in table must not drift apart:
+ * loading the file changes nothing. */
+static void test_categories_shipped(void **state)
+{
+        static cp_id_category_t builtin[31][31], loaded[31][31];
+        char path[4096], err[512] = "";
+        int nb[3], nl[3];
+
+        (void)state;
+        cp_id_default_categories();
+        category_snapshot(builtin, nb);
+        /* §1.5.1 has 36 core pairs, §1.5.2 13 extended ones. */
+        assert_int_equal(nb[CP_ID_CATEGORY_CORE], 36);
+        assert_int_equal(nb[CP_ID_CATEGORY_EXTENDED], 13);
+        source_path(path, sizeof(path), "data/uscc_categories.tsv");
+        if (cp_id_load_categories(path, err, sizeof(err)) != 0)
+                fail_msg("%s", err);
+        category_snapshot(loaded, nl);
+        cp_id_default_categories();
+        for (int d = 0; d < 31; d++)
+                for (int c = 0; c < 31; c++)
+                        if (builtin[d][c] != loaded[d][c])
+                                print_error("pair %c%c: built-in %d, data file %d\n",
+                                            cp_uscc_syms[d], cp_uscc_syms[c],
+                                            builtin[d][c], loaded[d][c]);
+        assert_memory_equal(builtin, loaded, sizeof(builtin));
+}
+
+/* Teardown: a failed category test must not leave its table to the
+ * tests after it. */
+static int reset_categories(void **state)
+{
+        (void)state;
+        cp_id_default_categories();
+        return 0;
+}
+
+/* Writes text to a fresh temporary file; the caller unlinks it. */
+static void temp_file(char *path, size_t size, const char *text)
+{
+        const char *dir = getenv("TMPDIR");
+        int fd;
+        FILE *f;
+
+        snprintf(path, size, "%s/cp_categories_XXXXXX", dir && *dir ? dir : "/tmp");
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        assert_non_null(f);
+        fputs(text, f);
+        assert_int_equal(fclose(f), 0);
+}
+
+static void test_categories_load(void **state)
+{
+        static const struct {
+                const char *text;
+                const char *error;   /* expected after "path:" */
+        } bad[] = {
+                {"94\tcore\n", "1: expected 3 tab-separated columns"},
+                {"# c\n\n94\tcore\tx\textra\n", "3: expected 3 tab-separated columns"},
+                {"94 core description\n", "1: expected 3 tab-separated columns"},
+                {"9I\tcore\tforbidden I\n", "1: pair '9I' is not two characters"},
+                {"a1\tcore\tlower case\n", "1: pair 'a1' is not two characters"},
+                {"941\tcore\tthree\n", "1: pair '941' is not two characters"},
+                /* A file of person IDs by mistake: nothing of them quoted. */
+                {"110101198503121239\tcore\tx\n",
+                 "1: the pair column holds 18 bytes, not 2 characters of the USCC set"},
+                {"91\t110101198503121239\tx\n",
+                 "1: status of pair 91 is neither 'core' nor 'extended'"},
+                {"\tcore\tempty\n", "1: pair '' is not two characters"},
+                {"94\tCore\tcase\n", "1: status 'Core' of pair 94 is neither"},
+                {"94\tcore\t \n", "1: pair 94 has no description"},
+                {"91\tcore\ta\n92\tcore\tb\n91\textended\tc\n",
+                 "3: pair 91 is listed twice (first on line 1)"},
+                {"pair\tstatus\tdescription\n# nothing\n", " no department/category pairs"},
+                {"", " no department/category pairs"},
+                {"91\tcore\ta\npair\tstatus\tdescription\n",
+                 "2: the pair column holds 4 bytes"},
+        };
+        char path[4096], err[512], want[4200];
+        cp_id_result_t res;
+
+        (void)state;
+        cp_id_default_categories();
+        check("94440300192203821W", CP_ID_USCC, &res);
+        assert_string_equal(res.reason, "category_unknown");
+
+        /* A table that confirms 9-4, drops 9-1 to extended and forgets
+         * 9-2; header, comments, BOM and CRLF are all fine. */
+        temp_file(path, sizeof(path),
+                  "\xEF\xBB\xBF# local table\r\npair\tstatus\tdescription\r\n"
+                  "94\tcore\tconfirmed later\r\n\r\n91\textended\t企业\n");
+        assert_int_equal(cp_id_load_categories(path, err, sizeof(err)), 0);
+        unlink(path);
+        assert_int_equal(cp_id_category('9', '4'), CP_ID_CATEGORY_CORE);
+        assert_int_equal(cp_id_category('9', '1'), CP_ID_CATEGORY_EXTENDED);
+        assert_int_equal(cp_id_category('9', '2'), CP_ID_CATEGORY_UNKNOWN);
+        assert_int_equal(cp_id_category('I', '1'), CP_ID_CATEGORY_UNKNOWN);
+        check("94440300192203821W", CP_ID_USCC, &res);
+        assert_true(res.valid);
+        assert_int_equal(res.nfindings, 0);
+        check("914403001922038216", CP_ID_USCC, &res);
+        assert_true(res.valid);
+        assert_true(has_finding(&res, "category_unconfirmed", CP_SEV_WARNING));
+
+        /* Every malformed file fails with file and line, and leaves the
+         * table that was active. */
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                int rc;
+
+                temp_file(path, sizeof(path), bad[i].text);
+                err[0] = '\0';
+                rc = cp_id_load_categories(path, err, sizeof(err));
+                unlink(path);
+                snprintf(want, sizeof(want), "%s:%s", path, bad[i].error);
+                if (strncmp(err, want, strlen(want)))
+                        print_error("case %zu: got \"%s\", want \"%s…\"\n", i, err, want);
+                assert_int_equal(rc, CP_ERR_PARSE);
+                assert_memory_equal(err, want, strlen(want));
+                assert_int_equal(cp_id_category('9', '4'), CP_ID_CATEGORY_CORE);
+        }
+        /* A missing file is an I/O error, named; errstr may be absent. */
+        assert_int_equal(cp_id_load_categories("/nonexistent/uscc.tsv", err, sizeof(err)),
+                         CP_ERR_IO);
+        assert_string_equal(err, "/nonexistent/uscc.tsv: cannot open: No such file or directory");
+        assert_int_equal(cp_id_load_categories("/nonexistent/uscc.tsv", NULL, 0),
+                         CP_ERR_IO);
+        assert_int_equal(cp_id_category('9', '4'), CP_ID_CATEGORY_CORE);
+
+        cp_id_default_categories();
+        assert_int_equal(cp_id_category('9', '4'), CP_ID_CATEGORY_UNKNOWN);
+        assert_int_equal(cp_id_category('9', '1'), CP_ID_CATEGORY_CORE);
+        assert_int_equal(cp_id_category('G', '1'), CP_ID_CATEGORY_EXTENDED);
+        assert_int_equal(cp_id_category('9', '\0'), CP_ID_CATEGORY_UNKNOWN);
+}
+
 /* ---- organisation code, registration number ---- */
 
 static void test_org_code(void **state)
@@ -439,6 +603,9 @@ static void test_ric(void **state)
                 {"1101011985031212AX", "ric_bad_charset", NULL},
                 {"110105491331002", "ric_bad_date", NULL},
                 {"11010549123100A", "ric_bad_charset", NULL},
+                /* Year 0000 is no calendar date; 1879 was no leap year. */
+                {"110105000003121231", "ric_bad_date", NULL},
+                {"110105187902291237", "ric_bad_date", NULL},
                 /* Excel zeroed the last digits: check fails, ends 000. */
                 {"440301199001011000", "excel_precision_loss", NULL},
                 {"4.40301E+17", "excel_precision_loss", NULL},
@@ -458,6 +625,17 @@ static void test_ric(void **state)
                 assert_false(res.usable);
                 assert_string_equal(res.reason, cases[i].reason);
         }
+        /* Born before 1880: §2.3 makes that a warning, not a reject. */
+        check("110105185003121235", CP_ID_RIC, &res);
+        assert_true(res.valid);
+        assert_true(has_finding(&res, "ric_birth_date_implausible", CP_SEV_WARNING));
+        check("1101051850******35", CP_ID_RIC, &res);
+        assert_true(res.valid);
+        assert_int_equal(res.type, CP_ID_RIC_MASKED);
+        assert_true(has_finding(&res, "ric_birth_date_implausible", CP_SEV_WARNING));
+        check("110105188001011239", CP_ID_RIC, &res);
+        assert_true(res.valid);
+        assert_int_equal(res.nfindings, 0);
         /* CP_ID_RIC_MASKED as want behaves as CP_ID_RIC. */
         check("11010519491231002X", CP_ID_RIC_MASKED, &res);
         assert_true(res.valid);
@@ -485,7 +663,7 @@ static void test_ric_masked(void **state)
                 {"1101****1234", "ric_masked_bad_length", NULL},
                 {"9901**********1234", "ric_bad_region", NULL},
                 {"110101198513****34", "ric_bad_date", NULL},
-                {"1101011850******34", "ric_bad_date", NULL},
+                {"1101010000******34", "ric_bad_date", NULL},
                 {"1101**********12A4", "ric_bad_charset", NULL},
         };
         cp_id_result_t res;
@@ -637,9 +815,24 @@ static void test_excel(void **state)
                         assert_string_equal(res.normalized, "");
                 }
         }
-        /* Sci notation is damage whatever the column. */
+        /* Sci notation is damage whatever the column; Java prints no '+'. */
         check("3.301E+14", CP_ID_REG_NO, &res);
         assert_string_equal(res.reason, "excel_precision_loss");
+        check("9.14403001922038E17", CP_ID_USCC, &res);
+        assert_string_equal(res.reason, "excel_precision_loss");
+        /* Identifiers containing E between digits are no numbers (found by
+         * test_ids_props: both were rejected as Excel damage). */
+        check("53E528422", CP_ID_ORG_CODE, &res);
+        assert_true(res.valid);
+        check("53E528422", CP_ID_UNKNOWN, &res);
+        assert_true(res.valid);
+        assert_int_equal(res.type, CP_ID_ORG_CODE);
+        check("91440300123413E158", CP_ID_USCC, &res);
+        assert_true(res.valid);
+        check("91440300123413E158", CP_ID_UNKNOWN, &res);
+        assert_true(res.valid);
+        check("12E+345", CP_ID_UNKNOWN, &res);
+        assert_string_equal(res.reason, "unknown_shape");
         /* Ending in 000 is fine when the checks pass. */
         check("440301199001011007", CP_ID_RIC, &res);
         assert_true(res.valid);
@@ -783,6 +976,97 @@ static void test_type_names(void **state)
         assert_int_equal(CP_SEV_ERROR, 3);
 }
 
+/* ---- docs/identifiers.md ---- */
+
+/* The text of the first `code span` of a table cell, into out. */
+static bool doc_code_span(const char *cell, char *out, size_t size)
+{
+        const char *a = strchr(cell, '`'), *b = a ? strchr(a + 1, '`') : NULL;
+
+        if (!b || (size_t)(b - a - 1) >= size)
+                return false;
+        memcpy(out, a + 1, (size_t)(b - a - 1));
+        out[b - a - 1] = '\0';
+        return true;
+}
+
+/* The finding-code table of docs/identifiers.md is executable: each row's
+ * example, checked as the row's type, must yield the row's code with its
+ * severity and verdict. The same rows go through `credpipe id` in
+ * tests/stdnum/check_finding_codes.py. */
+static void test_documented_codes(void **state)
+{
+        static const struct { const char *name; cp_id_type_t want; } types[] = {
+                {"auto", CP_ID_UNKNOWN}, {"uscc", CP_ID_USCC}, {"org_code", CP_ID_ORG_CODE},
+                {"reg_no", CP_ID_REG_NO}, {"ric", CP_ID_RIC},
+        };
+        static const char *const sev_names[] = {"", "INFO", "WARNING", "ERROR"};
+        char path[4096], *buf = NULL;
+        size_t cap = 0;
+        int rows = 0, failures = 0, line = 0;
+        FILE *f;
+
+        (void)state;
+        source_path(path, sizeof(path), "docs/identifiers.md");
+        f = fopen(path, "r");
+        if (!f)
+                fail_msg("cannot open %s", path);
+        while (getline(&buf, &cap, f) > 0) {
+                char *cell[5], code[64], type[16], example[64], sev[16], verdict[16];
+                char *p = buf + 1;
+                bool found = false, want_valid, want_usable;
+                cp_id_result_t res;
+                size_t t;
+                int n = 0;
+
+                line++;
+                if (strncmp(buf, "| `", 3))
+                        continue;
+                while (n < 5 && (cell[n] = p) && (p = strchr(p, '|'))) {
+                        *p++ = '\0';
+                        n++;
+                }
+                if (n < 5 || !doc_code_span(cell[0], code, sizeof(code)) ||
+                    !doc_code_span(cell[1], type, sizeof(type)) ||
+                    !doc_code_span(cell[4], example, sizeof(example)) ||
+                    sscanf(cell[2], "%15s", sev) != 1 || sscanf(cell[3], "%15s", verdict) != 1)
+                        fail_msg("identifiers.md:%d: malformed finding-code row", line);
+                rows++;
+                for (t = 0; t < sizeof(types) / sizeof(types[0]); t++)
+                        if (!strcmp(type, types[t].name))
+                                break;
+                if (t == sizeof(types) / sizeof(types[0]))
+                        fail_msg("identifiers.md:%d: unknown type %s", line, type);
+                check(example, types[t].want, &res);
+                want_valid = !strcmp(verdict, "valid");
+                want_usable = want_valid || !strcmp(verdict, "usable");
+
+                for (int i = 0; i < res.nfindings; i++)
+                        found |= !strcmp(res.findings[i].code, code) &&
+                                 res.findings[i].severity >= CP_SEV_INFO &&
+                                 res.findings[i].severity <= CP_SEV_ERROR &&
+                                 !strcmp(sev_names[res.findings[i].severity], sev);
+                if (!found || res.valid != want_valid || res.usable != want_usable ||
+                    (!want_usable && (!res.reason || strcmp(res.reason, code)))) {
+                        char masked[128];
+
+                        cp_id_mask(example, masked, sizeof(masked));
+                        print_error("identifiers.md:%d: %s (%s) as %s: valid=%d usable=%d "
+                                    "reason=%s, documented %s %s\n", line, code,
+                                    types[t].want == CP_ID_RIC ? masked : example, type,
+                                    res.valid, res.usable, res.reason ? res.reason : "-",
+                                    sev, verdict);
+                        failures++;
+                }
+        }
+        free(buf);
+        fclose(f);
+        print_message("identifiers.md: %d finding-code rows, %d failures\n", rows, failures);
+        assert_int_equal(failures, 0);
+        /* 31 codes in 33 rows when written; fewer means rows were lost. */
+        assert_true(rows >= 30);
+}
+
 /* Long and hostile input: bounded, no crash, sensible verdict. */
 static void test_long_input(void **state)
 {
@@ -810,6 +1094,8 @@ int main(void)
                 cmocka_unit_test(test_check_zero_edge),
                 cmocka_unit_test(test_uscc_reasons),
                 cmocka_unit_test(test_repair_confusable),
+                cmocka_unit_test_teardown(test_categories_shipped, reset_categories),
+                cmocka_unit_test_teardown(test_categories_load, reset_categories),
                 cmocka_unit_test(test_org_code),
                 cmocka_unit_test(test_reg_no),
                 cmocka_unit_test(test_ric),
@@ -823,6 +1109,7 @@ int main(void)
                 cmocka_unit_test(test_mask),
                 cmocka_unit_test(test_type_names),
                 cmocka_unit_test(test_long_input),
+                cmocka_unit_test(test_documented_codes),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
