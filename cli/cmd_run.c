@@ -210,12 +210,21 @@ int cp_cmd_run(int argc, char **argv)
         run.conf->conf_topic_records = cp_prefixed(prefix, run.conf->conf_topic_records);
         run.conf->conf_topic_rejects = cp_prefixed(prefix, run.conf->conf_topic_rejects);
         run.conf->conf_topic_sharing = cp_prefixed(prefix, run.conf->conf_topic_sharing);
+        /* Transform state (category table, pseudonym key) before Kafka:
+         * a bad file fails fast, before any connection. */
+        run.tf = cp_transform_new(run.conf, err, sizeof(err));
+        if (!run.tf) {
+                fprintf(stderr, "credpipe run: %s\n", err);
+                cp_conf_destroy(run.conf);
+                return 2;
+        }
         if (!brokers)
                 brokers = run.conf->conf_brokers;
         if (!brokers) {
                 em = cp_embedded_start(err, sizeof(err));
                 if (!em) {
                         fprintf(stderr, "credpipe run: %s\n", err);
+                        cp_transform_destroy(run.tf);
                         cp_conf_destroy(run.conf);
                         return 1;
                 }
@@ -235,11 +244,10 @@ int cp_cmd_run(int argc, char **argv)
                 rc = 1;
                 goto out;
         }
-        run.tf = cp_transform_new(run.conf, err, sizeof(err));
         run.q_in = cp_queue_new("ingest", (size_t)run.conf->conf_queue_batches,
                                 (int)run.conf->conf_nsources);
         run.q_out = cp_queue_new("sink", (size_t)run.conf->conf_queue_batches, 1);
-        if (!run.tf || !run.q_in || !run.q_out) {
+        if (!run.q_in || !run.q_out) {
                 fprintf(stderr, "credpipe run: out of memory\n");
                 rc = 1;
                 goto out;

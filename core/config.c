@@ -570,7 +570,8 @@ static const char *const cp_queue_keys[] = {"batches", NULL};
 static const char *const cp_pseudonymize_keys[] = {"key_file", NULL};
 static const char *const cp_top_keys[] = {"brokers", "topics", "batch", "queue",
                                           "delivery_timeout_ms", "kafka",
-                                          "pseudonymize", "sources", NULL};
+                                          "pseudonymize", "uscc_categories",
+                                          "sources", NULL};
 
 /* Shorter keys make pseudonyms reversible: with one known ID and its
  * pseudonym, a short key can be searched for, and then every pseudonym
@@ -689,6 +690,19 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                 } else if (!strcmp(key, "sources")) {
                         if (cp_parse_sources(cx, v, conf))
                                 return -1;
+                } else if (!strcmp(key, "uscc_categories")) {
+                        const char *s = cp_scalar(cx, v, key);
+                        if (!s)
+                                return -1;
+                        free(conf->conf_uscc_categories);
+                        conf->conf_uscc_categories = cp_resolve_path(cx, s);
+                        /* Read by transform at start; checked here so the
+                         * error can name the configuration line. */
+                        if (access(conf->conf_uscc_categories, R_OK)) {
+                                cp_conf_fail(cx, v, "'uscc_categories': cannot read %s: %s",
+                                             conf->conf_uscc_categories, strerror(errno));
+                                return -1;
+                        }
                 } else if (v->type != YAML_MAPPING_NODE) {
                         cp_conf_fail(cx, v, "'%s' must be a mapping", key);
                         return -1;
@@ -851,6 +865,7 @@ void cp_conf_destroy(cp_conf_t *conf)
         free(conf->conf_pseudonym_key_file);
         free(conf->conf_path);
         free(conf->conf_brokers);
+        free(conf->conf_uscc_categories);
         free(conf->conf_topic_records);
         free(conf->conf_topic_rejects);
         free(conf->conf_topic_sharing);

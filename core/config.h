@@ -68,6 +68,7 @@ typedef struct cp_source_conf_s {
 typedef struct cp_conf_s {
         char *conf_path;          /* the file it was read from */
         char *conf_brokers;       /* NULL: start the embedded broker */
+        char *conf_uscc_categories; /* USCC department/category table, or NULL */
         char *conf_topic_records;
         char *conf_topic_rejects;
         char *conf_topic_sharing;

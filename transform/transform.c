@@ -77,6 +77,12 @@ cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
         for (size_t i = 0; i < conf->conf_nsources; i++)
                 if (conf->conf_sources[i].src_role == CP_ROLE_CENTRAL)
                         tf->tf_central_mask |= UINT64_C(1) << i;
+        /* The table is process-wide; this runs before any worker thread. */
+        if (conf->conf_uscc_categories &&
+            cp_id_load_categories(conf->conf_uscc_categories, errstr, errstr_size)) {
+                cp_transform_destroy(tf);
+                return NULL;
+        }
         if (conf->conf_pseudonym_key && cp_transform_pseudonyms(tf, errstr, errstr_size)) {
                 cp_transform_destroy(tf);
                 return NULL;

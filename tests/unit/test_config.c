@@ -101,6 +101,8 @@ static void test_errors(void **state)
                  "credpipe.yaml:8: column '名称' maps to unknown field 'subject_nmae'"},
                 {"brokers: [a, b\n", "YAML syntax error"},
                 {"topics: {}\n", "no 'sources' configured"},
+                {"uscc_categories: nowhere.tsv\nsources: []\n",
+                 "credpipe.yaml:1: 'uscc_categories': cannot read"},
                 {"sources:\n  - id: a\n    role: central\n", "needs id, role, category"},
         };
         char err[512];
