@@ -50,6 +50,13 @@ static int cp_key_date(cp_key_t *key, const char *tag, const char *raw,
         return 0;
 }
 
+/* A four-digit year from 1900 to 2199, alone. */
+static bool cp_is_year(const char *s)
+{
+        return strlen(s) == 4 && (s[0] == '1' || s[0] == '2') &&
+               strspn(s, "0123456789") == 4 && (s[0] == '2' || s[1] == '9');
+}
+
 static void cp_key_folded(cp_key_t *key, const char *tag, const char *raw,
                           size_t (*norm)(const char *, char *, size_t))
 {
@@ -113,9 +120,17 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
 
         case CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER: {
                 const char *cs = cp_field_or_null(rec, CP_F_CASE_NUMBER);
-                if (!cs)
+                if (cs) {
+                        cp_key_folded(key, "C", cs, cp_norm_caseno);
+                        cp_key_part(key, "S", subject->sk_text);
+                        return 0;
+                }
+                /* Weak fallback (§4.9): the number of the judgment being
+                 * enforced, as re-publishers without the case number have. */
+                if (!doc)
                         return cp_key_missing(key, CP_F_CASE_NUMBER);
-                cp_key_folded(key, "C", cs, cp_norm_caseno);
+                key->key_weak = true;
+                cp_key_folded(key, "G", doc, cp_norm_caseno);
                 cp_key_part(key, "S", subject->sk_text);
                 return 0;
         }
@@ -145,7 +160,18 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                 cp_key_part(key, "S", subject->sk_text);
                 cp_key_folded(key, "L", cp_field_or_null(rec, CP_F_LIST_NAME),
                               cp_norm_name);
-                return cp_key_date(key, "T", date, df);
+                /* Red lists such as A-level taxpayers are per evaluation
+                 * year (§4.8): a bare year is their date. */
+                if (category == CREDPIPE__V1__CATEGORY__REDLIST && cp_is_year(date)) {
+                        cp_key_part(key, "Y", date);
+                } else if (cp_key_date(key, "T", date, df)) {
+                        return -1;
+                }
+                /* SAMR's serious-dishonesty list: the listing decision
+                 * number separates two listings on one day (§4.6). */
+                if (doc && category == CREDPIPE__V1__CATEGORY__BLACKLIST)
+                        cp_key_folded(key, "D", doc, cp_norm_docno);
+                return 0;
         }
 
         default: /* BASIC_INFO: the subject is the entry */
