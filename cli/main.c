@@ -13,6 +13,7 @@ static const struct {
         const char *summary;
 } cp_commands[] = {
         {"run", cp_cmd_run, "run the pipeline on the configured sources"},
+        {"check", cp_cmd_check, "validate a configuration and its inputs"},
         {"id", cp_cmd_id, "normalise and validate identification numbers"},
         {"decode", cp_cmd_decode, "print a credpipe topic as JSON lines"},
         {"broker", cp_cmd_broker, "start an in-memory Kafka broker for trials"},

@@ -1,0 +1,207 @@
+/*
+ * credpipe check: validates a configuration, and by default its data,
+ * without producing anything.
+ *
+ * It loads the configuration (every error names file, line and key), builds
+ * the transform state (category table, pseudonym key), expands every
+ * source's paths, asks the brokers for metadata (unreachable is a warning:
+ * they may be up by the time credpipe runs), and then — unless --no-data —
+ * reads every input through ingest and transform exactly as `run` does, and
+ * prints what would be produced and what would be rejected, by reason.
+ *
+ * Exit codes: 0 valid (warnings allowed); 1 an input cannot be read (a
+ * missing file, a header that matches no mapped column, an I/O error);
+ * 2 the configuration or the command line is invalid.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <librdkafka/rdkafka.h>
+
+#include "commands.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "core/log.h"
+#include "ingest/ingest.h"
+#include "report_out.h"
+#include "transform/transform.h"
+
+/* Reject counts of one source by reason code. */
+typedef struct cp_tally_s {
+        const char *code;
+        uint64_t count;
+} cp_tally_t;
+
+typedef struct cp_check_s {
+        cp_transform_t *tf;
+        cp_tally_t tally[64];
+        size_t ntally;
+} cp_check_t;
+
+static int cp_check_emit(void *opaque, cp_batch_t *bat)
+{
+        cp_check_t *ck = opaque;
+        int rc = cp_transform_batch(ck->tf, bat);
+
+        for (size_t i = 0; rc == CP_OK && i < bat->bat_n; i++) {
+                const cp_record_t *rec = &bat->bat_rec[i];
+                size_t t;
+
+                if (rec->rec_status != CP_REC_REJECTED)
+                        continue;
+                for (t = 0; t < ck->ntally; t++)
+                        if (!strcmp(ck->tally[t].code, rec->rec_reject_code))
+                                break;
+                if (t == ck->ntally) {
+                        if (t == sizeof(ck->tally) / sizeof(ck->tally[0]))
+                                continue;  /* more kinds than anyone reads */
+                        ck->tally[t].code = rec->rec_reject_code;
+                        ck->tally[t].count = 0;
+                        ck->ntally++;
+                }
+                ck->tally[t].count++;
+        }
+        cp_batch_destroy(bat);
+        return rc;
+}
+
+/* Metadata from the brokers, with a short timeout. @returns 0 if answered. */
+static int cp_check_brokers(const cp_conf_t *conf, const char *brokers, char *err,
+                            size_t errsz)
+{
+        rd_kafka_conf_t *kc = rd_kafka_conf_new();
+        const struct rd_kafka_metadata *md;
+        rd_kafka_t *rk;
+        rd_kafka_resp_err_t e;
+
+        rd_kafka_conf_set(kc, "log_level", "0", NULL, 0);
+        for (size_t i = 0; i < conf->conf_nkafka; i++)
+                if (rd_kafka_conf_set(kc, conf->conf_kafka[i].kv_key,
+                                      conf->conf_kafka[i].kv_value, err, errsz)) {
+                        rd_kafka_conf_destroy(kc);
+                        return -1;
+                }
+        if (rd_kafka_conf_set(kc, "bootstrap.servers", brokers, err, errsz) ||
+            !(rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, err, errsz))) {
+                rd_kafka_conf_destroy(kc);
+                return -1;
+        }
+        e = rd_kafka_metadata(rk, 0, NULL, &md, 5000);
+        if (e)
+                snprintf(err, errsz, "%s", rd_kafka_err2str(e));
+        else
+                rd_kafka_metadata_destroy(md);
+        rd_kafka_destroy(rk);
+        return e ? -1 : 0;
+}
+
+static void cp_check_usage(FILE *out)
+{
+        fprintf(out,
+                "usage: credpipe check -c FILE [--no-data] [--brokers LIST]\n\n"
+                "Validates the configuration and, unless --no-data, reads every input\n"
+                "through ingest and transform as `run` would, producing nothing, and\n"
+                "prints the counts and the reject reasons per source.\n\n"
+                "Exit codes: 0 valid (warnings allowed), 1 an input cannot be read,\n"
+                "2 the configuration or the command line is invalid.\n");
+}
+
+int cp_cmd_check(int argc, char **argv)
+{
+        static const struct option opts[] = {
+                {"config", required_argument, NULL, 'c'},
+                {"no-data", no_argument, NULL, 'n'},
+                {"brokers", required_argument, NULL, 'b'},
+                {"help", no_argument, NULL, 'h'},
+                {NULL, 0, NULL, 0}};
+        const char *config = NULL, *brokers = NULL;
+        int c, no_data = 0, rc = 0, warnings = 0;
+        char err[1024];
+        cp_conf_t *conf;
+        cp_check_t ck = {0};
+        cp_report_t rep = {0};
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "c:b:h", opts, NULL)) != -1) {
+                switch (c) {
+                case 'c': config = optarg; break;
+                case 'n': no_data = 1; break;
+                case 'b': brokers = optarg; break;
+                case 'h': cp_check_usage(stdout); return 0;
+                default: cp_check_usage(stderr); return 2;
+                }
+        }
+        if (!config || optind < argc) {
+                cp_check_usage(stderr);
+                return 2;
+        }
+        cp_log_set_level(CP_LOG_WARN);
+        conf = cp_conf_load(config, err, sizeof(err));
+        if (!conf) {
+                fprintf(stderr, "credpipe check: %s\n", err);
+                return 2;
+        }
+        ck.tf = cp_transform_new(conf, err, sizeof(err));
+        if (!ck.tf) {
+                fprintf(stderr, "credpipe check: %s\n", err);
+                cp_conf_destroy(conf);
+                return 2;
+        }
+        printf("%s: configuration valid, %zu sources\n", config, conf->conf_nsources);
+        if (!brokers)
+                brokers = conf->conf_brokers;
+        if (!brokers) {
+                printf("brokers: none configured; `run` will use the embedded in-memory broker\n");
+        } else if (cp_check_brokers(conf, brokers, err, sizeof(err))) {
+                printf("warning: brokers %s did not answer: %s\n", brokers, err);
+                warnings++;
+        } else {
+                printf("brokers: %s answered\n", brokers);
+        }
+        for (size_t s = 0; s < conf->conf_nsources; s++) {
+                const cp_source_conf_t *src = &conf->conf_sources[s];
+                char **files = NULL;
+                size_t nfiles = 0;
+
+                if (cp_ingest_expand(src, &files, &nfiles, err, sizeof(err))) {
+                        printf("error: source %s (%s line %d): %s\n", src->src_id, config,
+                               src->src_line, err);
+                        rc = 1;
+                        continue;
+                }
+                if (!nfiles) {
+                        printf("warning: source %s (%s line %d): no file matches its paths\n",
+                               src->src_id, config, src->src_line);
+                        warnings++;
+                }
+                ck.ntally = 0;
+                for (size_t f = 0; f < nfiles && !no_data; f++) {
+                        if (cp_ingest_file(src, (uint32_t)s, files[f],
+                                           (size_t)conf->conf_batch_records, cp_check_emit,
+                                           &ck, err, sizeof(err))) {
+                                printf("error: source %s: %s\n", src->src_id, err);
+                                rc = 1;
+                        }
+                }
+                printf("source %s: %zu files", src->src_id, nfiles);
+                for (size_t t = 0; t < ck.ntally; t++)
+                        printf("%s %s=%" PRIu64, t ? "," : "; rejects:", ck.tally[t].code,
+                               ck.tally[t].count);
+                printf("\n");
+                cp_ingest_paths_free(files, nfiles);
+        }
+        if (!no_data) {
+                rep.rep_src = calloc(conf->conf_nsources, sizeof(*rep.rep_src));
+                cp_transform_report(ck.tf, &rep);
+                printf("\nwhat `run` would report:\n");
+                cp_report_print(stdout, conf, &rep);
+                free(rep.rep_src);
+        }
+        printf("%s, %d warning%s\n", rc ? "inputs have errors" : "ok", warnings,
+               warnings == 1 ? "" : "s");
+        cp_transform_destroy(ck.tf);
+        cp_conf_destroy(conf);
+        return rc;
+}

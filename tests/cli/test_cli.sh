@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Black-box tests of the credpipe command line: help, exit codes, and
+# errors that name the file, line and key.   test_cli.sh CREDPIPE
+set -uo pipefail
+bin=${1:?usage: test_cli.sh CREDPIPE}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+pass=0 fail=0
+expect() { # name want_rc want_text cmd...
+  local name=$1 want=$2 text=$3; shift 3
+  local out rc
+  out=$("$@" 2>&1); rc=$?
+  if [ "$rc" != "$want" ] || ! grep -qF -- "$text" <<<"$out"; then
+    echo "FAIL $name: exit $rc (want $want), output:"; sed 's/^/  | /' <<<"$out" | head -20
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
+  fi
+}
+
+for c in run id decode broker gen check; do
+  expect "help $c" 0 "usage: credpipe $c" "$bin" "$c" --help
+done
+expect "no command" 2 "usage: credpipe COMMAND" "$bin"
+expect "unknown command" 2 "unknown command" "$bin" frobnicate
+
+"$bin" gen --out "$work/g" --rows 2000 --seed 3 >/dev/null
+expect "check ok" 0 "ok, 0 warnings" "$bin" check -c "$work/g/credpipe.yaml"
+expect "check counts" 0 "what \`run\` would report" "$bin" check -c "$work/g/credpipe.yaml"
+
+printf 'sources:\n  - id: a\n    role: sectoral\n    categroy: blacklist\n' >"$work/typo.yaml"
+expect "check typo" 2 "typo.yaml:4: unknown key 'categroy'" "$bin" check -c "$work/typo.yaml"
+expect "run typo" 2 "typo.yaml:4: unknown key 'categroy'" "$bin" run -c "$work/typo.yaml" --once
+
+printf 'sources:\n  - {id: x, role: sectoral, category: blacklist, format: csv, paths: [nothere.csv], columns: {名称: subject_name}}\n' >"$work/missing.yaml"
+expect "check missing file" 1 "nothere.csv: No such file" "$bin" check -c "$work/missing.yaml"
+
+expect "id valid" 0 "valid" "$bin" id 914403001922038216
+expect "id invalid" 1 "uscc_check_failed" "$bin" id 91350211M0000XUF46
+expect "id json" 0 '"valid":true' "$bin" id --json --type ric 11010519491231002X
+expect "run without --once" 2 "--once" "$bin" run -c "$work/g/credpipe.yaml"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
