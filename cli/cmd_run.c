@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "core/config.h"
@@ -22,6 +23,7 @@
 #include "core/log.h"
 #include "core/queue.h"
 #include "embedded.h"
+#include "progress.h"
 #include "ingest/ingest.h"
 #include "report_out.h"
 #include "sink/sink.h"
@@ -44,6 +46,7 @@ typedef struct cp_ingest_arg_s {
          * done with every batch: freed after the threads are joined. */
         char **files;
         size_t nfiles;
+        int expand_failed;   /* the paths could not be expanded */
 } cp_ingest_arg_t;
 
 static int cp_run_emit(void *opaque, cp_batch_t *bat)
@@ -63,13 +66,8 @@ static void *cp_ingest_thread(void *p)
         cp_run_t *run = a->run;
         const cp_source_conf_t *src = &run->conf->conf_sources[a->source];
         char err[1024];
-        int failed = 0;
+        int failed = a->expand_failed;
 
-        if (cp_ingest_expand(src, &a->files, &a->nfiles, err, sizeof(err))) {
-                cp_log_error("ingest", "SOURCE_FAILED", "source=%s msg=\"%s\"",
-                             src->src_id, err);
-                failed = 1;
-        }
         if (!failed && a->nfiles == 0)
                 cp_log_warn("ingest", "NO_FILES", "source=%s msg=\"no file matches the "
                             "source's paths; check 'paths' in the configuration\"",
@@ -134,7 +132,8 @@ static void cp_run_usage(FILE *out)
                 "                         with none configured the embedded broker is used\n"
                 "      --report-json FILE also write the sharing report as JSON\n"
                 "      --topic-prefix P   prepend P to every topic name\n"
-                "      --log-level LEVEL  debug, info (default), warn or error\n");
+                "      --log-level LEVEL  debug, info (default), warn or error\n"
+                "      --no-progress      no progress line (shown only on a terminal)\n");
 }
 
 static char *cp_prefixed(const char *prefix, char *name)
@@ -158,6 +157,7 @@ int cp_cmd_run(int argc, char **argv)
                 {"report-json", required_argument, NULL, 'r'},
                 {"topic-prefix", required_argument, NULL, 'p'},
                 {"log-level", required_argument, NULL, 'l'},
+                {"no-progress", no_argument, NULL, 'P'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *config = NULL, *brokers = NULL, *report_path = NULL, *prefix = NULL;
@@ -165,6 +165,8 @@ int cp_cmd_run(int argc, char **argv)
         char err[1024];
         cp_run_t run = {0};
         cp_embedded_t *em = NULL;
+        cp_progress_t *pg = NULL;
+        int no_progress = 0;
         cp_sink_t *sk = NULL;
         pthread_t *ith = NULL, tth;
         cp_ingest_arg_t *iargs = NULL;
@@ -189,6 +191,7 @@ int cp_cmd_run(int argc, char **argv)
                         }
                         cp_log_set_level(cp_log_level_by_name(optarg));
                         break;
+                case 'P': no_progress = 1; break;
                 case 'h': cp_run_usage(stdout); return 0;
                 default: cp_run_usage(stderr); return 2;
                 }
@@ -255,15 +258,36 @@ int cp_cmd_run(int argc, char **argv)
         pthread_mutex_init(&run.lock, NULL);
         ith = calloc(run.conf->conf_nsources, sizeof(*ith));
         iargs = calloc(run.conf->conf_nsources, sizeof(*iargs));
-        for (size_t i = 0; i < run.conf->conf_nsources; i++) {
-                iargs[i].run = &run;
-                iargs[i].source = (uint32_t)i;
-                pthread_create(&ith[i], NULL, cp_ingest_thread, &iargs[i]);
+        /* Paths are expanded before any thread starts, so the progress
+         * line knows every file and its size from the beginning. */
+        {
+                char **fl[run.conf->conf_nsources];
+                size_t nf[run.conf->conf_nsources];
+
+                for (size_t i = 0; i < run.conf->conf_nsources; i++) {
+                        const cp_source_conf_t *src = &run.conf->conf_sources[i];
+
+                        iargs[i].run = &run;
+                        iargs[i].source = (uint32_t)i;
+                        if (cp_ingest_expand(src, &iargs[i].files, &iargs[i].nfiles, err,
+                                             sizeof(err))) {
+                                cp_log_error("ingest", "SOURCE_FAILED", "source=%s msg=\"%s\"",
+                                             src->src_id, err);
+                                iargs[i].expand_failed = 1;
+                        }
+                        fl[i] = iargs[i].files;
+                        nf[i] = iargs[i].nfiles;
+                }
+                pg = cp_progress_new(run.conf->conf_nsources, fl, nf,
+                                     isatty(STDERR_FILENO) && !no_progress);
         }
+        for (size_t i = 0; i < run.conf->conf_nsources; i++)
+                pthread_create(&ith[i], NULL, cp_ingest_thread, &iargs[i]);
         pthread_create(&tth, NULL, cp_transform_thread, &run);
 
         while (cp_queue_pop(run.q_out, &bat) == CP_OK) {
                 int src = cp_sink_batch(sk, bat);
+                cp_progress_batch(pg, bat);
                 cp_batch_destroy(bat);
                 if (src) {
                         /* The sink cannot go on: stop reading, report. */
@@ -276,6 +300,8 @@ int cp_cmd_run(int argc, char **argv)
         for (size_t i = 0; i < run.conf->conf_nsources; i++)
                 pthread_join(ith[i], NULL);
         pthread_join(tth, NULL);
+        cp_progress_end(pg);
+        pg = NULL;
 
         rep.rep_src = calloc(run.conf->conf_nsources, sizeof(*rep.rep_src));
         cp_transform_report(run.tf, &rep);
@@ -315,6 +341,7 @@ int cp_cmd_run(int argc, char **argv)
                 rc = 1;
         pthread_mutex_destroy(&run.lock);
 out:
+        cp_progress_end(pg);
         free(rep.rep_src);
         free(ith);
         for (size_t i = 0; iargs && i < run.conf->conf_nsources; i++)
