@@ -363,7 +363,8 @@ static int cp_merge_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
 
 static const char *const cp_source_keys[] = {
         "id", "role", "category", "region", "format", "paths", "preset",
-        "columns", "delimiter", "amount_unit", "keep_unmapped", NULL};
+        "columns", "delimiter", "amount_unit", "keep_unmapped",
+        "excel_date_system", NULL};
 
 /* The source's `preset` line, read before `columns` whatever their order
  * in the file, because an `unmapped` column needs to know the preset. */
@@ -490,6 +491,15 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                                 cp_conf_fail(cx, v, "'amount_unit' must be yuan or wan_yuan, not '%s'", s);
                                 return -1;
                         }
+                } else if (!strcmp(key, "excel_date_system")) {
+                        int sys;
+                        if (cp_int_scalar(cx, v, key, 1900, 1904, &sys))
+                                return -1;
+                        if (sys != 1900 && sys != 1904) {
+                                cp_conf_fail(cx, v, "'excel_date_system' must be 1900 or 1904");
+                                return -1;
+                        }
+                        src->src_excel_date_system = sys;
                 } else if (!strcmp(key, "keep_unmapped")) {
                         if (cp_bool_scalar(cx, v, key, &src->src_keep_unmapped))
                                 return -1;

@@ -62,6 +62,8 @@ typedef struct cp_source_conf_s {
         char src_delimiter;       /* CSV only; default ',' */
         cp_amount_unit_t src_amount_unit;
         bool src_keep_unmapped;   /* carry unmapped columns in `extra` */
+        int src_excel_date_system; /* 1900 or 1904: bare numbers in date
+                                    * fields are Excel serials; 0: they are not */
         int src_line;             /* line of the source in the config file */
 } cp_source_conf_t;
 

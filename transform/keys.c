@@ -36,12 +36,12 @@ static int cp_key_missing(cp_key_t *key, cp_field_t f)
 /* A date part: the normalised ISO form, so 2021/3/5 and 2021年3月5日 meet.
  * @returns -1 with key->key_invalid set when the date is not a date. */
 static int cp_key_date(cp_key_t *key, const char *tag, const char *raw,
-                       cp_field_t f)
+                       cp_field_t f, const cp_date_opts_t *dates)
 {
         char iso[11];
         int32_t days;
 
-        if (cp_norm_date(raw, &days) != 1) {
+        if (cp_norm_date_ex(raw, dates, &days) != CP_DATE_OK) {
                 key->key_invalid = true;
                 return cp_key_missing(key, f);
         }
@@ -67,7 +67,8 @@ static void cp_key_folded(cp_key_t *key, const char *tag, const char *raw,
 }
 
 int cp_key_build(int category, const cp_record_t *rec, const char *authority_key,
-                 const cp_subject_key_t *subject, cp_key_t *key)
+                 const cp_subject_key_t *subject, const cp_date_opts_t *dates,
+                 cp_key_t *key)
 {
         const char *doc = cp_field_or_null(rec, CP_F_DOCUMENT_NUMBER);
         const char *date;
@@ -108,7 +109,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                         cp_key_folded(key, "P", no, cp_norm_fold);
                 }
                 cp_key_part(key, "S", subject->sk_text);
-                if (cp_key_date(key, "T", date, CP_F_DECISION_DATE))
+                if (cp_key_date(key, "T", date, CP_F_DECISION_DATE, dates))
                         return -1;
                 if (category == CREDPIPE__V1__CATEGORY__ADMIN_PENALTY) {
                         cp_key_folded(key, "X", cp_field_or_null(rec, CP_F_ACT_TYPE),
@@ -140,7 +141,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                 if (!date)
                         return cp_key_missing(key, CP_F_LIST_DATE);
                 cp_key_part(key, "S", subject->sk_text);
-                if (cp_key_date(key, "T", date, CP_F_LIST_DATE))
+                if (cp_key_date(key, "T", date, CP_F_LIST_DATE, dates))
                         return -1;
                 cp_key_folded(key, "R", cp_field_or_null(rec, CP_F_REASON),
                               cp_norm_fold);
@@ -164,7 +165,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                  * year (§4.8): a bare year is their date. */
                 if (category == CREDPIPE__V1__CATEGORY__REDLIST && cp_is_year(date)) {
                         cp_key_part(key, "Y", date);
-                } else if (cp_key_date(key, "T", date, df)) {
+                } else if (cp_key_date(key, "T", date, df, dates)) {
                         return -1;
                 }
                 /* SAMR's serious-dishonesty list: the listing decision

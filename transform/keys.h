@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "core/record.h"
+#include "normalize.h"
 
 /* The subject's identity as used in keys, e.g. "U:9111…" or "N:name". */
 typedef struct cp_subject_key_s {
@@ -30,10 +31,12 @@ typedef struct cp_key_s {
 
 /**
  * @brief Builds the natural key of a record of the given category from its
- * raw fields and its subject key.
+ * raw fields and its subject key; `dates` says how the source writes
+ * dates (NULL: no Excel serials).
  * @returns 0, or -1 with key->key_missing set when required fields lack.
  */
 int cp_key_build(int category, const cp_record_t *rec, const char *authority_key,
-                 const cp_subject_key_t *subject, cp_key_t *key);
+                 const cp_subject_key_t *subject, const cp_date_opts_t *dates,
+                 cp_key_t *key);
 
 #endif

@@ -291,17 +291,36 @@ static void cp_resolve_authority(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_
                 cp_norm_name(name, w->authority_key, sizeof(w->authority_key));
 }
 
+/* A date field as days (0: absent or open-ended); *open_ended, when
+ * given, says the source wrote "长期" or a far-future sentinel. */
 static int32_t cp_date_field(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
-                             cp_field_t f)
+                             const cp_source_conf_t *src, cp_field_t f,
+                             protobuf_c_boolean *open_ended)
 {
+        cp_date_opts_t opts = {.excel_system = src->src_excel_date_system};
         int32_t days = 0;
         const char *raw = rec->rec_field[f];
+        cp_date_rc_t rc;
 
-        if (raw && cp_norm_date(raw, &days) < 0) {
-                cp_add_finding(bat, w, "date_invalid", CP_SEV_WARNING, f);
+        if (!raw)
                 return 0;
+        rc = cp_norm_date_ex(raw, &opts, &days);
+        if (rc == CP_DATE_INVALID)
+                cp_add_finding(bat, w, "date_invalid", CP_SEV_WARNING, f);
+        if (rc == CP_DATE_OPEN_ENDED && open_ended)
+                *open_ended = 1;
+        return rc == CP_DATE_OK ? days : 0;
+}
+
+static const char *cp_claimed_unit(cp_unit_claim_t claim, cp_amount_unit_t column)
+{
+        switch (claim) {
+        case CP_UNIT_CLAIM_YUAN: return "yuan";
+        case CP_UNIT_CLAIM_WAN: return "wan_yuan";
+        case CP_UNIT_CLAIM_YI: return "yi_yuan";
+        case CP_UNIT_CLAIM_NONE: break;
         }
-        return days;
+        return column == CP_UNIT_WAN_YUAN ? "wan_yuan" : "yuan";
 }
 
 /* A pseudonym replaces the canonical ID in place. */
@@ -409,11 +428,12 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
         pb->list_name = (char *)cp_str(f[CP_F_LIST_NAME]);
         pb->authority = (char *)cp_str(f[CP_F_AUTHORITY]);
         pb->authority_uscc = (char *)cp_str(f[CP_F_AUTHORITY_USCC]);
-        pb->decision_date = cp_date_field(bat, rec, w, CP_F_DECISION_DATE);
-        pb->publish_date = cp_date_field(bat, rec, w, CP_F_PUBLISH_DATE);
-        pb->list_date = cp_date_field(bat, rec, w, CP_F_LIST_DATE);
-        pb->valid_from = cp_date_field(bat, rec, w, CP_F_VALID_FROM);
-        pb->valid_to = cp_date_field(bat, rec, w, CP_F_VALID_TO);
+        pb->decision_date = cp_date_field(bat, rec, w, src, CP_F_DECISION_DATE, NULL);
+        pb->publish_date = cp_date_field(bat, rec, w, src, CP_F_PUBLISH_DATE, NULL);
+        pb->list_date = cp_date_field(bat, rec, w, src, CP_F_LIST_DATE, NULL);
+        pb->valid_from = cp_date_field(bat, rec, w, src, CP_F_VALID_FROM, NULL);
+        pb->valid_to = cp_date_field(bat, rec, w, src, CP_F_VALID_TO,
+                                      &pb->valid_to_open_ended);
         pb->reason = (char *)cp_str(f[CP_F_REASON]);
         pb->act_type = (char *)cp_str(f[CP_F_ACT_TYPE]);
         pb->penalty_type = (char *)cp_str(f[CP_F_PENALTY_TYPE]);
@@ -424,15 +444,17 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
 
         if (!cp_norm_is_null(f[CP_F_FINE_AMOUNT])) {
                 int64_t fen;
-                if (cp_norm_amount(f[CP_F_FINE_AMOUNT],
-                                   src->src_amount_unit == CP_UNIT_WAN_YUAN, &fen) == 1) {
+                cp_unit_claim_t claim;
+                if (cp_norm_amount_ex(f[CP_F_FINE_AMOUNT],
+                                      src->src_amount_unit == CP_UNIT_WAN_YUAN, &fen,
+                                      &claim) == 1) {
                         Credpipe__V1__Amount *am = cp_arena_alloc(ar, sizeof(*am));
                         if (!am)
                                 return CP_ERR_NOMEM;
                         credpipe__v1__amount__init(am);
                         am->fen = fen;
-                        am->claimed_unit = src->src_amount_unit == CP_UNIT_WAN_YUAN
-                                                   ? "wan_yuan" : "yuan";
+                        /* The unit the value wrote, else the column's. */
+                        am->claimed_unit = (char *)cp_claimed_unit(claim, src->src_amount_unit);
                         pb->fine = am;
                 } else {
                         cp_add_finding(bat, w, "amount_invalid", CP_SEV_WARNING,
@@ -511,8 +533,9 @@ static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
         if (cp_resolve_subject(tf, bat, rec, &w))
                 return rec->rec_status == CP_REC_REJECTED ? CP_OK : CP_ERR_NOMEM;
         cp_resolve_authority(bat, rec, &w);
+        cp_date_opts_t dates = {.excel_system = src->src_excel_date_system};
         if (cp_key_build(src->src_category, rec, w.authority_key, &w.subject_key,
-                         &key)) {
+                         &dates, &key)) {
                 if (key.key_invalid)
                         cp_record_reject(bat, rec, "date_invalid", key.key_missing_field,
                                          "%s '%s' is not a valid date, and the record's key "

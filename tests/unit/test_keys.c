@@ -18,7 +18,7 @@ static int build(int category, const char *const fields[][2], cp_key_t *key)
         memset(&rec, 0, sizeof(rec));
         for (int i = 0; fields[i][0]; i++)
                 rec.rec_field[cp_field_by_name(fields[i][0])] = fields[i][1];
-        return cp_key_build(category, &rec, "11110105MB0000000X", &subj, key);
+        return cp_key_build(category, &rec, "11110105MB0000000X", &subj, NULL, key);
 }
 
 static void test_penalty_and_weak(void **state)
@@ -105,6 +105,24 @@ static void test_lists(void **state)
         assert_int_equal(build(5, blyear, &k1), -1);
 }
 
+static void test_excel_serial_dates(void **state)
+{
+        const char *f[][2] = {{"list_date", "43832"}, {"reason", "r"}, {NULL, NULL}};
+        cp_date_opts_t excel = {.excel_system = 1900};
+        cp_record_t rec;
+        cp_key_t k;
+
+        (void)state;
+        memset(&rec, 0, sizeof(rec));
+        rec.rec_field[CP_F_LIST_DATE] = f[0][1];
+        rec.rec_field[CP_F_REASON] = f[1][1];
+        /* A bare number is a date only where the source says it is Excel's. */
+        assert_int_equal(cp_key_build(4, &rec, "", &subj, NULL, &k), -1);
+        assert_true(k.key_invalid);
+        assert_int_equal(cp_key_build(4, &rec, "", &subj, &excel, &k), 0);
+        assert_non_null(strstr(k.key_text, "|T:2020-01-02|"));
+}
+
 static void test_basic_info(void **state)
 {
         cp_key_t k;
@@ -122,6 +140,7 @@ int main(void)
                 cmocka_unit_test(test_permit),
                 cmocka_unit_test(test_defaulter),
                 cmocka_unit_test(test_lists),
+                cmocka_unit_test(test_excel_serial_dates),
                 cmocka_unit_test(test_basic_info),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

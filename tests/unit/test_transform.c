@@ -367,9 +367,44 @@ static void test_pseudonymize_keeps_uscc_lookalike(void **state)
         cp_transform_destroy(tf);
 }
 
+/* Open-ended validity, the unit an amount claimed, Excel serial dates. */
+static void test_dates_and_amounts(void **state)
+{
+        char err[256];
+        cp_transform_t *tf;
+        cp_batch_t *a = cp_batch_new(SRC_A, 4);
+        cp_record_t *r;
+
+        (void)state;
+        sources[SRC_A].src_excel_date_system = 1900;
+        sources[SRC_A].src_amount_unit = CP_UNIT_WAN_YUAN;
+        tf = cp_transform_new(&conf, err, sizeof(err));
+        r = penalty(a, "甲公司", "914403001922038216", "京朝市监罚〔2021〕1号", "43832");
+        r->rec_field[CP_F_VALID_TO] = "长期";
+        r->rec_field[CP_F_FINE_AMOUNT] = "伍仟元";
+        r = penalty(a, "乙公司", "91110108551385082Q", "京朝市监罚〔2021〕2号", "2020-01-02");
+        r->rec_field[CP_F_VALID_TO] = "2025-01-01";
+        r->rec_field[CP_F_FINE_AMOUNT] = "0.5";
+        assert_int_equal(cp_transform_batch(tf, a), 0);
+        const Credpipe__V1__CreditRecord *p0 = a->bat_rec[0].rec_pb, *p1 = a->bat_rec[1].rec_pb;
+        assert_int_equal(p0->decision_date, p1->decision_date);  /* 43832 = 2020-01-02 */
+        assert_true(p0->valid_to_open_ended);
+        assert_int_equal(p0->valid_to, 0);
+        assert_false(p1->valid_to_open_ended);
+        assert_int_equal(p0->fine->fen, 500000);
+        assert_string_equal(p0->fine->claimed_unit, "yuan");      /* written in the value */
+        assert_int_equal(p1->fine->fen, 500000);
+        assert_string_equal(p1->fine->claimed_unit, "wan_yuan");  /* the column's unit */
+        sources[SRC_A].src_excel_date_system = 0;
+        sources[SRC_A].src_amount_unit = CP_UNIT_YUAN;
+        cp_batch_destroy(a);
+        cp_transform_destroy(tf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_dates_and_amounts),
                 cmocka_unit_test(test_keys_dedupe_and_sharing),
                 cmocka_unit_test(test_defaulters_masked_and_categories),
                 cmocka_unit_test(test_pseudonymize),
