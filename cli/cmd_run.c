@@ -67,6 +67,11 @@ static void *cp_ingest_thread(void *p)
         const cp_source_conf_t *src = &run->conf->conf_sources[a->source];
         char err[1024];
         int failed = a->expand_failed;
+        char tname[16];
+
+        /* Named threads: perf, top -H and gdb show which stage is busy. */
+        snprintf(tname, sizeof(tname), "cp:ingest/%u", a->source);
+        pthread_setname_np(pthread_self(), tname);
 
         if (!failed && a->nfiles == 0)
                 cp_log_warn("ingest", "NO_FILES", "source=%s msg=\"no file matches the "
@@ -100,6 +105,7 @@ static void *cp_transform_thread(void *p)
         cp_run_t *run = p;
         cp_batch_t *bat;
 
+        pthread_setname_np(pthread_self(), "cp:transform");
         while (cp_queue_pop(run->q_in, &bat) == CP_OK) {
                 if (cp_transform_batch(run->tf, bat)) {
                         cp_log_error("transform", "OUT_OF_MEMORY",
@@ -284,6 +290,7 @@ int cp_cmd_run(int argc, char **argv)
         for (size_t i = 0; i < run.conf->conf_nsources; i++)
                 pthread_create(&ith[i], NULL, cp_ingest_thread, &iargs[i]);
         pthread_create(&tth, NULL, cp_transform_thread, &run);
+        pthread_setname_np(pthread_self(), "cp:sink");
 
         while (cp_queue_pop(run.q_out, &bat) == CP_OK) {
                 int src = cp_sink_batch(sk, bat);

@@ -31,6 +31,10 @@ bool cp_norm_is_null(const char *s)
 
         if (!s)
                 return true;
+        /* Called for most fields of every record: a value longer than the
+         * longest placeholder ("——", "暂无": 6 bytes) is never one. */
+        if (strnlen(s, 7) > 6)
+                return false;
         for (const char *const *n = nulls; *n; n++)
                 if (!strcasecmp(s, *n))
                         return true;
