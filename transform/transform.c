@@ -13,6 +13,7 @@
 #include "ids.h"
 #include "keys.h"
 #include "normalize.h"
+#include "orgmap.h"
 #include "pseudonym.h"
 
 #define CP_MAX_FINDINGS 16
@@ -23,6 +24,7 @@ struct cp_transform_s {
         uint64_t tf_central_mask;  /* bits of the central sources */
         cp_source_stats_t *tf_stats;
         cp_pseudonym_t *tf_ps;     /* NULL: pseudonymisation is off */
+        cp_orgmap_t tf_orgmap;     /* legacy org code -> USCC seen */
 };
 
 /* What transform learned about one record before it is built. */
@@ -95,6 +97,7 @@ void cp_transform_destroy(cp_transform_t *tf)
         if (!tf)
                 return;
         cp_dedupe_free(&tf->tf_dedupe);
+        cp_orgmap_free(&tf->tf_orgmap);
         cp_pseudonym_destroy(tf->tf_ps);
         free(tf->tf_stats);
         free(tf);
@@ -220,6 +223,14 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
                         return -1;
                 }
                 cp_add_id_findings(bat, w, &res, idf[i].f);
+                if (res.type == CP_ID_USCC && cp_orgmap_put(&tf->tf_orgmap, res.normalized))
+                        return -1;
+                if (res.type == CP_ID_ORG_CODE &&
+                    cp_orgmap_get(&tf->tf_orgmap, res.normalized, res.normalized)) {
+                        /* Keyed by the USCC it lives on in, so it joins. */
+                        res.type = CP_ID_USCC;
+                        cp_add_finding(bat, w, "orgcode_resolved", CP_SEV_INFO, idf[i].f);
+                }
                 if (res.type == CP_ID_RIC && tf->tf_ps) {
                         /* Masked IDs stay as published: a mask hides what a
                          * pseudonym would, and cannot be keyed exactly. */

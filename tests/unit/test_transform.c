@@ -401,10 +401,36 @@ static void test_dates_and_amounts(void **state)
         cp_transform_destroy(tf);
 }
 
+/* A record naming only the legacy organisation code joins the USCC that
+ * embeds it, once that USCC has been seen. */
+static void test_orgcode_resolution(void **state)
+{
+        char err[256];
+        cp_transform_t *tf = cp_transform_new(&conf, err, sizeof(err));
+        cp_batch_t *a = cp_batch_new(SRC_A, 4);
+        cp_record_t *r;
+
+        (void)state;
+        penalty(a, "华为技术有限公司", "914403001922038216", "深南山市监罚〔2021〕9号", "2021-01-05");
+        r = penalty(a, "华为技术有限公司", NULL, "深南山市监罚〔2021〕9号", "2021-01-05");
+        r->rec_field[CP_F_SUBJECT_ORG_CODE] = "19220382-1";
+        r = penalty(a, "某公司", NULL, "深南山市监罚〔2021〕10号", "2021-01-05");
+        r->rec_field[CP_F_SUBJECT_ORG_CODE] = "79510131-4";  /* no USCC seen */
+        assert_int_equal(cp_transform_batch(tf, a), 0);
+        assert_int_equal(a->bat_rec[0].rec_status, CP_REC_ACCEPTED);
+        assert_int_equal(a->bat_rec[1].rec_status, CP_REC_DUPLICATE);
+        assert_int_equal(a->bat_rec[2].rec_status, CP_REC_ACCEPTED);
+        assert_int_equal(a->bat_rec[2].rec_pb->subject->id_type, CREDPIPE__V1__ID_TYPE__ORG_CODE);
+        assert_string_equal(a->bat_rec[2].rec_pb->subject->id, "795101314");
+        cp_batch_destroy(a);
+        cp_transform_destroy(tf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_dates_and_amounts),
+                cmocka_unit_test(test_orgcode_resolution),
                 cmocka_unit_test(test_keys_dedupe_and_sharing),
                 cmocka_unit_test(test_defaulters_masked_and_categories),
                 cmocka_unit_test(test_pseudonymize),
