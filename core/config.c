@@ -246,6 +246,32 @@ static int cp_parse_paths(cp_conf_ctx_t *cx, yaml_node_t *n,
         return 0;
 }
 
+/* xlsx `sheets`: a name or a list of names, checked against the workbook
+ * when it is read. */
+static int cp_parse_sheets(cp_conf_ctx_t *cx, yaml_node_t *n,
+                           cp_source_conf_t *src)
+{
+        size_t cnt = 1;
+
+        if (n->type == YAML_SEQUENCE_NODE)
+                cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+        if (!cnt) {
+                cp_conf_fail(cx, n, "'sheets' must name at least one sheet (leave it out to read the first)");
+                return -1;
+        }
+        src->src_sheets = calloc(cnt, sizeof(char *));
+        if (!src->src_sheets)
+                return -1;
+        for (size_t i = 0; i < cnt; i++) {
+                yaml_node_t *e = n->type == YAML_SEQUENCE_NODE
+                        ? cp_node(cx, n->data.sequence.items.start[i]) : n;
+                if (!(src->src_sheets[i] = cp_strdup_scalar(cx, e, "sheets")))
+                        return -1;
+                src->src_nsheets++;
+        }
+        return 0;
+}
+
 static bool cp_preset_has_column(const cp_preset_t *pre, const char *column)
 {
         for (size_t i = 0; i < pre->pre_ncolumns; i++)
@@ -364,7 +390,7 @@ static int cp_merge_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
 static const char *const cp_source_keys[] = {
         "id", "role", "category", "region", "format", "paths", "preset",
         "columns", "delimiter", "amount_unit", "keep_unmapped",
-        "excel_date_system", NULL};
+        "excel_date_system", "sheets", NULL};
 
 /* The source's `preset` line, read before `columns` whatever their order
  * in the file, because an `unmapped` column needs to know the preset. */
@@ -459,8 +485,10 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                                 src->src_format = CP_FMT_CSV;
                         else if (!strcmp(s, "jsonl"))
                                 src->src_format = CP_FMT_JSONL;
+                        else if (!strcmp(s, "xlsx"))
+                                src->src_format = CP_FMT_XLSX;
                         else {
-                                cp_conf_fail(cx, v, "'format' must be csv or jsonl, not '%s'", s);
+                                cp_conf_fail(cx, v, "'format' must be csv, jsonl or xlsx, not '%s'", s);
                                 return -1;
                         }
                 } else if (!strcmp(key, "paths")) {
@@ -500,6 +528,29 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                                 return -1;
                         }
                         src->src_excel_date_system = sys;
+                } else if (!strcmp(key, "sheets")) {
+                        if (cp_parse_sheets(cx, v, src))
+                                return -1;
+                } else if (!strcmp(key, "encoding")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        /* GBK is read as GB18030, its superset: decoding a
+                         * GBK file as GB18030 gives the same text. */
+                        if (!strcmp(s, "utf-8"))
+                                src->src_encoding = CP_ENC_UTF8;
+                        else if (!strcmp(s, "gb18030") || !strcmp(s, "gbk"))
+                                src->src_encoding = CP_ENC_GB18030;
+                        else if (!strcmp(s, "utf-16le"))
+                                src->src_encoding = CP_ENC_UTF16LE;
+                        else if (!strcmp(s, "utf-16be"))
+                                src->src_encoding = CP_ENC_UTF16BE;
+                        else if (!strcmp(s, "auto"))
+                                src->src_encoding = CP_ENC_AUTO;
+                        else {
+                                cp_conf_fail(cx, v, "'encoding' must be utf-8, gb18030, gbk, "
+                                             "utf-16le, utf-16be or auto, not '%s'", s);
+                                return -1;
+                        }
                 } else if (!strcmp(key, "keep_unmapped")) {
                         if (cp_bool_scalar(cx, v, key, &src->src_keep_unmapped))
                                 return -1;
@@ -862,6 +913,9 @@ void cp_conf_destroy(cp_conf_t *conf)
                 for (size_t j = 0; j < s->src_ncolumns; j++)
                         free(s->src_columns[j].cm_column);
                 free(s->src_columns);
+                for (size_t j = 0; j < s->src_nsheets; j++)
+                        free(s->src_sheets[j]);
+                free(s->src_sheets);
         }
         free(conf->conf_sources);
         for (size_t i = 0; i < conf->conf_nkafka; i++) {

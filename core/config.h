@@ -15,6 +15,7 @@
 typedef enum cp_format_e {
         CP_FMT_CSV = 1,
         CP_FMT_JSONL = 2,
+        CP_FMT_XLSX = 3,
 } cp_format_t;
 
 /* Same numbers as credpipe.v1.SourceKind. */
@@ -28,6 +29,15 @@ typedef enum cp_amount_unit_e {
         CP_UNIT_YUAN = 0,
         CP_UNIT_WAN_YUAN = 1,  /* 10,000 yuan, as the shuang gongshi columns */
 } cp_amount_unit_t;
+
+/* Character encoding of a source's files; ingest decodes to UTF-8. */
+typedef enum cp_encoding_e {
+        CP_ENC_UTF8 = 0,       /* read as is (the default) */
+        CP_ENC_GB18030 = 1,    /* also `gbk`: GB18030 is its superset */
+        CP_ENC_UTF16LE = 2,
+        CP_ENC_UTF16BE = 3,
+        CP_ENC_AUTO = 4,       /* detected per file (ingest/linebuf.h) */
+} cp_encoding_t;
 
 struct cp_preset_s;
 
@@ -60,10 +70,13 @@ typedef struct cp_source_conf_s {
         size_t src_ncolumns;
         const struct cp_preset_s *src_preset;  /* core/presets.h, or NULL */
         char src_delimiter;       /* CSV only; default ',' */
+        char **src_sheets;        /* xlsx: sheets to read; none: the first */
+        size_t src_nsheets;
         cp_amount_unit_t src_amount_unit;
         bool src_keep_unmapped;   /* carry unmapped columns in `extra` */
         int src_excel_date_system; /* 1900 or 1904: bare numbers in date
                                     * fields are Excel serials; 0: they are not */
+        cp_encoding_t src_encoding; /* of its files; default utf-8 */
         int src_line;             /* line of the source in the config file */
 } cp_source_conf_t;
 

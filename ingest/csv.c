@@ -106,6 +106,12 @@ void cp_csv_set_sizes(cp_csv_t *csv, size_t chunk, size_t max_record)
         cp_lbuf_set_sizes(&csv->cv_lb, chunk, max_record);
 }
 
+int cp_csv_set_encoding(cp_csv_t *csv, cp_encoding_t enc,
+                        cp_encoding_t *used)
+{
+        return cp_lbuf_set_encoding(&csv->cv_lb, enc, used);
+}
+
 int cp_csv_errno(const cp_csv_t *csv)
 {
         return csv->cv_lb.lb_errno;

@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
+
 /* A quoted field is still open at the end of the input; the row holds the
  * rest of the input as its raw bytes. */
 #define CP_CSV_E_UNTERMINATED "csv_unterminated_quote"
@@ -83,6 +85,16 @@ cp_csv_t *cp_csv_open_mem(const char *buf, size_t len, char delimiter);
  * Call before the first cp_csv_next().
  */
 void cp_csv_set_sizes(cp_csv_t *csv, size_t chunk, size_t max_record);
+
+/**
+ * @brief Decodes the input from enc to UTF-8 (ingest/linebuf.h: offsets
+ * stay file offsets; an undecodable byte leaves a marker in the record).
+ * Call before the first cp_csv_next().
+ * @param used set to the encoding chosen (detected with CP_ENC_AUTO)
+ * @returns as cp_lbuf_set_encoding().
+ */
+int cp_csv_set_encoding(cp_csv_t *csv, cp_encoding_t enc,
+                        cp_encoding_t *used);
 
 /**
  * @brief Reads the next record.

@@ -21,6 +21,7 @@
 #include "core/field.h"
 #include "core/log.h"
 #include "core/presets.h"
+#include "linebuf.h"
 #include "text.h"
 
 int cp_ingest_nomem(cp_ingest_ctx_t *ic)
@@ -126,16 +127,87 @@ int cp_ingest_rec_new(cp_ingest_ctx_t *ic, cp_record_t **recp, uint64_t line,
         return CP_OK;
 }
 
+int cp_ingest_encoding(cp_ingest_ctx_t *ic, int rc, cp_encoding_t used,
+                       int err)
+{
+        const char *name = cp_lbuf_encoding_name(used);
+
+        if (rc == CP_ERR_NOMEM)
+                return cp_ingest_nomem(ic);
+        if (rc == CP_ERR_CONFIG) {
+                snprintf(ic->ic_errstr, ic->ic_errstr_size,
+                         "source %s: cannot decode %s from %s: iconv: %s; "
+                         "is the system's iconv (glibc gconv modules) "
+                         "installed?", ic->ic_src->src_id, ic->ic_path,
+                         name, strerror(err));
+                return rc;
+        }
+        if (rc != CP_OK) {
+                snprintf(ic->ic_errstr, ic->ic_errstr_size, "reading %s: %s",
+                         ic->ic_path, strerror(err));
+                return rc;
+        }
+        ic->ic_encoding = used == CP_ENC_UTF8 ? NULL : name;
+        if (ic->ic_src->src_encoding == CP_ENC_AUTO)
+                cp_log_info("ingest", "ENCODING_DETECTED",
+                            "source=%s file=\"%s\" encoding=%s",
+                            ic->ic_src->src_id, ic->ic_path, name);
+        return CP_OK;
+}
+
+/* Gives the undecodable bytes that markers stand for back to raw, so the
+ * reject shows the bytes of the file; @returns the first one's offset. */
+static uint64_t cp_ingest_unmark(cp_record_t *rec, unsigned char *first)
+{
+        /* rec_raw is the record's own copy in the batch's arena. */
+        unsigned char *p = (unsigned char *)rec->rec_raw;
+        size_t n = rec->rec_raw_len, o = 0;
+        uint64_t off, first_off = 0;
+        bool seen = false;
+        unsigned char b;
+
+        for (size_t i = 0; i < n; i++) {
+                if (p[i] == 0xFF && cp_lbuf_mark_parse(p + i, n - i, &b,
+                                                       &off)) {
+                        if (!seen) {
+                                first_off = off;
+                                *first = b;
+                                seen = true;
+                        }
+                        p[o++] = b;
+                        i += CP_LBUF_MARK_LEN - 1;
+                        continue;
+                }
+                p[o++] = p[i];
+        }
+        p[o] = '\0';
+        rec->rec_raw_len = o;
+        return first_off;
+}
+
 bool cp_ingest_reject_utf8(cp_ingest_ctx_t *ic, cp_record_t *rec)
 {
         size_t bad;
+        unsigned char b = 0;
+        uint64_t off;
 
         if (cp_text_utf8_valid(rec->rec_raw, rec->rec_raw_len, &bad))
                 return false;
+        /* Decoded text is UTF-8 but for markers, and a marker may only
+         * start with 0xFF. */
+        if (ic->ic_encoding) {
+                off = cp_ingest_unmark(rec, &b);
+                cp_record_reject(ic->ic_bat, rec, CP_INGEST_E_ENCODING, -1,
+                                 "byte %llu of the file (0x%02x) does not "
+                                 "start a valid %s sequence; check the "
+                                 "source's encoding, or fix the byte",
+                                 (unsigned long long)off, b, ic->ic_encoding);
+                return true;
+        }
         cp_record_reject(ic->ic_bat, rec, CP_INGEST_E_UTF8, -1,
                          "byte %llu of the file (byte %zu of the record, "
-                         "0x%02x) is not valid UTF-8; the file may be GBK "
-                         "or GB18030, which is not read yet",
+                         "0x%02x) is not valid UTF-8; if the file is GBK, "
+                         "GB18030 or UTF-16, set the source's encoding",
                          (unsigned long long)(rec->rec_offset + bad), bad,
                          (unsigned char)rec->rec_raw[bad]);
         return true;
@@ -203,7 +275,8 @@ int cp_ingest_file(const cp_source_conf_t *src, uint32_t source_idx,
                 snprintf(errstr, errstr_size, "batch size must be at least 1");
                 return CP_ERR_CONFIG;
         }
-        if (src->src_format != CP_FMT_CSV && src->src_format != CP_FMT_JSONL) {
+        if (src->src_format != CP_FMT_CSV && src->src_format != CP_FMT_JSONL &&
+            src->src_format != CP_FMT_XLSX) {
                 snprintf(errstr, errstr_size, "source %s: unknown format %d",
                          src->src_id, (int)src->src_format);
                 return CP_ERR_CONFIG;
@@ -216,6 +289,8 @@ int cp_ingest_file(const cp_source_conf_t *src, uint32_t source_idx,
         }
         if (src->src_format == CP_FMT_CSV)
                 rc = cp_ingest_csv(&ic, fd);
+        else if (src->src_format == CP_FMT_XLSX)
+                rc = cp_ingest_xlsx(&ic, fd);
         else
                 rc = cp_ingest_jsonl(&ic, fd);
         if (rc == CP_OK && ic.ic_bat && ic.ic_bat->bat_n > 0)

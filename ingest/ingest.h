@@ -39,6 +39,9 @@
  * and jsonl.h, are passed on as they are). */
 #define CP_INGEST_E_FIELD_COUNT "csv_field_count"
 #define CP_INGEST_E_UTF8 "invalid_utf8"
+/* A byte sequence not valid in the source's declared (or detected)
+ * encoding; the record is rejected, never altered. */
+#define CP_INGEST_E_ENCODING "invalid_encoding"
 
 /**
  * @brief Called with each full batch, and the last partial one (never an

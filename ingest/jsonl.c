@@ -69,6 +69,12 @@ void cp_jsonl_set_sizes(cp_jsonl_t *jl, size_t chunk, size_t max_record)
         cp_lbuf_set_sizes(&jl->jl_lb, chunk, max_record);
 }
 
+int cp_jsonl_set_encoding(cp_jsonl_t *jl, cp_encoding_t enc,
+                          cp_encoding_t *used)
+{
+        return cp_lbuf_set_encoding(&jl->jl_lb, enc, used);
+}
+
 int cp_jsonl_errno(const cp_jsonl_t *jl)
 {
         return jl->jl_lb.lb_errno;

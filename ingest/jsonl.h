@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
+
 #include <jansson.h>
 
 /* The line is not JSON (or repeats a key); message says where and why. */
@@ -62,6 +64,16 @@ cp_jsonl_t *cp_jsonl_open_fd(int fd, char *errstr, size_t errstr_size);
 
 /** @brief Starts reading memory; borrows buf. @returns NULL on no memory. */
 cp_jsonl_t *cp_jsonl_open_mem(const char *buf, size_t len);
+
+/**
+ * @brief Decodes the input from enc to UTF-8 (ingest/linebuf.h: offsets
+ * stay file offsets; an undecodable byte leaves a marker in the record).
+ * Call before the first cp_jsonl_next().
+ * @param used set to the encoding chosen (detected with CP_ENC_AUTO)
+ * @returns as cp_lbuf_set_encoding().
+ */
+int cp_jsonl_set_encoding(cp_jsonl_t *jl, cp_encoding_t enc,
+                          cp_encoding_t *used);
 
 /** @brief Test hook, as cp_csv_set_sizes(). */
 void cp_jsonl_set_sizes(cp_jsonl_t *jl, size_t chunk, size_t max_record);

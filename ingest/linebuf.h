@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/config.h"
+
 #define CP_LBUF_CHUNK (1024 * 1024)              /* bytes per read() */
 #define CP_LBUF_MAX_RECORD (16 * 1024 * 1024)    /* bytes per record */
 
@@ -35,7 +37,60 @@ typedef struct cp_lbuf_s {
         size_t lb_mem_off;
         bool lb_eof;
         int lb_errno;       /* errno of the failed read */
+        /* Bytes read ahead to detect the encoding, served before the
+         * input's next ones; NULL when none. */
+        unsigned char *lb_head;
+        size_t lb_head_len;
+        size_t lb_head_off;
+        struct cp_lbuf_dec_s *lb_dec;  /* NULL: the input is UTF-8 */
 } cp_lbuf_t;
+
+/*
+ * Decoding. With an encoding other than UTF-8, cp_lbuf_fill() reads raw
+ * bytes and converts them with iconv(3) into UTF-8 in lb_buf, so the
+ * readers only ever see UTF-8; lb_base and lb_pos then count decoded
+ * bytes, and cp_lbuf_offset() maps them back to the file: exactly at every
+ * point where a conversion call stopped, which includes every position
+ * just after a line end (decoding is cut after each CR and LF for that),
+ * so record starts are exact file offsets.
+ *
+ * A byte sequence that is not valid in the encoding is not decoded: its
+ * first byte (code unit in UTF-16) is replaced in lb_buf by a marker of
+ * CP_LBUF_MARK_LEN bytes, 0xFF (never in UTF-8) then the byte's value and
+ * its file offset in bytes 0x80–0xBF (never a delimiter, quote or line
+ * end, so the record keeps its shape), and decoding goes on with the next
+ * byte. Ingest rejects a record with a marker (cp_lbuf_mark_parse()).
+ */
+#define CP_LBUF_MARK_LEN 14
+
+/** @returns "utf-8", "gb18030", "utf-16le", "utf-16be" or "auto". */
+const char *cp_lbuf_encoding_name(cp_encoding_t enc);
+
+/**
+ * @brief Sets the input's encoding. Call before the first fill. With
+ * CP_ENC_AUTO, reads up to 64 KiB ahead and chooses: a BOM (EF BB BF
+ * utf-8, FF FE utf-16le, FE FF utf-16be), else NUL bytes at mostly odd
+ * (utf-16le) or even (utf-16be) offsets in the first 4 KiB, else utf-8
+ * when the bytes read are valid UTF-8, else gb18030.
+ * A UTF-16 BOM (and a GB18030 one, 84 31 95 33) is skipped; a UTF-8 BOM
+ * is left to cp_lbuf_skip_bom().
+ * @param used set to the encoding chosen (enc itself unless CP_ENC_AUTO)
+ * @returns CP_OK, CP_ERR_IO (errno in lb_errno), CP_ERR_NOMEM, or
+ *          CP_ERR_CONFIG when iconv cannot convert from it.
+ */
+int cp_lbuf_set_encoding(cp_lbuf_t *lb, cp_encoding_t enc,
+                         cp_encoding_t *used);
+
+/**
+ * @brief Reads a marker at p[0..n) (see Decoding).
+ * @returns true with the bad byte and its file offset when p starts with
+ *          a whole marker.
+ */
+bool cp_lbuf_mark_parse(const unsigned char *p, size_t n,
+                        unsigned char *byte, uint64_t *offset);
+
+/** @returns the file offset of the decoded offset pos (see Decoding). */
+uint64_t cp_lbuf_file_offset(const cp_lbuf_t *lb, uint64_t pos);
 
 /** @brief Prepares to read fd. @owns fd: closed by cp_lbuf_destroy(). */
 void cp_lbuf_init_fd(cp_lbuf_t *lb, int fd);
@@ -83,13 +138,15 @@ int cp_lbuf_line(cp_lbuf_t *lb, bool cr_ends_line, size_t *len, size_t *term);
  */
 int cp_lbuf_skip_line(cp_lbuf_t *lb, bool cr_ends_line);
 
-/** @returns the input offset of the first unconsumed byte. */
+/** @returns the file offset of the first unconsumed byte. */
 static inline uint64_t cp_lbuf_offset(const cp_lbuf_t *lb)
 {
+        if (lb->lb_dec)
+                return cp_lbuf_file_offset(lb, lb->lb_base + lb->lb_pos);
         return lb->lb_base + lb->lb_pos;
 }
 
-/** @brief Frees the buffer and closes the fd. */
+/** @brief Frees the buffers and the decoder, and closes the fd. */
 void cp_lbuf_destroy(cp_lbuf_t *lb);
 
 #endif

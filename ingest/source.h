@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "csv.h"
 #include "ingest.h"
 
 typedef struct cp_ingest_ctx_s {
@@ -26,6 +27,8 @@ typedef struct cp_ingest_ctx_s {
         uint64_t ic_nbatches;      /* batches started, to detect a new one */
         char *ic_errstr;
         size_t ic_errstr_size;
+        /* The encoding the file is decoded from, or NULL for UTF-8. */
+        const char *ic_encoding;
 } cp_ingest_ctx_t;
 
 /**
@@ -76,11 +79,62 @@ int cp_ingest_add_extra(cp_ingest_ctx_t *ic, cp_record_t *rec, size_t max,
 void cp_ingest_check_generation(cp_ingest_ctx_t *ic, const char *const *names,
                                 const size_t *lens, size_t n, uint64_t line);
 
+/**
+ * @brief Finishes cp_csv_set_encoding() or cp_jsonl_set_encoding(): sets
+ * ic_encoding, logs ENCODING_DETECTED once for a source with `auto`, and
+ * sets errstr when rc is an error.
+ * @param err the reader's errno, for CP_ERR_IO and CP_ERR_CONFIG
+ * @returns rc.
+ */
+int cp_ingest_encoding(cp_ingest_ctx_t *ic, int rc, cp_encoding_t used,
+                       int err);
+
 /** @brief Sets errstr to "out of memory reading <path>"; @returns NOMEM. */
 int cp_ingest_nomem(cp_ingest_ctx_t *ic);
+
+/*
+ * The CSV header's column mapping, shared with xlsx (source_xlsx.c turns a
+ * sheet row into a cp_csv_row_t), so both formats match names alike.
+ */
+typedef struct cp_csv_hdr_s {
+        size_t ch_ncols;
+        int *ch_field;            /* per column: cp_field_t, or -1 */
+        char **ch_name;           /* per column: name as an extra */
+        bool *ch_named;           /* per column: the header cell is not empty */
+        size_t ch_nunmapped;
+        const char **ch_bat_name; /* ch_name copied into the current batch */
+        uint64_t ch_bat_seq;      /* the batch ch_bat_name belongs to */
+} cp_csv_hdr_t;
+
+/** @brief Frees what cp_csv_hdr_init() allocated; h itself is not freed. */
+void cp_csv_hdr_free(cp_csv_hdr_t *h);
+
+/**
+ * @brief Matches the configured columns against a candidate header row.
+ * @param field per column of row: set to the mapped field or -1
+ * @returns the number of mapped columns found, or -1 on no memory.
+ */
+long cp_csv_match(const cp_source_conf_t *src, const cp_csv_row_t *row,
+                  int *field);
+
+/** @brief Takes the header row. @returns CP_OK or CP_ERR_NOMEM. */
+int cp_csv_hdr_init(cp_csv_hdr_t *h, const cp_csv_row_t *row,
+                    const int *field);
+
+/** @brief Appends "a, b, c" to buf (truncating), for error messages. */
+void cp_csv_list(char *buf, size_t size, const char *const *names,
+                 const size_t *lens, size_t n);
+
+/** @returns whether a row's width fits the header (trailing blanks do). */
+bool cp_csv_width_ok(const cp_csv_hdr_t *h, const cp_csv_row_t *row);
+
+/** @brief Fills rec's fields and extras from a row, through the header. */
+int cp_csv_map_row(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h, cp_record_t *rec,
+                   const cp_csv_row_t *row);
 
 /** @brief The format loops. @owns fd. @returns as cp_ingest_file(). */
 int cp_ingest_csv(cp_ingest_ctx_t *ic, int fd);
 int cp_ingest_jsonl(cp_ingest_ctx_t *ic, int fd);
+int cp_ingest_xlsx(cp_ingest_ctx_t *ic, int fd);
 
 #endif

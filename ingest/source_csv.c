@@ -27,17 +27,7 @@
 #include "source.h"
 #include "text.h"
 
-typedef struct cp_csv_hdr_s {
-        size_t ch_ncols;
-        int *ch_field;            /* per column: cp_field_t, or -1 */
-        char **ch_name;           /* per column: name as an extra */
-        bool *ch_named;           /* per column: the header cell is not empty */
-        size_t ch_nunmapped;
-        const char **ch_bat_name; /* ch_name copied into the current batch */
-        uint64_t ch_bat_seq;      /* the batch ch_bat_name belongs to */
-} cp_csv_hdr_t;
-
-static void cp_csv_hdr_free(cp_csv_hdr_t *h)
+void cp_csv_hdr_free(cp_csv_hdr_t *h)
 {
         for (size_t i = 0; h->ch_name && i < h->ch_ncols; i++)
                 free(h->ch_name[i]);
@@ -67,7 +57,7 @@ static void cp_csv_cell(const cp_csv_row_t *row, size_t i, const char **s,
  * @param field per column of row: set to the mapped field or -1
  * @returns the number of mapped columns found, or -1 on no memory.
  */
-static long cp_csv_match(const cp_source_conf_t *src, const cp_csv_row_t *row,
+long cp_csv_match(const cp_source_conf_t *src, const cp_csv_row_t *row,
                          int *field)
 {
         size_t maxlen = 0;
@@ -130,7 +120,7 @@ static long cp_csv_match(const cp_source_conf_t *src, const cp_csv_row_t *row,
 }
 
 /* Takes the header row: a name and a field for each column. */
-static int cp_csv_hdr_init(cp_csv_hdr_t *h, const cp_csv_row_t *row,
+int cp_csv_hdr_init(cp_csv_hdr_t *h, const cp_csv_row_t *row,
                            const int *field)
 {
         size_t n = row->nfields;
@@ -168,7 +158,7 @@ static int cp_csv_hdr_init(cp_csv_hdr_t *h, const cp_csv_row_t *row,
 }
 
 /* Appends "a, b, c" to buf (truncating), for error messages. */
-static void cp_csv_list(char *buf, size_t size, const char *const *names,
+void cp_csv_list(char *buf, size_t size, const char *const *names,
                         const size_t *lens, size_t n)
 {
         size_t o = strlen(buf);
@@ -296,7 +286,7 @@ static int cp_csv_find_header(cp_ingest_ctx_t *ic, cp_csv_t *csv,
 }
 
 /* Whether a row's width fits the header (see DESIGN). */
-static bool cp_csv_width_ok(const cp_csv_hdr_t *h, const cp_csv_row_t *row)
+bool cp_csv_width_ok(const cp_csv_hdr_t *h, const cp_csv_row_t *row)
 {
         for (size_t i = h->ch_ncols; i < row->nfields; i++) {
                 const char *s;
@@ -356,7 +346,7 @@ static const char *cp_csv_extra_name(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h,
         return h->ch_bat_name[i];
 }
 
-static int cp_csv_map_row(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h,
+int cp_csv_map_row(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h,
                           cp_record_t *rec, const cp_csv_row_t *row)
 {
         size_t n = row->nfields < h->ch_ncols ? row->nfields : h->ch_ncols;
@@ -435,6 +425,7 @@ int cp_ingest_csv(cp_ingest_ctx_t *ic, int fd)
         char delim = ic->ic_src->src_delimiter ? ic->ic_src->src_delimiter
                                                : ',';
         cp_csv_hdr_t h = { 0 };
+        cp_encoding_t enc;
         cp_csv_t *csv;
         char err[128];
         int rc;
@@ -445,7 +436,10 @@ int cp_ingest_csv(cp_ingest_ctx_t *ic, int fd)
                          ic->ic_src->src_id, err);
                 return CP_ERR_CONFIG;
         }
-        rc = cp_csv_find_header(ic, csv, &h);
+        rc = cp_csv_set_encoding(csv, ic->ic_src->src_encoding, &enc);
+        rc = cp_ingest_encoding(ic, rc, enc, cp_csv_errno(csv));
+        if (rc == CP_OK)
+                rc = cp_csv_find_header(ic, csv, &h);
         if (rc == 1)
                 rc = cp_csv_rows(ic, csv, &h);
         cp_csv_hdr_free(&h);

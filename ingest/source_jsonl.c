@@ -195,6 +195,7 @@ static int cp_jsonl_record(cp_ingest_ctx_t *ic, cp_jsonl_cache_t *jc,
 int cp_ingest_jsonl(cp_ingest_ctx_t *ic, int fd)
 {
         cp_jsonl_row_t row;
+        cp_encoding_t enc;
         cp_jsonl_t *jl;
         /* Without memory for the cache, keys are matched each time. */
         cp_jsonl_cache_t *jc = calloc(1, sizeof(*jc));
@@ -207,6 +208,10 @@ int cp_ingest_jsonl(cp_ingest_ctx_t *ic, int fd)
                 cp_jsonl_cache_free(jc);
                 return cp_ingest_nomem(ic);
         }
+        rc = cp_jsonl_set_encoding(jl, ic->ic_src->src_encoding, &enc);
+        rc = cp_ingest_encoding(ic, rc, enc, cp_jsonl_errno(jl));
+        if (rc != CP_OK)
+                goto out;
         while ((rc = cp_jsonl_next(jl, &row)) == 1) {
                 rc = cp_jsonl_record(ic, jc, &first, &row);
                 if (rc != CP_OK)

@@ -7,7 +7,7 @@ pkgs=(
   # build
   build-essential cmake ninja-build pkg-config
   protobuf-c-compiler libprotobuf-c-dev librdkafka-dev libzstd-dev
-  libyaml-dev libjansson-dev libxxhash-dev libssl-dev
+  libyaml-dev libjansson-dev libxxhash-dev libssl-dev libzip-dev libexpat1-dev
   # tests
   libcmocka-dev kcat zstd protobuf-compiler
   python3 python3-protobuf python3-zstandard python3-confluent-kafka python3-stdnum
