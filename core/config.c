@@ -390,7 +390,7 @@ static int cp_merge_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
 static const char *const cp_source_keys[] = {
         "id", "role", "category", "region", "format", "paths", "preset",
         "columns", "delimiter", "amount_unit", "keep_unmapped",
-        "excel_date_system", "sheets", NULL};
+        "excel_date_system", "sheets", "encoding", NULL};
 
 /* The source's `preset` line, read before `columns` whatever their order
  * in the file, because an `unmapped` column needs to know the preset. */

@@ -118,6 +118,37 @@ static void test_errors(void **state)
         assert_non_null(strstr(err, "cannot open"));
 }
 
+/* Encodings and sheets, the keys of the readers for Chinese exports. */
+static void test_encoding_and_sheets(void **state)
+{
+        char err[512];
+        cp_conf_t *c;
+        const char *text =
+                "sources:\n"
+                "  - {id: a, role: sectoral, category: blacklist, format: csv, encoding: gbk,\n"
+                "     paths: x, columns: {n: subject_name}}\n"
+                "  - {id: b, role: municipal, category: blacklist, format: xlsx,\n"
+                "     sheets: [2021年, 2022年], paths: y.xlsx, columns: {n: subject_name}}\n"
+                "  - {id: c, role: central, category: blacklist, format: csv, encoding: auto,\n"
+                "     paths: z, columns: {n: subject_name}}\n";
+
+        (void)state;
+        c = cp_conf_load(write_conf(text), err, sizeof(err));
+        if (!c)
+                fail_msg("%s", err);
+        assert_int_equal(c->conf_sources[0].src_encoding, CP_ENC_GB18030);
+        assert_int_equal(c->conf_sources[1].src_format, CP_FMT_XLSX);
+        assert_int_equal(c->conf_sources[1].src_nsheets, 2);
+        assert_string_equal(c->conf_sources[1].src_sheets[1], "2022年");
+        assert_int_equal(c->conf_sources[2].src_encoding, CP_ENC_AUTO);
+        cp_conf_destroy(c);
+        assert_null(cp_conf_load(write_conf(
+                "sources:\n  - {id: a, role: central, category: blacklist, format: csv,\n"
+                "     encoding: latin1, paths: x, columns: {n: subject_name}}\n"), err, sizeof(err)));
+        assert_non_null(strstr(err, "credpipe.yaml:2:"));
+        assert_non_null(strstr(err, "latin1"));
+}
+
 static void test_duplicate_source(void **state)
 {
         char err[512];
@@ -358,6 +389,7 @@ int main(void)
                 cmocka_unit_test(test_good),
                 cmocka_unit_test(test_errors),
                 cmocka_unit_test(test_duplicate_source),
+                cmocka_unit_test(test_encoding_and_sheets),
                 cmocka_unit_test(test_preset),
                 cmocka_unit_test(test_preset_errors),
                 cmocka_unit_test(test_pseudonymize),
