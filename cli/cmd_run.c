@@ -309,6 +309,8 @@ int cp_cmd_run(int argc, char **argv)
         pthread_join(tth, NULL);
         cp_progress_end(pg);
         pg = NULL;
+        cp_log_info("run", "INPUTS_DONE", "msg=\"every input read and handed to Kafka; "
+                    "waiting for deliveries\"");
 
         rep.rep_src = calloc(run.conf->conf_nsources, sizeof(*rep.rep_src));
         cp_transform_report(run.tf, &rep);
@@ -324,6 +326,7 @@ int cp_cmd_run(int argc, char **argv)
                 cp_log_error("sink", "FLUSH_FAILED", "msg=\"%s\"", err);
                 rc = 1;
         }
+        cp_log_info("run", "FLUSHED", "msg=\"every message delivered or failed\"");
         clock_gettime(CLOCK_MONOTONIC, &t1);
         secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         cp_sink_get_stats(sk, &sst);
