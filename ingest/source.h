@@ -122,6 +122,10 @@ int cp_csv_hdr_init(cp_csv_hdr_t *h, const cp_csv_row_t *row,
                     const int *field);
 
 /** @brief Appends "a, b, c" to buf (truncating), for error messages. */
+/** @brief The source's mapped column names, comma-separated, for errors. */
+void cp_ingest_expected_columns(const cp_source_conf_t *src, char *buf,
+                                size_t size);
+
 void cp_csv_list(char *buf, size_t size, const char *const *names,
                  const size_t *lens, size_t n);
 

@@ -174,17 +174,25 @@ void cp_csv_list(char *buf, size_t size, const char *const *names,
         }
 }
 
+void cp_ingest_expected_columns(const cp_source_conf_t *src, char *buf,
+                                size_t size)
+{
+        const char *names[64];
+        size_t n = src->src_ncolumns < 64 ? src->src_ncolumns : 64;
+
+        buf[0] = '\0';
+        for (size_t j = 0; j < n; j++)
+                names[j] = src->src_columns[j].cm_column;
+        cp_csv_list(buf, size, names, NULL, n);
+}
+
 static int cp_csv_no_header(cp_ingest_ctx_t *ic, uint64_t line,
                             const char *found, bool utf8)
 {
         const cp_source_conf_t *src = ic->ic_src;
-        const char *names[64];
-        char expected[512] = "";
-        size_t n = src->src_ncolumns < 64 ? src->src_ncolumns : 64;
+        char expected[512];
 
-        for (size_t j = 0; j < n; j++)
-                names[j] = src->src_columns[j].cm_column;
-        cp_csv_list(expected, sizeof(expected), names, NULL, n);
+        cp_ingest_expected_columns(src, expected, sizeof(expected));
         snprintf(ic->ic_errstr, ic->ic_errstr_size,
                  "%s: no header found: none of the first %d rows names a "
                  "column of source %s (expected at least one of: %s; line "
@@ -193,7 +201,7 @@ static int cp_csv_no_header(cp_ingest_ctx_t *ic, uint64_t line,
                  ic->ic_path, CP_INGEST_HEADER_SCAN, src->src_id, expected,
                  (unsigned long long)line, found,
                  utf8 ? "" : "; that line is not valid UTF-8: the file may "
-                             "be GBK or GB18030, which is not read yet",
+                             "be GBK or GB18030: set the source's `encoding`",
                  src->src_preset ? " or the preset " : "",
                  src->src_preset ? src->src_preset->pre_name : "",
                  src->src_id);

@@ -738,13 +738,9 @@ static int cp_xlsx_keep_prev(cp_xlsx_t *x, const cp_xrow_t *xr)
 static int cp_xlsx_no_header(cp_xlsx_t *x)
 {
         const cp_source_conf_t *src = x->ic->ic_src;
-        const char *names[64];
-        char expected[512] = "";
-        size_t n = src->src_ncolumns < 64 ? src->src_ncolumns : 64;
+        char expected[512];
 
-        for (size_t j = 0; j < n; j++)
-                names[j] = src->src_columns[j].cm_column;
-        cp_csv_list(expected, sizeof(expected), names, NULL, n);
+        cp_ingest_expected_columns(src, expected, sizeof(expected));
         snprintf(x->ic->ic_errstr, x->ic->ic_errstr_size,
                  "%s, sheet '%s': no header found: none of the first %d rows "
                  "names a column of source %s (expected at least one of: "
