@@ -21,31 +21,12 @@
 #include "core/field.h"
 #include "ingest/csv.h"
 #include "ingest/ingest.h"
+#include "testutil.h"
 #include "ingest/linebuf.h"
 
-static char t_dir[64];
 
-static int t_rm(const char *path, const struct stat *st, int flag,
-                struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
 
-static int t_setup(void **state)
-{
-        (void)state;
-        strcpy(t_dir, "/tmp/cp_test_encoding.XXXXXX");
-        return mkdtemp(t_dir) ? 0 : -1;
-}
 
-static int t_teardown(void **state)
-{
-        (void)state;
-        return nftw(t_dir, t_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* A growing byte string. */
 typedef struct t_buf_s {
@@ -87,26 +68,8 @@ static const char *t_write(const char *name, const t_buf_t *tb)
         return path;
 }
 
-typedef struct t_sink_s {
-        cp_batch_t *bat[8];
-        size_t n;
-} t_sink_t;
 
-static int t_emit(void *opaque, cp_batch_t *bat)
-{
-        t_sink_t *s = opaque;
 
-        assert_true(s->n < 8);
-        s->bat[s->n++] = bat;
-        return CP_OK;
-}
-
-static void t_sink_free(t_sink_t *s)
-{
-        for (size_t i = 0; i < s->n; i++)
-                cp_batch_destroy(s->bat[i]);
-        s->n = 0;
-}
 
 static cp_column_map_t t_cols[] = {
         { "名称", CP_F_SUBJECT_NAME },
@@ -374,5 +337,5 @@ int main(void)
                 cmocka_unit_test(test_chunk_boundaries),
         };
 
-        return cmocka_run_group_tests(tests, t_setup, t_teardown);
+        return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
 }

@@ -20,102 +20,23 @@
 #include "core/err.h"
 #include "core/presets.h"
 #include "ingest/ingest.h"
+#include "testutil.h"
 
-static char t_dir[64];
 
-static int t_rm(const char *path, const struct stat *st, int flag,
-                struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
 
-static int t_setup(void **state)
-{
-        (void)state;
-        strcpy(t_dir, "/tmp/cp_test_ingest.XXXXXX");
-        return mkdtemp(t_dir) ? 0 : -1;
-}
 
-static int t_teardown(void **state)
-{
-        (void)state;
-        return nftw(t_dir, t_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Writes a file under the temporary directory; @returns its path (static,
  * one of a few rotating buffers). */
-static const char *t_write(const char *name, const char *data, size_t len)
-{
-        static char paths[8][256];
-        static int next;
-        char *p = paths[next++ % 8];
-        FILE *f;
 
-        snprintf(p, 256, "%s/%s", t_dir, name);
-        f = fopen(p, "wb");
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        fclose(f);
-        return p;
-}
-
-static const char *t_write_s(const char *name, const char *data)
-{
-        return t_write(name, data, strlen(data));
-}
 
 /* ---- an emit callback that keeps the batches ---- */
 
-typedef struct t_sink_s {
-        cp_batch_t *bat[64];
-        size_t n;
-        size_t fail_at;   /* refuse the batch with this 1-based number */
-} t_sink_t;
 
-static int t_emit(void *opaque, cp_batch_t *bat)
-{
-        t_sink_t *s = opaque;
 
-        assert_true(bat->bat_n > 0);
-        if (s->fail_at && s->n + 1 == s->fail_at) {
-                cp_batch_destroy(bat);  /* ownership came with the call */
-                return CP_ERR_CLOSED;
-        }
-        assert_true(s->n < 64);
-        s->bat[s->n++] = bat;
-        return CP_OK;
-}
-
-static void t_sink_free(t_sink_t *s)
-{
-        for (size_t i = 0; i < s->n; i++)
-                cp_batch_destroy(s->bat[i]);
-        s->n = 0;
-}
 
 /* The i-th record over all batches. */
-static cp_record_t *t_rec(t_sink_t *s, size_t i)
-{
-        for (size_t b = 0; b < s->n; b++) {
-                if (i < s->bat[b]->bat_n)
-                        return &s->bat[b]->bat_rec[i];
-                i -= s->bat[b]->bat_n;
-        }
-        fail_msg("no record %zu", i);
-        return NULL;
-}
 
-static size_t t_nrec(const t_sink_t *s)
-{
-        size_t n = 0;
-
-        for (size_t b = 0; b < s->n; b++)
-                n += s->bat[b]->bat_n;
-        return n;
-}
 
 static cp_column_map_t t_cols[] = {
         { "行政相对人名称", CP_F_SUBJECT_NAME },
@@ -145,13 +66,6 @@ static int t_ingest(const cp_source_conf_t *src, const char *path,
         return cp_ingest_file(src, 3, path, cap, t_emit, sink, err, errsz);
 }
 
-static const char *t_extra(const cp_record_t *rec, const char *name)
-{
-        for (uint32_t i = 0; i < rec->rec_nextra; i++)
-                if (strcmp(rec->rec_extra[i].ex_name, name) == 0)
-                        return rec->rec_extra[i].ex_value;
-        return NULL;
-}
 
 static void test_csv_mapping(void **state)
 {
@@ -163,7 +77,7 @@ static void test_csv_mapping(void **state)
                 "行政相对人名称, 统一社会信用代码 ,处罚机关,备注,\r\n"
                 "\xE3\x80\x80甲公司\xC2\xA0 ,91350100M000100Y43,,有备注,\r\n"
                 "乙公司,\"9135 \",厦门市局,,\r\n";
-        const char *path = t_write_s("map.csv", csv);
+        const char *path = t_write_text("map.csv", csv);
         cp_source_conf_t src = t_src(CP_FMT_CSV);
         t_sink_t sink = { 0 };
         char err[512];
@@ -239,7 +153,7 @@ static void test_csv_rejects(void **state)
                 "\"坏\"引号\",6,局\n"               /* line 7: bad quote */
                 "乙,\"7\n"                          /* line 8: never closed */
                 "丙,8,局\n";
-        const char *path = t_write_s("rej.csv", csv);
+        const char *path = t_write_text("rej.csv", csv);
         cp_source_conf_t src = t_src(CP_FMT_CSV);
         t_sink_t sink = { 0 };
         char err[512];
@@ -278,7 +192,7 @@ static void test_batches(void **state)
         (void)state;
         const char *csv = "行政相对人名称,备注\n"
                           "a,x1\nb,x2\nc,x3\nd,x4\ne,x5\n";
-        const char *path = t_write_s("bat.csv", csv);
+        const char *path = t_write_text("bat.csv", csv);
         cp_source_conf_t src = t_src(CP_FMT_CSV);
         t_sink_t sink = { 0 };
         char err[512];
@@ -327,7 +241,7 @@ static void test_batches(void **state)
 static void test_no_mapped_column(void **state)
 {
         (void)state;
-        const char *path = t_write_s("nomap.csv", "名称,代码\n甲,1\n");
+        const char *path = t_write_text("nomap.csv", "名称,代码\n甲,1\n");
         cp_source_conf_t src = t_src(CP_FMT_CSV);
         t_sink_t sink = { 0 };
         char err[1024];
@@ -343,13 +257,13 @@ static void test_no_mapped_column(void **state)
         assert_non_null(strstr(err, "xm_penalty"));
 
         /* A file without a header shows its first record, masked. */
-        path = t_write_s("nohdr.csv", "张三,110105194912310011\n");
+        path = t_write_text("nohdr.csv", "张三,110105194912310011\n");
         assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)),
                          CP_ERR_CONFIG);
         assert_non_null(strstr(err, "line 1 has: 张三, 110105********0011)"));
 
         /* A GBK header: the message points at the encoding. */
-        path = t_write_s("gbk.csv", "\xC3\xFB\xB3\xC6,x\n1,2\n");
+        path = t_write_text("gbk.csv", "\xC3\xFB\xB3\xC6,x\n1,2\n");
         assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)),
                          CP_ERR_CONFIG);
         assert_non_null(strstr(err, "GB18030"));
@@ -359,7 +273,7 @@ static void test_title_rows(void **state)
 {
         (void)state;
         /* A title row and a note above the header (domain.md §3.9). */
-        const char *path = t_write_s("title.csv",
+        const char *path = t_write_text("title.csv",
                                      "2023年行政处罚信息公示,,\n"
                                      "单位：万元,,\n"
                                      "行政相对人名称,统一社会信用代码,x\n"
@@ -387,7 +301,7 @@ static void test_header_matching(void **state)
                 { "名称", CP_F_SUBJECT_NAME },
                 { "企业名称", CP_F_SUBJECT_NAME },
         };
-        const char *path = t_write_s("loose.csv",
+        const char *path = t_write_text("loose.csv",
                                      "罚款金额（万元）,名称,企业名称\n"
                                      "1.5,,乙\n"
                                      "2,甲,丙\n");
@@ -414,7 +328,7 @@ static void test_tab_delimiter_and_nul(void **state)
         (void)state;
         static const char tsv[] = "行政相对人名称\t统一社会信用代码\n"
                                   "甲\0公司\t\0\0\n";
-        const char *path = t_write("nul.tsv", tsv, sizeof(tsv) - 1);
+        const char *path = t_write_bytes("nul.tsv", tsv, sizeof(tsv) - 1);
         cp_source_conf_t src = t_src(CP_FMT_CSV);
         t_sink_t sink = { 0 };
         char err[512];
@@ -440,7 +354,7 @@ static void test_jsonl(void **state)
                 "[\"not\",\"object\"]\r\n"
                 "{\"行政相对人名称\":\"\xFF\"}\n"
                 "{\"处罚机关\":\"局\",\"罚款金额(万元)\":12345678901234567890}";
-        const char *path = t_write_s("a.jsonl", jsonl);
+        const char *path = t_write_text("a.jsonl", jsonl);
         cp_source_conf_t src = t_src(CP_FMT_JSONL);
         t_sink_t sink = { 0 };
         char err[512];
@@ -487,7 +401,7 @@ static void test_jsonl_loose_keys(void **state)
                 { "CF_WSH", CP_F_DOCUMENT_NUMBER },
                 { "罚款金额（万元）", CP_F_FINE_AMOUNT },
         };
-        const char *path = t_write_s("loose.jsonl",
+        const char *path = t_write_text("loose.jsonl",
                 "{\"NAME\":\"r\",\"name\":\"n\",\"cf_wsh\":\"d1\",\"罚款金额(万元)\":\"2\"}\n"
                 "{\"Name\":\"n2\",\" Cf_Wsh \":\"d2\",\"cf-wsh\":\"x\"}\n");
         cp_source_conf_t src = t_src(CP_FMT_JSONL);
@@ -536,7 +450,7 @@ static void test_several_names_one_field(void **state)
         src.src_columns = cols;
         src.src_ncolumns = pre->pre_ncolumns;
 
-        path = t_write_s("names.jsonl",
+        path = t_write_text("names.jsonl",
                          "{\"行政相对人名称\":\"\",\"cf_xdr_mc\":\"甲\"}\n"
                          "{\"行政相对人名称\":\"乙\",\"cf_xdr_mc\":\"丙\"}\n");
         assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)), CP_OK);
@@ -546,7 +460,7 @@ static void test_several_names_one_field(void **state)
         t_sink_free(&sink);
 
         src.src_format = CP_FMT_CSV;
-        path = t_write_s("names.csv", "CF_XDR_MC,行政相对人名称,罚款金额(万元)\n"
+        path = t_write_text("names.csv", "CF_XDR_MC,行政相对人名称,罚款金额(万元)\n"
                                       ",丁,3\n戊,己,\n");
         assert_int_equal(t_ingest(&src, path, 10, &sink, err, sizeof(err)), CP_OK);
         assert_string_equal(t_rec(&sink, 0)->rec_field[CP_F_SUBJECT_NAME], "丁");
@@ -571,7 +485,7 @@ static void test_jsonl_many_keys(void **state)
         for (int i = 0; i < NKEYS; i++)
                 o += (size_t)snprintf(line + o, sizeof(line) - o, "\"k%d\":\"v%d\",", i, i);
         snprintf(line + o, sizeof(line) - o, "\"行政相对人名称\":\"甲\"}\n");
-        assert_int_equal(t_ingest(&src, t_write_s("many.jsonl", line), 10, &sink, err,
+        assert_int_equal(t_ingest(&src, t_write_text("many.jsonl", line), 10, &sink, err,
                                   sizeof(err)), CP_OK);
         r = t_rec(&sink, 0);
         assert_string_equal(r->rec_field[CP_F_SUBJECT_NAME], "甲");
@@ -620,9 +534,9 @@ static void test_generation_warning(void **state)
                 { "CF_WSH", CP_F_DOCUMENT_NUMBER },
         };
         cp_source_conf_t src = t_src(CP_FMT_CSV);
-        const char *legacy = t_write_s("legacy.csv", "CF_WSH,CF_CFMC,CF_XDR_MC,cf_xzjg\n"
+        const char *legacy = t_write_text("legacy.csv", "CF_WSH,CF_CFMC,CF_XDR_MC,cf_xzjg\n"
                                                      "1,名称,甲,局\n");
-        const char *current = t_write_s("current.csv", "CF_WSH,CF_XDR_MC,CF_CFJG\n1,甲,局\n");
+        const char *current = t_write_text("current.csv", "CF_WSH,CF_XDR_MC,CF_CFJG\n1,甲,局\n");
         const char *log;
 
         src.src_columns = cols;
@@ -639,7 +553,7 @@ static void test_generation_warning(void **state)
         /* The reverse, from the first JSON object's keys. */
         src.src_format = CP_FMT_JSONL;
         src.src_preset = cp_preset_by_name("sgs_penalty_legacy");
-        log = t_logged(&src, t_write_s("cur.jsonl", "not json\n"
+        log = t_logged(&src, t_write_text("cur.jsonl", "not json\n"
                                                     "{\"cf_wsh\":\"1\",\"cf_cfjg\":\"局\"}\n"
                                                     "{\"cf_wsh\":\"2\",\"cf_cfjg\":\"局\"}\n"));
         assert_non_null(strstr(log, "line=2"));
@@ -669,13 +583,13 @@ static void test_io_errors_and_empty_files(void **state)
         assert_non_null(strstr(err, "Is a directory"));
 
         /* No rows, or a header alone: nothing to emit, no error. */
-        assert_int_equal(t_ingest(&src, t_write_s("empty.csv", ""), 10,
+        assert_int_equal(t_ingest(&src, t_write_text("empty.csv", ""), 10,
                                   &sink, err, sizeof(err)), CP_OK);
-        assert_int_equal(t_ingest(&src, t_write_s("hdr.csv",
+        assert_int_equal(t_ingest(&src, t_write_text("hdr.csv",
                                                   "行政相对人名称\r\n"), 10,
                                   &sink, err, sizeof(err)), CP_OK);
         src.src_format = CP_FMT_JSONL;
-        assert_int_equal(t_ingest(&src, t_write_s("empty.jsonl", "\n\n"), 10,
+        assert_int_equal(t_ingest(&src, t_write_text("empty.jsonl", "\n\n"), 10,
                                   &sink, err, sizeof(err)), CP_OK);
         assert_int_equal(sink.n, 0);
 }
@@ -689,9 +603,9 @@ static void test_expand(void **state)
         char err[512], **files;
         size_t n;
 
-        t_write_s("x_b.csv", "");
-        t_write_s("x_a.csv", "");
-        t_write_s("x_c.txt", "");
+        t_write_text("x_b.csv", "");
+        t_write_text("x_a.csv", "");
+        t_write_text("x_c.txt", "");
         snprintf(sub, sizeof(sub), "%s/x_dir.csv", t_dir);
         assert_int_equal(mkdir(sub, 0700), 0);
         snprintf(p1, sizeof(p1), "%s/x_*.csv", t_dir);
@@ -753,5 +667,5 @@ int main(void)
                 cmocka_unit_test(test_expand),
         };
 
-        return cmocka_run_group_tests(tests, t_setup, t_teardown);
+        return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
 }

@@ -21,45 +21,13 @@
 #include "core/field.h"
 #include "core/presets.h"
 #include "ingest/ingest.h"
+#include "testutil.h"
 #include "transform/transform.h"
 
-static char t_dir[64];
 
-static int t_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
 
-static int t_setup(void **state)
-{
-        (void)state;
-        strcpy(t_dir, "/tmp/cp_test_presets.XXXXXX");
-        return mkdtemp(t_dir) ? 0 : -1;
-}
 
-static int t_teardown(void **state)
-{
-        (void)state;
-        return nftw(t_dir, t_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
 
-static const char *t_write(const char *name, const char *text)
-{
-        static char paths[4][256];
-        static int next;
-        char *p = paths[next++ % 4];
-        FILE *f;
-
-        snprintf(p, 256, "%s/%s", t_dir, name);
-        f = fopen(p, "w");
-        assert_non_null(f);
-        fputs(text, f);
-        fclose(f);
-        return p;
-}
 
 /* The whole of a file, NUL-terminated. @owns the result. */
 static char *t_slurp(const char *path)
@@ -253,7 +221,7 @@ static void test_docs_example_loads(void **state)
         e = strstr(s, "```");
         assert_non_null(e);
         ((char *)e)[0] = '\0';
-        c = cp_conf_load(t_write("example.yaml", s), err, sizeof(err));
+        c = cp_conf_load(t_write_text("example.yaml", s), err, sizeof(err));
         if (!c)
                 fail_msg("the example of docs/configuration.md does not load: %s", err);
         int x = cp_conf_source_index(c, "xm_penalties");
@@ -266,19 +234,7 @@ static void test_docs_example_loads(void **state)
 
 /* ---- end to end ------------------------------------------------------- */
 
-typedef struct t_sink_s {
-        cp_batch_t *bat[8];
-        size_t n;
-} t_sink_t;
 
-static int t_emit(void *opaque, cp_batch_t *bat)
-{
-        t_sink_t *s = opaque;
-
-        assert_true(s->n < 8);
-        s->bat[s->n++] = bat;
-        return CP_OK;
-}
 
 static cp_batch_t *t_read(const cp_conf_t *c, int src, const char *path)
 {
@@ -292,13 +248,6 @@ static cp_batch_t *t_read(const cp_conf_t *c, int src, const char *path)
         return sink.bat[0];
 }
 
-static const char *t_extra(const cp_record_t *rec, const char *name)
-{
-        for (uint32_t i = 0; i < rec->rec_nextra; i++)
-                if (!strcmp(rec->rec_extra[i].ex_name, name))
-                        return rec->rec_extra[i].ex_value;
-        return NULL;
-}
 
 /*
  * A municipal CSV with Chinese item names (full-width and ASCII brackets
@@ -317,14 +266,14 @@ static void test_end_to_end(void **state)
         const Credpipe__V1__CreditRecord *pb;
 
         (void)state;
-        t_write("xm.csv",
+        t_write_text("xm.csv",
                 "2023年行政处罚信息公示\n"
                 "行政相对人名称,统一社会信用代码,行政处罚决定书文号,处罚机关,"
                 "处罚机关统一社会信用代码,处罚决定日期,罚款金额(万元),违法行为类型,"
                 "公示截止期,备注\n"
                 "甲公司,91350100M000100Y43,厦市监罚〔2021〕1号,厦门市市场监督管理局,"
                 "11350200MB0000000X,2021-03-05,1.5,虚假宣传,2024-03-05,无\n");
-        t_write("cc.jsonl",
+        t_write_text("cc.jsonl",
                 "{\"cf_xdr_mc\":\"甲公司\",\"cf_xdr_shxym\":\"91350100m000100y43\","
                 "\"cf_wsh\":\"厦市监罚(2021)1号\",\"cf_cfjg\":\"厦门市市场监督管理局\","
                 "\"cf_cfjgdm\":\"11350200MB0000000X\",\"cf_jdrq\":\"20210305\","
@@ -335,7 +284,7 @@ static void test_end_to_end(void **state)
                  "     paths: xm.csv, preset: sgs_penalty}\n"
                  "  - {id: cc, role: central, category: admin_penalty, format: jsonl,\n"
                  "     paths: cc.jsonl, preset: sgs_penalty}\n");
-        c = cp_conf_load(t_write("e2e.yaml", conf_text), err, sizeof(err));
+        c = cp_conf_load(t_write_text("e2e.yaml", conf_text), err, sizeof(err));
         if (!c)
                 fail_msg("%s", err);
         a = t_read(c, 0, c->conf_sources[0].src_paths[0]);
@@ -379,20 +328,20 @@ static void test_spc_and_gsxt(void **state)
         cp_batch_t *d, *g;
 
         (void)state;
-        t_write("spc.jsonl",
+        t_write_text("spc.jsonl",
                 "{\"id\":707091354,\"iname\":\"张三\",\"cardNum\":\"3423011964****3224\","
                 "\"caseCode\":\"(2019)皖1122执1194号\",\"courtName\":\"来安县人民法院\","
                 "\"regDate\":\"20190709\",\"publishDate\":\"2019年07月13日\",\"age\":55}\n"
                 "{\"id\":707091355,\"iname\":\"某公司\",\"cardNum\":\"91350100M000100Y43\","
                 "\"caseCode\":\"(2019)皖1122执1195号\",\"businessEntity\":\"李四\"}\n");
-        t_write("abn.jsonl",
+        t_write_text("abn.jsonl",
                 "{\"entName\":\"乙公司\",\"uniscId\":\"91110108551385082Q\","
                 "\"specauseName\":\"未按规定公示年度报告\",\"abnDate\":\"2020-07-01\","
                 "\"lrregorgName\":\"北京市海淀区市场监督管理局\"}\n"
                 "{\"ENTNAME\":\"乙公司\",\"UNISCID\":\"91110108551385082Q\","
                 "\"SPECAUSE_CN\":\"未按规定公示年度报告\",\"ABNTIME\":\"2020年7月1日\","
                 "\"DECORG_CN\":\"北京市海淀区市场监督管理局\",\"BUSEXCLIST\":\"x1\"}\n");
-        c = cp_conf_load(t_write("spc.yaml",
+        c = cp_conf_load(t_write_text("spc.yaml",
                                  "sources:\n"
                                  "  - {id: spc, role: sectoral, category: judgment_defaulter,\n"
                                  "     format: jsonl, paths: spc.jsonl, preset: spc_defaulter}\n"
@@ -432,5 +381,5 @@ int main(void)
                 cmocka_unit_test(test_end_to_end),
                 cmocka_unit_test(test_spc_and_gsxt),
         };
-        return cmocka_run_group_tests(tests, t_setup, t_teardown);
+        return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
 }

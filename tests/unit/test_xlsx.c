@@ -21,40 +21,12 @@
 #include "core/err.h"
 #include "core/field.h"
 #include "ingest/ingest.h"
+#include "testutil.h"
 
-static char t_dir[64];
 
-static int t_rm(const char *path, const struct stat *st, int flag,
-                struct FTW *ftw)
-{
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
 
-static int t_setup(void **state)
-{
-        (void)state;
-        strcpy(t_dir, "/tmp/cp_test_xlsx.XXXXXX");
-        return mkdtemp(t_dir) ? 0 : -1;
-}
 
-static int t_teardown(void **state)
-{
-        (void)state;
-        return nftw(t_dir, t_rm, 16, FTW_DEPTH | FTW_PHYS);
-}
 
-static const char *t_path(const char *name)
-{
-        static char paths[8][256];
-        static int next;
-        char *p = paths[next++ % 8];
-
-        snprintf(p, 256, "%s/%s", t_dir, name);
-        return p;
-}
 
 /* Writes a zip of (name, text) pairs, NULL-terminated. */
 static const char *t_zip(const char *name, const char *const *parts)
@@ -74,65 +46,12 @@ static const char *t_zip(const char *name, const char *const *parts)
         return path;
 }
 
-static const char *t_write(const char *name, const void *data, size_t len)
-{
-        const char *p = t_path(name);
-        FILE *f = fopen(p, "wb");
 
-        assert_non_null(f);
-        assert_int_equal(fwrite(data, 1, len, f), len);
-        fclose(f);
-        return p;
-}
 
-typedef struct t_sink_s {
-        cp_batch_t *bat[16];
-        size_t n;
-} t_sink_t;
 
-static int t_emit(void *opaque, cp_batch_t *bat)
-{
-        t_sink_t *s = opaque;
 
-        assert_true(s->n < 16);
-        s->bat[s->n++] = bat;
-        return CP_OK;
-}
 
-static void t_sink_free(t_sink_t *s)
-{
-        for (size_t i = 0; i < s->n; i++)
-                cp_batch_destroy(s->bat[i]);
-        s->n = 0;
-}
 
-static cp_record_t *t_rec(t_sink_t *s, size_t i)
-{
-        for (size_t b = 0; b < s->n; b++) {
-                if (i < s->bat[b]->bat_n)
-                        return &s->bat[b]->bat_rec[i];
-                i -= s->bat[b]->bat_n;
-        }
-        fail_msg("no record %zu", i);
-        return NULL;
-}
-
-static size_t t_nrec(const t_sink_t *s)
-{
-        size_t n = 0;
-
-        for (size_t b = 0; b < s->n; b++)
-                n += s->bat[b]->bat_n;
-        return n;
-}
-
-static const char *t_extra(const cp_record_t *rec, const char *name)
-{
-        for (uint32_t i = 0; i < rec->rec_nextra; i++)
-                if (strcmp(rec->rec_extra[i].ex_name, name) == 0)
-                        return rec->rec_extra[i].ex_value;
-        return NULL;
-}
 
 static cp_column_map_t t_cols[] = {
         { "行政相对人名称", CP_F_SUBJECT_NAME },
@@ -414,7 +333,7 @@ static void test_xlsx_legacy_xls(void **state)
         static const unsigned char xls[512] = { 0xD0, 0xCF, 0x11, 0xE0,
                                                 0xA1, 0xB1, 0x1A, 0xE1 };
         cp_source_conf_t src = t_src(NULL, 0);
-        const char *path = t_write("old.xls", xls, sizeof(xls));
+        const char *path = t_write_bytes("old.xls", xls, sizeof(xls));
         t_sink_t sink = { 0 };
         char err[512];
 
@@ -431,7 +350,7 @@ static void test_xlsx_corrupt(void **state)
 {
         static const char junk[] = "PK\x03\x04 this is not really a zip";
         cp_source_conf_t src = t_src(NULL, 0);
-        const char *path = t_write("bad.xlsx", junk, sizeof(junk) - 1);
+        const char *path = t_write_bytes("bad.xlsx", junk, sizeof(junk) - 1);
         const char *parts[] = {
                 "xl/workbook.xml", "<workbook><sheets><sheet name=\"a\"",
                 NULL,
@@ -466,5 +385,5 @@ int main(void)
                 cmocka_unit_test(test_xlsx_corrupt),
         };
 
-        return cmocka_run_group_tests(tests, t_setup, t_teardown);
+        return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
 }
