@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "embedded.h"
 #include "portfwd.h"
@@ -69,6 +70,12 @@ int cp_cmd_broker(int argc, char **argv)
                 return 1;
         }
         snprintf(addr, sizeof(addr), "%s", cp_embedded_bootstraps(em));
+        /* The mock cluster does not answer CreateTopics, and a client then
+         * waits for that answer before relying on auto-creation (which
+         * gives 4 partitions); the default topics are made here, right. */
+        cp_embedded_create_topic(em, CP_DEFAULT_TOPIC_RECORDS, CP_DEFAULT_PARTITIONS);
+        cp_embedded_create_topic(em, CP_DEFAULT_TOPIC_REJECTS, 1);
+        cp_embedded_create_topic(em, CP_DEFAULT_TOPIC_SHARING, 1);
         if (port) {
                 fwd = cp_portfwd_start(port, addr, err, sizeof(err));
                 if (!fwd) {

@@ -843,10 +843,10 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
 
 static void cp_conf_defaults(cp_conf_t *conf)
 {
-        conf->conf_topic_records = strdup("credpipe.records");
-        conf->conf_topic_rejects = strdup("credpipe.rejects");
-        conf->conf_topic_sharing = strdup("credpipe.sharing");
-        conf->conf_partitions = 6;
+        conf->conf_topic_records = strdup(CP_DEFAULT_TOPIC_RECORDS);
+        conf->conf_topic_rejects = strdup(CP_DEFAULT_TOPIC_REJECTS);
+        conf->conf_topic_sharing = strdup(CP_DEFAULT_TOPIC_SHARING);
+        conf->conf_partitions = CP_DEFAULT_PARTITIONS;
         conf->conf_replication = 1;
         conf->conf_batch_records = 2000;
         conf->conf_zstd_level = 3;

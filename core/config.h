@@ -12,6 +12,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Defaults of the `topics` keys, also created up front by `credpipe broker`. */
+#define CP_DEFAULT_TOPIC_RECORDS "credpipe.records"
+#define CP_DEFAULT_TOPIC_REJECTS "credpipe.rejects"
+#define CP_DEFAULT_TOPIC_SHARING "credpipe.sharing"
+#define CP_DEFAULT_PARTITIONS 6
+
 typedef enum cp_format_e {
         CP_FMT_CSV = 1,
         CP_FMT_JSONL = 2,
