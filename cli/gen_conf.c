@@ -90,10 +90,15 @@ int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
                         src->src_role, src->src_category);
                 cp_gen_yaml_scalar(fp, src->src_region, true);
                 fprintf(fp, "\n    format: %s\n    paths: [",
-                        src->src_format == CP_GEN_CSV ? "csv" : "jsonl");
+                        src->src_format == CP_GEN_CSV ? "csv" :
+                        src->src_format == CP_GEN_XLSX ? "xlsx" : "jsonl");
                 snprintf(rel, sizeof(rel), "feeds/%s", src->src_file);
                 cp_gen_yaml_scalar(fp, rel, false);
                 fputs("]\n", fp);
+                if (src->src_format == CP_GEN_CSV && src->src_encoding)
+                        fprintf(fp, "    encoding: %s\n",
+                                !strcmp(src->src_encoding, "GB18030") ? "gb18030" :
+                                src->src_encoding);
                 if (src->src_amount_unit)
                         fprintf(fp, "    amount_unit: %s\n", src->src_amount_unit);
                 fputs("    columns:\n", fp);

@@ -19,6 +19,7 @@
 #include "gen_out.h"
 #include "gen_source.h"
 #include "gen_text.h"
+#include "gen_xlsx.h"
 
 #define CP_GEN_BLANK_PER10K 3   /* blank lines between records */
 #define CP_GEN_REPEAT_SPAN 50   /* a repeat is of one of the last ~50 entries */
@@ -30,6 +31,7 @@ typedef struct cp_gen_feed_s {
         cp_gen_truth_t *fd_truth;
         cp_gen_stats_t *fd_st;
         cp_gen_out_t fd_out;
+        cp_gen_xlsx_t fd_xlsx;    /* CP_GEN_XLSX sources, instead of fd_out */
         bool fd_overflow;         /* a JSON row did not fit fd_json (a bug) */
         /* columns a bad row changes; -1 when the source has none */
         int fd_col_name, fd_col_uscc, fd_col_pid, fd_col_rep, fd_col_doc,
@@ -67,6 +69,10 @@ static void cp_gen_feed_emit(cp_gen_feed_t *fd, int ncols)
 
         if (fd->fd_src->src_format == CP_GEN_CSV) {
                 cp_gen_csv_write(&fd->fd_out, fd->fd_row.rw_val, ncols, fd->fd_src->src_eol);
+                return;
+        }
+        if (fd->fd_src->src_format == CP_GEN_XLSX) {
+                cp_gen_xlsx_row(&fd->fd_xlsx, fd->fd_row.rw_val, ncols, fd->fd_src->src_cols);
                 return;
         }
         if (!(len = cp_gen_feed_json(fd)))
@@ -180,7 +186,8 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         cp_gen_subject_t *sj = &en->en_subj;
         int cat = src->src_cat, ncols = src->src_ncols, kind, cls;
         uint64_t g = pl->pl_n[cat] + pl->pl_phantom[cat]++;
-        uint64_t line = fd->fd_out.out_line;
+        uint64_t line = src->src_format == CP_GEN_XLSX ? fd->fd_xlsx.xw_row :
+                        fd->fd_out.out_line;
         char bad[24], detail[160] = "";
         cp_gen_rng_t rng;
         size_t len;
@@ -245,6 +252,19 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
                 snprintf(detail, sizeof(detail),
                          "penalty without document number and decision date");
                 break;
+        case CP_GEN_BAD_ENCODING:
+                /* A byte no GB18030 sequence starts with, passed through
+                 * unconverted by the writer (gen_out.h), inside the name. */
+                cp_gen_feed_render(fd, en);
+                cp_gen_row_start(&fd->fd_row);
+                cp_gen_row_add(&fd->fd_row, sj->sj_name);
+                cp_gen_row_add(&fd->fd_row, "\xff");
+                cp_gen_row_add(&fd->fd_row, "有限公司");
+                cp_gen_row_end(&fd->fd_row, fd->fd_col_name);
+                snprintf(detail, sizeof(detail),
+                         "byte 0xFF, invalid in %s, inside the subject name",
+                         src->src_encoding ? src->src_encoding : "the encoding");
+                break;
         case CP_GEN_BAD_MISSING_FIELD:
                 cp_gen_feed_render(fd, en);
                 ncols -= 1 + (int)cp_gen_rng_below(&rng, 3);
@@ -293,17 +313,38 @@ int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,
         fd->fd_col_rep = cp_gen_source_col(src, "legal_rep");
         fd->fd_col_doc = cp_gen_source_col(src, "document_number");
         fd->fd_col_date = cp_gen_source_col(src, "decision_date");
-        if (cp_gen_out_open(&fd->fd_out, path)) {
+        if (src->src_format == CP_GEN_XLSX ?
+            cp_gen_xlsx_open(&fd->fd_xlsx, path, src->src_ncols) :
+            cp_gen_out_open(&fd->fd_out, path)) {
                 snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
                 free(path);
                 free(fd);
                 return -1;
         }
-        if (src->src_format == CP_GEN_CSV) {
+        if (src->src_format == CP_GEN_CSV && src->src_encoding) {
+                /* The BOM of GB18030 (U+FEFF encoded), then converted text. */
+                if (!strcmp(src->src_encoding, "GB18030"))
+                        cp_gen_out_write_raw(&fd->fd_out, "\x84\x31\x95\x33", 4);
+                if (cp_gen_out_set_encoding(&fd->fd_out, src->src_encoding)) {
+                        snprintf(errstr, errstr_size, "%s: iconv to %s: %s", path,
+                                 src->src_encoding, strerror(errno));
+                        cp_gen_out_close(&fd->fd_out);
+                        free(path);
+                        free(fd);
+                        return -1;
+                }
+        }
+        if (src->src_format != CP_GEN_JSONL) {
                 const char *names[CP_GEN_MAXCOLS];
                 for (int i = 0; i < src->src_ncols; i++)
                         names[i] = src->src_cols[i].col_name;
-                cp_gen_csv_write(&fd->fd_out, names, src->src_ncols, src->src_eol);
+                if (src->src_format == CP_GEN_CSV) {
+                        cp_gen_csv_write(&fd->fd_out, names, src->src_ncols, src->src_eol);
+                } else {
+                        cp_gen_xlsx_title(&fd->fd_xlsx, src->src_encoding ?
+                                          src->src_encoding : src->src_id);
+                        cp_gen_xlsx_row(&fd->fd_xlsx, names, src->src_ncols, NULL);
+                }
         }
 
         for (uint64_t g = 0; g < n; g++) {
@@ -329,15 +370,22 @@ int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,
                 if (cp_gen_rng_chance(&ev, src->src_bad_per10k))
                         cp_gen_feed_bad(fd);
                 if (cp_gen_rng_chance(&ev, CP_GEN_BLANK_PER10K)) {
-                        cp_gen_out_write(&fd->fd_out, src->src_eol, strlen(src->src_eol));
+                        if (src->src_format == CP_GEN_XLSX)
+                                cp_gen_xlsx_skip(&fd->fd_xlsx);
+                        else
+                                cp_gen_out_write(&fd->fd_out, src->src_eol,
+                                                 strlen(src->src_eol));
                         fd->fd_st->st_blank++;
                 }
         }
 
-        if (cp_gen_out_close(&fd->fd_out)) {
+        if (src->src_format == CP_GEN_XLSX) {
+                rc = cp_gen_xlsx_close(&fd->fd_xlsx, errstr, errstr_size);
+        } else if (cp_gen_out_close(&fd->fd_out)) {
                 snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
                 rc = -1;
-        } else if (fd->fd_overflow) {
+        }
+        if (!rc && fd->fd_overflow) {
                 snprintf(errstr, errstr_size, "%s: a record did not fit the row buffer", path);
                 rc = -1;
         }

@@ -19,6 +19,7 @@ int cp_gen_out_open(cp_gen_out_t *out, const char *path)
 {
         memset(out, 0, sizeof(*out));
         out->out_line = 1;
+        out->out_cd = (iconv_t)-1;
         if (!(out->out_buf = malloc(CP_GEN_OUTBUF)))
                 return -1;
         if (!(out->out_fp = fopen(path, "wb"))) {
@@ -37,7 +38,46 @@ static void cp_gen_out_flush(cp_gen_out_t *out)
         out->out_len = 0;
 }
 
+int cp_gen_out_set_encoding(cp_gen_out_t *out, const char *encoding)
+{
+        out->out_cd = iconv_open(encoding, "UTF-8");
+        return out->out_cd == (iconv_t)-1 ? -1 : 0;
+}
+
+static void cp_gen_out_append(cp_gen_out_t *out, const char *s, size_t n);
+
 void cp_gen_out_write(cp_gen_out_t *out, const char *s, size_t n)
+{
+        const char *p = s, *end = s + n;
+        char tmp[4096];
+
+        if (out->out_cd == (iconv_t)-1) {
+                cp_gen_out_write_raw(out, s, n);
+                return;
+        }
+        while ((p = memchr(p, '\n', (size_t)(end - p)))) {
+                out->out_line++;
+                p++;
+        }
+        /* Writes are whole values or punctuation, so no character is split
+         * between two calls; a partial one at the end is passed through. */
+        while (n) {
+                char *in = (char *)s, *o = tmp;
+                size_t inleft = n, oleft = sizeof(tmp);
+                size_t r = iconv(out->out_cd, &in, &inleft, &o, &oleft);
+
+                cp_gen_out_append(out, tmp, (size_t)(o - tmp));
+                n -= (size_t)(in - s);
+                s = in;
+                if (r == (size_t)-1 && errno != E2BIG && n) {
+                        cp_gen_out_append(out, s, 1);  /* 0xFF: kept as it is */
+                        s++;
+                        n--;
+                }
+        }
+}
+
+void cp_gen_out_write_raw(cp_gen_out_t *out, const char *s, size_t n)
 {
         const char *p = s, *end = s + n;
 
@@ -45,6 +85,11 @@ void cp_gen_out_write(cp_gen_out_t *out, const char *s, size_t n)
                 out->out_line++;
                 p++;
         }
+        cp_gen_out_append(out, s, n);
+}
+
+static void cp_gen_out_append(cp_gen_out_t *out, const char *s, size_t n)
+{
         while (n) {
                 size_t room = CP_GEN_OUTBUF - out->out_len;
                 size_t k = n < room ? n : room;
@@ -69,6 +114,9 @@ int cp_gen_out_close(cp_gen_out_t *out)
         if (fclose(out->out_fp) && !err)
                 err = errno ? errno : EIO;
         out->out_fp = NULL;
+        if (out->out_cd != (iconv_t)-1)
+                iconv_close(out->out_cd);
+        out->out_cd = (iconv_t)-1;
         free(out->out_buf);
         out->out_buf = NULL;
         if (err) {

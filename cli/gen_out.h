@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <iconv.h>
 
 /* One column of a generated feed. */
 typedef struct cp_gen_col_s {
@@ -32,6 +33,7 @@ typedef struct cp_gen_out_s {
         size_t out_len;
         uint64_t out_line;  /* 1-based line the next byte lands on */
         int out_errno;      /* first write error, 0 if none */
+        iconv_t out_cd;     /* UTF-8 -> the file's encoding, or (iconv_t)-1 */
 } cp_gen_out_t;
 
 /** @returns 0, or -1 with errno set. */
@@ -39,6 +41,19 @@ int cp_gen_out_open(cp_gen_out_t *out, const char *path);
 
 /** @brief Appends bytes, counting newlines. Errors surface at close. */
 void cp_gen_out_write(cp_gen_out_t *out, const char *s, size_t n);
+
+/**
+ * @brief Writes the rest of the file in another encoding ("GB18030"):
+ *        cp_gen_out_write converts what it is given from UTF-8. A byte
+ *        0xFF (never UTF-8) passes through unconverted, which is how a
+ *        bad row carries a byte sequence invalid in the target encoding.
+ *        Lines stay the same: GB18030 never uses 0x0A inside a character.
+ * @returns 0, or -1 with errno set
+ */
+int cp_gen_out_set_encoding(cp_gen_out_t *out, const char *encoding);
+
+/** @brief Appends bytes as they are (no conversion), counting newlines. */
+void cp_gen_out_write_raw(cp_gen_out_t *out, const char *s, size_t n);
 
 /** @returns 0, or -1 with errno set by the first failed write or close. */
 int cp_gen_out_close(cp_gen_out_t *out);

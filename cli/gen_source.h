@@ -19,7 +19,7 @@
 #include "gen_out.h"
 #include "gen_rng.h"
 
-enum { CP_GEN_CSV = 1, CP_GEN_JSONL = 2 };
+enum { CP_GEN_CSV = 1, CP_GEN_JSONL = 2, CP_GEN_XLSX = 3 };
 
 /* Kinds of bad rows; each bad row is exactly one reject. */
 enum {
@@ -31,6 +31,7 @@ enum {
         CP_GEN_BAD_MISSING_FIELD, /* CSV: fewer fields than the header */
         CP_GEN_BAD_NO_DOC_DATE,   /* penalty: no 文号 and no decision date */
         CP_GEN_BAD_JSON,          /* JSON Lines: the line is not valid JSON */
+        CP_GEN_BAD_ENCODING,      /* encoded CSV: a byte invalid in the encoding */
         CP_GEN_BAD__COUNT
 };
 
@@ -49,7 +50,7 @@ typedef struct cp_gen_source_s {
         const char *src_role;         /* sectoral | municipal | central */
         const char *src_category;     /* configuration name of the category */
         const char *src_region;
-        int src_format;               /* CP_GEN_CSV | CP_GEN_JSONL */
+        int src_format;               /* CP_GEN_CSV | CP_GEN_JSONL | CP_GEN_XLSX */
         const char *src_file;         /* file name under feeds/ */
         const char *src_eol;          /* CSV record terminator */
         const char *src_amount_unit;  /* NULL: the source carries no amounts */
@@ -68,6 +69,10 @@ typedef struct cp_gen_source_s {
         void (*src_render)(const cp_gen_entry_t *en, cp_gen_rng_t *rng,
                            cp_gen_row_t *rw);
         const char *src_note;         /* one line for the configuration */
+        /* CSV: the file's encoding (iconv name, also the configuration's
+         * `encoding`, lower-cased), written with its BOM; NULL: UTF-8.
+         * XLSX: the title row above the header. */
+        const char *src_encoding;
 } cp_gen_source_t;
 
 extern const cp_gen_source_t cp_gen_sources[];

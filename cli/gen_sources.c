@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "gen_text.h"
+#include "gen_xlsx.h"
 
 const char *const cp_gen_bad_names[CP_GEN_BAD__COUNT] = {
         [CP_GEN_BAD_USCC_LENGTH] = "uscc_length",
@@ -35,6 +36,7 @@ const char *const cp_gen_bad_names[CP_GEN_BAD__COUNT] = {
         [CP_GEN_BAD_MISSING_FIELD] = "missing_field",
         [CP_GEN_BAD_NO_DOC_DATE] = "no_document_no_date",
         [CP_GEN_BAD_JSON] = "invalid_json",
+        [CP_GEN_BAD_ENCODING] = "invalid_encoding",
 };
 
 /* The codes of transform/id_uscc.c, id_ric.c, transform.c and ingest/. A
@@ -49,6 +51,7 @@ const char *const cp_gen_bad_codes[CP_GEN_BAD__COUNT] = {
         [CP_GEN_BAD_MISSING_FIELD] = "csv_field_count",
         [CP_GEN_BAD_NO_DOC_DATE] = "key_fields_missing",
         [CP_GEN_BAD_JSON] = "jsonl_parse_error",
+        [CP_GEN_BAD_ENCODING] = "invalid_encoding",
 };
 
 /* ---- value helpers --------------------------------------------------- */
@@ -365,7 +368,7 @@ static void cp_gen_cd_render(const cp_gen_entry_t *en, cp_gen_rng_t *rng,
         cp_gen_put_date(rw, CD_PUBDATE, en->en_date2, CP_GEN_D_CJK_PAD);
 }
 
-/* ---- bj_blacklist: municipal blacklist, every date form -------------- */
+/* ---- bj_blacklist: municipal blacklist, an Excel workbook ------------ */
 
 enum {
         BB_NAME, BB_USCC, BB_REP, BB_DATE, BB_REASON, BB_LIST, BB_AUTH, BB_VALID,
@@ -375,30 +378,36 @@ static const cp_gen_col_t cp_gen_bb_cols[BB__N] = {
         [BB_NAME] = {"失信主体名称", "subject_name", false},
         [BB_USCC] = {"统一社会信用代码", "subject_uscc", false},
         [BB_REP] = {"法定代表人", "legal_rep", false},
-        [BB_DATE] = {"列入日期", "list_date", false},
+        [BB_DATE] = {"列入日期", "list_date", true},
         [BB_REASON] = {"列入原因", "reason", false},
         [BB_LIST] = {"名单名称", "list_name", false},
         [BB_AUTH] = {"认定部门", "authority", false},
-        [BB_VALID] = {"有效期至", "valid_to", false},
+        [BB_VALID] = {"有效期至", "valid_to", true},
         [BB_REMARK] = {"备注", NULL, false},
 };
 
 static void cp_gen_bb_render(const cp_gen_entry_t *en, cp_gen_rng_t *rng,
                              cp_gen_row_t *rw)
 {
-        static const int forms[4] = {CP_GEN_D_ISO, CP_GEN_D_SLASH, CP_GEN_D_COMPACT,
-                                     CP_GEN_D_CJK};
+        /* -1: an Excel serial day, which the workbook shows as a date. */
+        static const int forms[4] = {-1, -1, CP_GEN_D_SLASH, CP_GEN_D_CJK};
         const cp_gen_subject_t *sj = &en->en_subj;
+        int form;
 
         cp_gen_put_text(rw, BB_NAME, sj->sj_name, rng);
         cp_gen_put_code(rw, BB_USCC, sj->sj_uscc, rng, true);
         cp_gen_row_set(rw, BB_REP, sj->sj_rep);
-        /* The list date is part of the key: all four forms appear. */
-        cp_gen_put_date(rw, BB_DATE, en->en_date, forms[cp_gen_rng_below(rng, 4)]);
+        /* The list date is part of the key: serial days and text dates
+         * (never 20210305 text, which a cell could not tell from a serial). */
+        form = forms[cp_gen_rng_below(rng, 4)];
+        if (form < 0)
+                cp_gen_put_num(rw, BB_DATE, (uint64_t)cp_gen_xlsx_serial(en->en_date));
+        else
+                cp_gen_put_date(rw, BB_DATE, en->en_date, form);
         cp_gen_row_set(rw, BB_REASON, en->en_reason);
         cp_gen_row_set(rw, BB_LIST, cp_gen_lists[en->en_list].ls_name);
         cp_gen_put_text(rw, BB_AUTH, en->en_auth, rng);
-        cp_gen_put_date(rw, BB_VALID, en->en_date2, CP_GEN_D_ISO);
+        cp_gen_put_num(rw, BB_VALID, (uint64_t)cp_gen_xlsx_serial(en->en_date2));
         if (cp_gen_rng_below(rng, 30) == 0)
                 cp_gen_row_set(rw, BB_REMARK, "已提出信用修复申请");
 }
@@ -551,13 +560,15 @@ const cp_gen_source_t cp_gen_sources[] = {
          {[CP_GEN_BAD_JSON] = 40, [CP_GEN_BAD_USCC_LENGTH] = 20,
           [CP_GEN_BAD_USCC_LETTER] = 25, [CP_GEN_BAD_NO_SUBJECT] = 15},
          cp_gen_cd_render, "SPC judgment defaulters, organisations (cardNum: USCC)"},
-        {"bj_blacklist", "municipal", "blacklist", "110000", CP_GEN_CSV,
-         "bj_blacklist.csv", "\n", NULL, CP_GEN_CAT_BLACKLIST, false,
+        {"bj_blacklist", "municipal", "blacklist", "110000", CP_GEN_XLSX,
+         "bj_blacklist.xlsx", "\n", NULL, CP_GEN_CAT_BLACKLIST, false,
          CP_GEN_BIT(CP_GEN_BL_MUNICIPAL), CP_GEN_BIT(CP_GEN_BL_MUNICIPAL), CP_GEN_G_BJ,
          CP_GEN_COLS(cp_gen_bb_cols), 380, 200,
-         {[CP_GEN_BAD_USCC_LENGTH] = 30, [CP_GEN_BAD_USCC_LETTER] = 30,
-          [CP_GEN_BAD_NO_SUBJECT] = 15, [CP_GEN_BAD_MISSING_FIELD] = 25},
-         cp_gen_bb_render, "Beijing blacklist; list dates in four forms"},
+         {[CP_GEN_BAD_USCC_LENGTH] = 40, [CP_GEN_BAD_USCC_LETTER] = 40,
+          [CP_GEN_BAD_NO_SUBJECT] = 20},
+         cp_gen_bb_render,
+         "Beijing blacklist: an Excel workbook, title row, dates as serial days or text",
+         "北京市严重失信主体名单"},
         {"sh_penalties", "municipal", "admin_penalty", "310000", CP_GEN_CSV,
          "sh_penalties.csv", "\r\n", "wan_yuan", CP_GEN_CAT_PENALTY, false,
          CP_GEN_BIT(CP_GEN_PEN_BOTH) | CP_GEN_BIT(CP_GEN_PEN_MUNICIPAL),
@@ -565,8 +576,10 @@ const cp_gen_source_t cp_gen_sources[] = {
          500, 240,
          {[CP_GEN_BAD_USCC_LENGTH] = 25, [CP_GEN_BAD_USCC_LETTER] = 25,
           [CP_GEN_BAD_NO_SUBJECT] = 15, [CP_GEN_BAD_MISSING_FIELD] = 20,
-          [CP_GEN_BAD_NO_DOC_DATE] = 15},
-         cp_gen_sp_render, "Shanghai penalties: other column spellings, CRLF, 2021/3/5 dates"},
+          [CP_GEN_BAD_NO_DOC_DATE] = 15, [CP_GEN_BAD_ENCODING] = 10},
+         cp_gen_sp_render,
+         "Shanghai penalties: GB18030 with BOM, other column spellings, CRLF, 2021/3/5 dates",
+         "GB18030"},
         {"central_penalties", "central", "admin_penalty", "100000", CP_GEN_JSONL,
          "central_penalties.jsonl", "\n", "wan_yuan", CP_GEN_CAT_PENALTY, true, 0,
          CP_GEN_BIT(CP_GEN_PEN_CENTRAL), CP_GEN_G_ANY, CP_GEN_COLS(cp_gen_cc_cols),

@@ -828,6 +828,28 @@ static int cp_xlsx_record(cp_xlsx_t *x, cp_xrow_t *xr)
                                xr->r.raw_len);
         if (rc != CP_OK)
                 return rc;
+        /* Excel omits trailing empty cells: a row shorter than the header
+         * is complete, so it is padded with empty cells (only text right of
+         * the header is a fault). */
+        if (xr->r.nfields < x->hdr.ch_ncols) {
+                size_t nn = x->hdr.ch_ncols;
+                const char **nf = realloc(xr->field, nn * sizeof(*nf));
+                size_t *nl;
+
+                if (!nf)
+                        return cp_ingest_nomem(ic);
+                xr->field = nf;
+                if (!(nl = realloc(xr->len, nn * sizeof(*nl))))
+                        return cp_ingest_nomem(ic);
+                xr->len = nl;
+                for (size_t i = xr->r.nfields; i < nn; i++) {
+                        nf[i] = "";
+                        nl[i] = 0;
+                }
+                xr->r.field = nf;
+                xr->r.len = nl;
+                xr->r.nfields = nn;
+        }
         /* expat hands out UTF-8 only: no encoding check is needed. */
         if (!cp_csv_width_ok(&x->hdr, &xr->r)) {
                 cp_record_reject(ic->ic_bat, rec, CP_INGEST_E_FIELD_COUNT, -1,

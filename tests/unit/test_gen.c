@@ -17,11 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <zip.h>
 
 #include "cli/gen_ids.c"
 #include "cli/gen_model.c"
 #include "cli/gen_out.c"
 #include "cli/gen_text.c"
+#include "cli/gen_xlsx.c"
 
 /* Calls fn(kind, value, valid) for every line of vectors.tsv. */
 static int test_vectors(void (*fn)(const char *, const char *, const char *))
@@ -216,6 +219,116 @@ static void test_entries_are_pure_functions(void **state)
         }
 }
 
+/* GB18030 output: converted text, 0xFF passed through, lines counted. */
+static void test_out_gb18030(void **state)
+{
+        char path[] = "/tmp/test_gen_gbXXXXXX", buf[64];
+        cp_gen_out_t out;
+        size_t n;
+        FILE *fp;
+        int fd;
+
+        (void)state;
+        fd = mkstemp(path);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(cp_gen_out_open(&out, path), 0);
+        cp_gen_out_write_raw(&out, "\x84\x31\x95\x33", 4);
+        assert_int_equal(cp_gen_out_set_encoding(&out, "GB18030"), 0);
+        cp_gen_out_write(&out, "名,a\xff" "b\r\n", 9);
+        assert_int_equal(out.out_line, 2);
+        assert_int_equal(cp_gen_out_close(&out), 0);
+        fp = fopen(path, "rb");
+        assert_non_null(fp);
+        n = fread(buf, 1, sizeof(buf), fp);
+        fclose(fp);
+        unlink(path);
+        assert_int_equal(n, 12);
+        assert_memory_equal(buf, "\x84\x31\x95\x33\xc3\xfb,a\xff" "b\r\n", 12);
+}
+
+static char *test_xlsx_part(const char *path, const char *part)
+{
+        zip_t *za = zip_open(path, ZIP_RDONLY, NULL);
+        zip_stat_t st;
+        zip_file_t *zf;
+        char *b;
+
+        assert_non_null(za);
+        assert_int_equal(zip_stat(za, part, 0, &st), 0);
+        b = calloc(1, (size_t)st.size + 1);
+        zf = zip_fopen(za, part, 0);
+        assert_non_null(zf);
+        assert_int_equal(zip_fread(zf, b, st.size), (zip_int64_t)st.size);
+        zip_fclose(zf);
+        zip_close(za);
+        return b;
+}
+
+static void test_xlsx_write(const char *path)
+{
+        static const cp_gen_col_t cols[3] = {
+                {"名称", "subject_name", false}, {"日期", "list_date", true},
+                {"备注", NULL, false},
+        };
+        const char *hdr[3] = {"名称", "日期", "备注"};
+        const char *row[3] = {"A&B <公司>", "43832", ""};
+        const char *row2[3] = {"C", "2020/1/2", "x"};
+        cp_gen_xlsx_t xw;
+        char err[256];
+
+        assert_int_equal(cp_gen_xlsx_open(&xw, path, 3), 0);
+        cp_gen_xlsx_title(&xw, "标题");
+        cp_gen_xlsx_row(&xw, hdr, 3, NULL);
+        assert_int_equal(xw.xw_row, 3);
+        cp_gen_xlsx_row(&xw, row, 3, cols);
+        cp_gen_xlsx_skip(&xw);
+        cp_gen_xlsx_row(&xw, row2, 3, cols);
+        assert_int_equal(cp_gen_xlsx_close(&xw, err, sizeof(err)), 0);
+}
+
+/* A workbook: title merged across, shared strings, serial dates styled,
+ * the same bytes every time. */
+static void test_xlsx(void **state)
+{
+        char p1[] = "/tmp/test_gen_x1XXXXXX", p2[] = "/tmp/test_gen_x2XXXXXX";
+        char *sheet, *sst, *a, *b;
+        FILE *fp;
+        long n1, n2;
+
+        (void)state;
+        assert_int_equal(cp_gen_xlsx_serial(cp_gen_days(2020, 1, 2)), 43832);
+        close(mkstemp(p1));
+        close(mkstemp(p2));
+        test_xlsx_write(p1);
+        test_xlsx_write(p2);
+        sheet = test_xlsx_part(p1, "xl/worksheets/sheet1.xml");
+        sst = test_xlsx_part(p1, "xl/sharedStrings.xml");
+        assert_non_null(strstr(sheet, "<mergeCell ref=\"A1:C1\"/>"));
+        /* The empty trailing cell is left out, as Excel does. */
+        assert_non_null(strstr(sheet, "<c r=\"B3\" s=\"2\"><v>43832</v></c></row>"));
+        assert_non_null(strstr(sheet, "<row r=\"5\">"));
+        assert_null(strstr(sheet, "<row r=\"4\">"));
+        assert_non_null(strstr(sheet, "<c r=\"B5\" t=\"s\">"));
+        assert_non_null(strstr(sst, "A&amp;B &lt;公司&gt;"));
+        free(sheet);
+        free(sst);
+        a = malloc(1 << 16);
+        b = malloc(1 << 16);
+        fp = fopen(p1, "rb");
+        n1 = (long)fread(a, 1, 1 << 16, fp);
+        fclose(fp);
+        fp = fopen(p2, "rb");
+        n2 = (long)fread(b, 1, 1 << 16, fp);
+        fclose(fp);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(a, b, (size_t)n1);
+        free(a);
+        free(b);
+        unlink(p1);
+        unlink(p2);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -226,6 +339,8 @@ int main(void)
                 cmocka_unit_test(test_bad_ric),
                 cmocka_unit_test(test_days_round_trip),
                 cmocka_unit_test(test_entries_are_pure_functions),
+                cmocka_unit_test(test_out_gb18030),
+                cmocka_unit_test(test_xlsx),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
