@@ -373,6 +373,8 @@ static cp_encoding_t cp_lbuf_detect(const unsigned char *p, size_t n,
 
         if (n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
                 return CP_ENC_UTF8;
+        if (n >= 4 && memcmp(p, "\x84\x31\x95\x33", 4) == 0)
+                return CP_ENC_GB18030;  /* GB18030's own BOM (U+FEFF) */
         if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE)
                 return CP_ENC_UTF16LE;
         if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF)
