@@ -273,7 +273,6 @@ static int cp_sink_produce(cp_sink_t *sk, const char *topic, int32_t partition,
 
 static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
 {
-        size_t nacc = 0;
         int rc = CP_OK;
 
         if (sk->sk_group_cap < bat->bat_n) {
@@ -306,9 +305,7 @@ static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
                                      &rb.base, n);
                 sk->sk_seq[p] += n;
                 sk->sk_stats.sk_records += n;
-                nacc += n;
         }
-        (void)nacc;
         return rc;
 }
 
