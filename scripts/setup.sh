@@ -12,6 +12,8 @@ pkgs=(
   libcmocka-dev kcat zstd protobuf-compiler
   python3 python3-protobuf python3-zstandard python3-confluent-kafka python3-stdnum
   openjdk-17-jre-headless maven
+  # benchmark (bench/bench.sh, a smoke of it runs with the tests)
+  time python3-yaml
 )
 
 missing=()
