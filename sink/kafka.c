@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <librdkafka/rdkafka.h>
 
 #include "core/err.h"
@@ -10,6 +11,9 @@
 #include "core/pii.h"
 #include "encode.h"
 #include "sink.h"
+
+/* How long the first metadata request may wait for any broker. */
+#define CP_SINK_CONNECT_MS 15000
 
 struct cp_sink_s {
         const cp_conf_t *sk_conf;
@@ -71,8 +75,8 @@ static int cp_sink_topics_existing(cp_sink_t *sk, const char *const *names, int 
         const struct rd_kafka_metadata *md;
         int found = 0;
 
-        if (rd_kafka_metadata(sk->sk_rk, 1, NULL, &md, 10000))
-                return 0;
+        if (rd_kafka_metadata(sk->sk_rk, 1, NULL, &md, CP_SINK_CONNECT_MS))
+                return -1;
         for (int i = 0; i < n; i++)
                 for (int t = 0; t < md->topic_cnt; t++)
                         if (!strcmp(md->topics[t].topic, names[i]) && !md->topics[t].err)
@@ -97,8 +101,17 @@ static int cp_sink_create_topics(cp_sink_t *sk, char *errstr, size_t errstr_size
         int rc = CP_OK;
         char err[256];
 
-        if (cp_sink_topics_existing(sk, names, 3) == 3)
+        switch (cp_sink_topics_existing(sk, names, 3)) {
+        case 3:
                 return CP_OK;
+        case -1:
+                /* Nothing else will work either: say so now, not after
+                 * minutes of retries. */
+                snprintf(errstr, errstr_size, "no broker answered within %d s; check "
+                         "`brokers` (or --brokers) and that Kafka is running",
+                         CP_SINK_CONNECT_MS / 1000);
+                return CP_ERR_KAFKA;
+        }
         q = rd_kafka_queue_new(sk->sk_rk);
         opt = rd_kafka_AdminOptions_new(sk->sk_rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_operation_timeout(opt, 10000, err, sizeof(err));
@@ -144,8 +157,10 @@ static int cp_sink_partitions(cp_sink_t *sk, char *errstr, size_t errstr_size)
 {
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(sk->sk_rk,
                                                    sk->sk_conf->conf_topic_records, NULL);
+        struct timespec t0, now;
 
-        for (int attempt = 0; attempt < 60; attempt++) {
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
                 const struct rd_kafka_metadata *md;
                 rd_kafka_resp_err_t e = rd_kafka_metadata(sk->sk_rk, 0, rkt, &md, 5000);
 
@@ -158,6 +173,9 @@ static int cp_sink_partitions(cp_sink_t *sk, char *errstr, size_t errstr_size)
                 }
                 if (!e)
                         rd_kafka_metadata_destroy(md);
+                clock_gettime(CLOCK_MONOTONIC, &now);
+                if (now.tv_sec - t0.tv_sec >= 30)
+                        break;
                 /* rd_kafka_poll doubles as the wait between attempts. */
                 rd_kafka_poll(sk->sk_rk, 500);
         }

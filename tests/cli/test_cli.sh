@@ -39,6 +39,9 @@ expect "id valid" 0 "valid" "$bin" id 914403001922038216
 expect "id invalid" 1 "uscc_check_failed" "$bin" id 91350211M0000XUF46
 expect "id json" 0 '"valid":true' "$bin" id --json --type ric 11010519491231002X
 expect "run without --once" 2 "--once" "$bin" run -c "$work/g/credpipe.yaml"
+# Nothing listens on loopback port 1: the run must fail plainly and soon.
+expect "run, no broker" 1 "no broker answered" timeout 60 "$bin" run -c "$work/g/credpipe.yaml" \
+  --once --brokers 127.0.0.1:1 --log-level error --no-progress
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
