@@ -83,4 +83,21 @@ set +e
 rc=${PIPESTATUS[0]}
 set -e
 [[ $rc == 0 ]] || fail "kcat_check.sh exited $rc"
+
+# credpipe's own reader: one JSON line per produced record and per reject.
+dec_iso=()
+[[ $isolation == read_uncommitted ]] && dec_iso=(--uncommitted)
+for t in records rejects; do
+  topic=${prefix}credpipe.$t
+  timeout --kill-after=10 120 "$credpipe" decode -b "$bs" -t "$topic" "${dec_iso[@]}" \
+      >"$work/decode.$t.jsonl" 2>"$work/decode.$t.log" \
+    || { show "$work/decode.$t.log"; fail "credpipe decode -t $topic failed"; }
+done
+want_rec=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["produced"])' "$gen/truth.json")
+want_rej=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["rejects"])' "$gen/truth.json")
+got_rec=$(wc -l <"$work/decode.records.jsonl")
+got_rej=$(wc -l <"$work/decode.rejects.jsonl")
+[[ $got_rec == "$want_rec" ]] || fail "credpipe decode printed $got_rec records, truth says $want_rec"
+[[ $got_rej == "$want_rej" ]] || fail "credpipe decode printed $got_rej rejects, truth says $want_rej"
+say "credpipe decode: $got_rec records, $got_rej rejects, as truth says"
 say "OK"
