@@ -239,8 +239,8 @@ int cp_ingest_set_field(cp_ingest_ctx_t *ic, cp_record_t *rec, int field,
         return cp_ingest_value(ic, text, len, &rec->rec_field[field]);
 }
 
-int cp_ingest_add_extra(cp_ingest_ctx_t *ic, cp_record_t *rec, size_t max,
-                        const char *name, const char *value)
+static int cp_ingest_add_extra(cp_ingest_ctx_t *ic, cp_record_t *rec, size_t max,
+                               const char *name, const char *value)
 {
         if (!rec->rec_extra) {
                 rec->rec_extra = cp_arena_alloc(&ic->ic_bat->bat_arena,
@@ -252,6 +252,27 @@ int cp_ingest_add_extra(cp_ingest_ctx_t *ic, cp_record_t *rec, size_t max,
         rec->rec_extra[rec->rec_nextra].ex_value = value;
         rec->rec_nextra++;
         return CP_OK;
+}
+
+int cp_ingest_cell(cp_ingest_ctx_t *ic, cp_record_t *rec, int field,
+                   const char *text, size_t len, cp_ingest_name_fn name_fn,
+                   const void *arg, size_t i, size_t max_extra)
+{
+        const char *v, *name;
+        int rc;
+
+        if (field >= 0)
+                return cp_ingest_set_field(ic, rec, field, text, len);
+        if (!ic->ic_src->src_keep_unmapped)
+                return CP_OK;
+        rc = cp_ingest_value(ic, text, len, &v);
+        if (rc != CP_OK || !v)
+                return rc;
+        /* Named only now: most unmapped cells of real feeds are empty. */
+        name = name_fn(ic, arg, i);
+        if (!name)
+                return cp_ingest_nomem(ic);
+        return cp_ingest_add_extra(ic, rec, max_extra, name, v);
 }
 
 int cp_ingest_file(const cp_source_conf_t *src, uint32_t source_idx,

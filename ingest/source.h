@@ -60,13 +60,19 @@ int cp_ingest_value(cp_ingest_ctx_t *ic, const char *text, size_t len,
 int cp_ingest_set_field(cp_ingest_ctx_t *ic, cp_record_t *rec, int field,
                         const char *text, size_t len);
 
+/* The arena-held name of unmapped column i of a reader's row (arg). */
+typedef const char *(*cp_ingest_name_fn)(cp_ingest_ctx_t *ic, const void *arg,
+                                         size_t i);
+
 /**
- * @brief Appends an unmapped column (value already from cp_ingest_value,
- * name already in the arena) to rec_extra, which holds at most max.
+ * @brief Maps one cell: to its canonical field when field >= 0, else,
+ * when the source keeps unmapped columns and the cell is not empty, to
+ * rec_extra (at most max_extra entries) under the name name_fn gives.
  * @returns CP_OK or CP_ERR_NOMEM.
  */
-int cp_ingest_add_extra(cp_ingest_ctx_t *ic, cp_record_t *rec, size_t max,
-                        const char *name, const char *value);
+int cp_ingest_cell(cp_ingest_ctx_t *ic, cp_record_t *rec, int field,
+                   const char *text, size_t len, cp_ingest_name_fn name_fn,
+                   const void *arg, size_t i, size_t max_extra);
 
 /**
  * @brief Warns when a file's column names (the CSV header, the keys of the

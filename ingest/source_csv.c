@@ -340,9 +340,11 @@ static void cp_csv_reject_parse(cp_ingest_ctx_t *ic, cp_record_t *rec,
 }
 
 /* The header's names as extras, copied once into each batch. */
-static const char *cp_csv_extra_name(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h,
+static const char *cp_csv_extra_name(cp_ingest_ctx_t *ic, const void *arg,
                                      size_t i)
 {
+        cp_csv_hdr_t *h = (cp_csv_hdr_t *)arg;  /* the per-batch name cache */
+
         if (h->ch_bat_seq != ic->ic_nbatches) {
                 memset(h->ch_bat_name, 0, h->ch_ncols * sizeof(char *));
                 h->ch_bat_seq = ic->ic_nbatches;
@@ -358,29 +360,11 @@ int cp_csv_map_row(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h,
                           cp_record_t *rec, const cp_csv_row_t *row)
 {
         size_t n = row->nfields < h->ch_ncols ? row->nfields : h->ch_ncols;
-        bool keep = ic->ic_src->src_keep_unmapped;
 
         for (size_t i = 0; i < n; i++) {
-                const char *v, *name;
-                int rc;
-
-                if (h->ch_field[i] >= 0) {
-                        rc = cp_ingest_set_field(ic, rec, h->ch_field[i],
-                                                 row->field[i], row->len[i]);
-                } else if (keep) {
-                        rc = cp_ingest_value(ic, row->field[i], row->len[i],
-                                             &v);
-                        if (rc == CP_OK && v) {
-                                name = cp_csv_extra_name(ic, h, i);
-                                if (!name)
-                                        return cp_ingest_nomem(ic);
-                                rc = cp_ingest_add_extra(ic, rec,
-                                                         h->ch_nunmapped,
-                                                         name, v);
-                        }
-                } else {
-                        continue;
-                }
+                int rc = cp_ingest_cell(ic, rec, h->ch_field[i], row->field[i],
+                                        row->len[i], cp_csv_extra_name, h, i,
+                                        h->ch_nunmapped);
                 if (rc != CP_OK)
                         return rc;
         }

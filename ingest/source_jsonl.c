@@ -107,36 +107,28 @@ static int cp_jsonl_field(cp_jsonl_cache_t *jc, const cp_source_conf_t *src,
         return f;
 }
 
+/* A JSON key names its extra; copied into the batch with the value. */
+static const char *cp_jsonl_extra_name(cp_ingest_ctx_t *ic, const void *arg,
+                                       size_t i)
+{
+        const char *key = ((const cp_jsonl_row_t *)arg)->member[i].key;
+
+        return cp_arena_strndup(&ic->ic_bat->bat_arena, key, strlen(key));
+}
+
 static int cp_jsonl_map_row(cp_ingest_ctx_t *ic, cp_jsonl_cache_t *jc,
                             cp_record_t *rec, const cp_jsonl_row_t *row)
 {
-        bool keep = ic->ic_src->src_keep_unmapped;
 
         for (size_t i = 0; i < row->nmembers; i++) {
                 const cp_jsonl_member_t *m = &row->member[i];
-                int f = cp_jsonl_field(jc, ic->ic_src, m->key);
-                const char *v, *name;
                 int rc;
 
                 if (!m->text)
                         continue;  /* null: the field stays absent */
-                if (f >= 0) {
-                        rc = cp_ingest_set_field(ic, rec, f, m->text, m->len);
-                } else if (keep) {
-                        rc = cp_ingest_value(ic, m->text, m->len, &v);
-                        if (rc == CP_OK && v) {
-                                name = cp_arena_strndup(&ic->ic_bat->bat_arena,
-                                                        m->key,
-                                                        strlen(m->key));
-                                if (!name)
-                                        return cp_ingest_nomem(ic);
-                                rc = cp_ingest_add_extra(ic, rec,
-                                                         row->nmembers,
-                                                         name, v);
-                        }
-                } else {
-                        continue;
-                }
+                rc = cp_ingest_cell(ic, rec, cp_jsonl_field(jc, ic->ic_src, m->key),
+                                    m->text, m->len, cp_jsonl_extra_name, row, i,
+                                    row->nmembers);
                 if (rc != CP_OK)
                         return rc;
         }
