@@ -21,12 +21,16 @@
 static void cp_broker_usage(FILE *out)
 {
         fprintf(out,
-                "usage: credpipe broker [--port P] [--bootstrap-file FILE]\n\n"
+                "usage: credpipe broker [--port P] [--bootstrap-file FILE] [--log-level SPEC]\n"
+                "                       [--log-format logfmt|json]\n\n"
                 "Starts an in-memory Kafka-protocol broker on 127.0.0.1 for trying\n"
                 "credpipe out and for tests, prints its bootstrap address and runs\n"
                 "until SIGTERM or SIGINT. Data lives in memory only.\n\n"
                 "  -p, --port P            also accept clients on 127.0.0.1:P\n"
-                "      --bootstrap-file F  write the bootstrap address to F\n");
+                "      --bootstrap-file F  write the bootstrap address to F\n"
+                "      --log-level SPEC    info (default), or per component, e.g.\n"
+                "                          info,kafka=debug (docs/logging.md)\n"
+                "      --log-format F      logfmt (default) or json\n");
 }
 
 int cp_cmd_broker(int argc, char **argv)
@@ -34,6 +38,8 @@ int cp_cmd_broker(int argc, char **argv)
         static const struct option opts[] = {
                 {"port", required_argument, NULL, 'p'},
                 {"bootstrap-file", required_argument, NULL, 'f'},
+                {"log-level", required_argument, NULL, 'l'},
+                {"log-format", required_argument, NULL, 'L'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *bfile = NULL;
@@ -53,6 +59,18 @@ int cp_cmd_broker(int argc, char **argv)
                         }
                         break;
                 case 'f': bfile = optarg; break;
+                case 'l':
+                        if (cp_log_set_spec(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
+                                fprintf(stderr, "credpipe broker: --log-level: %s\n", err);
+                                return 2;
+                        }
+                        break;
+                case 'L':
+                        if (cp_log_set_format(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
+                                fprintf(stderr, "credpipe broker: --log-format: %s\n", err);
+                                return 2;
+                        }
+                        break;
                 case 'h': cp_broker_usage(stdout); return 0;
                 default: cp_broker_usage(stderr); return 2;
                 }

@@ -28,16 +28,8 @@
 #include "report_out.h"
 #include "transform/transform.h"
 
-/* Reject counts of one source by reason code. */
-typedef struct cp_tally_s {
-        const char *code;
-        uint64_t count;
-} cp_tally_t;
-
 typedef struct cp_check_s {
         cp_transform_t *tf;
-        cp_tally_t tally[64];
-        size_t ntally;
 } cp_check_t;
 
 static int cp_check_emit(void *opaque, cp_batch_t *bat)
@@ -45,24 +37,6 @@ static int cp_check_emit(void *opaque, cp_batch_t *bat)
         cp_check_t *ck = opaque;
         int rc = cp_transform_batch(ck->tf, bat);
 
-        for (size_t i = 0; rc == CP_OK && i < bat->bat_n; i++) {
-                const cp_record_t *rec = &bat->bat_rec[i];
-                size_t t;
-
-                if (rec->rec_status != CP_REC_REJECTED)
-                        continue;
-                for (t = 0; t < ck->ntally; t++)
-                        if (!strcmp(ck->tally[t].code, rec->rec_reject_code))
-                                break;
-                if (t == ck->ntally) {
-                        if (t == sizeof(ck->tally) / sizeof(ck->tally[0]))
-                                continue;  /* more kinds than anyone reads */
-                        ck->tally[t].code = rec->rec_reject_code;
-                        ck->tally[t].count = 0;
-                        ck->ntally++;
-                }
-                ck->tally[t].count++;
-        }
         cp_batch_destroy(bat);
         return rc;
 }
@@ -100,12 +74,17 @@ static int cp_check_brokers(const cp_conf_t *conf, const char *brokers, char *er
 static void cp_check_usage(FILE *out)
 {
         fprintf(out,
-                "usage: credpipe check -c FILE [--no-data] [--brokers LIST]\n\n"
+                "usage: credpipe check -c FILE [--no-data] [--brokers LIST]\n"
+                "                      [--log-level SPEC] [--log-format logfmt|json]\n\n"
                 "Validates the configuration and, unless --no-data, reads every input\n"
                 "through ingest and transform as `run` would, producing nothing, and\n"
                 "prints the counts and the reject reasons per source.\n\n"
                 "Exit codes: 0 valid (warnings allowed), 1 an input cannot be read,\n"
-                "2 the configuration or the command line is invalid.\n");
+                "2 the configuration or the command line is invalid.\n\n"
+                "  --log-level SPEC   of the log lines reading the inputs (on stderr):\n"
+                "                     warn (default), or e.g. info,ingest=debug\n"
+                "                     (docs/logging.md)\n"
+                "  --log-format F     logfmt (default) or json\n");
 }
 
 int cp_cmd_check(int argc, char **argv)
@@ -114,6 +93,8 @@ int cp_cmd_check(int argc, char **argv)
                 {"config", required_argument, NULL, 'c'},
                 {"no-data", no_argument, NULL, 'n'},
                 {"brokers", required_argument, NULL, 'b'},
+                {"log-level", required_argument, NULL, 'l'},
+                {"log-format", required_argument, NULL, 'L'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *config = NULL, *brokers = NULL;
@@ -129,6 +110,18 @@ int cp_cmd_check(int argc, char **argv)
                 case 'c': config = optarg; break;
                 case 'n': no_data = 1; break;
                 case 'b': brokers = optarg; break;
+                case 'l':
+                        if (cp_log_set_spec(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
+                                fprintf(stderr, "credpipe check: --log-level: %s\n", err);
+                                return 2;
+                        }
+                        break;
+                case 'L':
+                        if (cp_log_set_format(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
+                                fprintf(stderr, "credpipe check: --log-format: %s\n", err);
+                                return 2;
+                        }
+                        break;
                 case 'h': cp_check_usage(stdout); return 0;
                 default: cp_check_usage(stderr); return 2;
                 }
@@ -137,6 +130,7 @@ int cp_cmd_check(int argc, char **argv)
                 cp_check_usage(stderr);
                 return 2;
         }
+        /* Quiet by default: the report is what check is for. */
         cp_log_set_level(CP_LOG_WARN);
         conf = cp_conf_load(config, err, sizeof(err));
         if (!conf) {
@@ -160,45 +154,65 @@ int cp_cmd_check(int argc, char **argv)
         } else {
                 printf("brokers: %s answered\n", brokers);
         }
-        for (size_t s = 0; s < conf->conf_nsources; s++) {
-                const cp_source_conf_t *src = &conf->conf_sources[s];
-                char **files = NULL;
-                size_t nfiles = 0;
+        /* Central sources first, as `run` reads them (transform/measure.h). */
+        size_t nfiles_of[conf->conf_nsources];
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t s = 0; s < conf->conf_nsources; s++) {
+                        const cp_source_conf_t *src = &conf->conf_sources[s];
+                        char **files = NULL;
+                        size_t nfiles = 0;
 
-                if (cp_ingest_expand(src, &files, &nfiles, err, sizeof(err))) {
-                        printf("error: source %s (%s line %d): %s\n", src->src_id, config,
-                               src->src_line, err);
-                        rc = 1;
-                        continue;
-                }
-                if (!nfiles) {
-                        printf("warning: source %s (%s line %d): no file matches its paths\n",
-                               src->src_id, config, src->src_line);
-                        warnings++;
-                }
-                ck.ntally = 0;
-                for (size_t f = 0; f < nfiles && !no_data; f++) {
-                        if (cp_ingest_file(src, (uint32_t)s, files[f],
-                                           (size_t)conf->conf_batch_records, cp_check_emit,
-                                           &ck, err, sizeof(err))) {
-                                printf("error: source %s: %s\n", src->src_id, err);
+                        if ((src->src_role == CP_ROLE_CENTRAL) != (pass == 0))
+                                continue;
+                        nfiles_of[s] = 0;
+                        if (cp_ingest_expand(src, &files, &nfiles, err, sizeof(err))) {
+                                printf("error: source %s (%s line %d): %s\n", src->src_id,
+                                       config, src->src_line, err);
                                 rc = 1;
+                                continue;
                         }
+                        if (src->src_format == CP_FMT_HTTP_JSON) {
+                                /* Fetching would store the pages' validators,
+                                 * and `run` would then see them unchanged. */
+                                printf("source %s: an http source; check does not fetch "
+                                       "its pages\n", src->src_id);
+                        } else if (!nfiles) {
+                                printf("warning: source %s (%s line %d): no file matches "
+                                       "its paths\n", src->src_id, config, src->src_line);
+                                warnings++;
+                        }
+                        nfiles_of[s] = nfiles;
+                        for (size_t f = 0; f < nfiles && !no_data; f++) {
+                                if (cp_ingest_file(src, (uint32_t)s, files[f],
+                                                   (size_t)conf->conf_batch_records,
+                                                   cp_check_emit, &ck, err, sizeof(err))) {
+                                        printf("error: source %s: %s\n", src->src_id, err);
+                                        rc = 1;
+                                }
+                        }
+                        cp_ingest_paths_free(files, nfiles);
                 }
-                printf("source %s: %zu files", src->src_id, nfiles);
-                for (size_t t = 0; t < ck.ntally; t++)
-                        printf("%s %s=%" PRIu64, t ? "," : "; rejects:", ck.tally[t].code,
-                               ck.tally[t].count);
+        if (cp_report_alloc(&rep, conf->conf_nsources)) {
+                fprintf(stderr, "credpipe check: out of memory\n");
+                cp_transform_destroy(ck.tf);
+                cp_conf_destroy(conf);
+                return 2;
+        }
+        cp_transform_report(ck.tf, &rep);
+        for (size_t s = 0; s < conf->conf_nsources; s++) {
+                const cp_source_stats_t *st = &rep.rep_src[s];
+
+                printf("source %s: %zu files", conf->conf_sources[s].src_id, nfiles_of[s]);
+                for (unsigned t = 0; t < st->st_nreject_reasons; t++)
+                        printf("%s %s=%" PRIu64, t ? "," : "; rejects:",
+                               st->st_reject_reasons[t].rc_code, st->st_reject_reasons[t].rc_n);
                 printf("\n");
-                cp_ingest_paths_free(files, nfiles);
         }
         if (!no_data) {
-                rep.rep_src = calloc(conf->conf_nsources, sizeof(*rep.rep_src));
-                cp_transform_report(ck.tf, &rep);
                 printf("\nwhat `run` would report:\n");
                 cp_report_print(stdout, conf, &rep);
-                free(rep.rep_src);
         }
+        cp_report_free(&rep);
         printf("%s, %d warning%s\n", rc ? "inputs have errors" : "ok", warnings,
                warnings == 1 ? "" : "s");
         cp_transform_destroy(ck.tf);

@@ -14,6 +14,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "commands.h"
+#include "kafka_log.h"
 #include "pbjson.h"
 #include "proto/credpipe.pb-c.h"
 #include "sink/encode.h"
@@ -132,6 +133,7 @@ int cp_cmd_decode(int argc, char **argv)
         if (max < 0)
                 max = INT64_MAX > LONG_MAX ? LONG_MAX : (long)INT64_MAX;
         kc = rd_kafka_conf_new();
+        rd_kafka_conf_set_log_cb(kc, cp_kafka_log);
         if (rd_kafka_conf_set(kc, "bootstrap.servers", brokers, err, sizeof(err)) ||
             rd_kafka_conf_set(kc, "enable.auto.commit", "false", err, sizeof(err)) ||
             rd_kafka_conf_set(kc, "group.id", "credpipe-decode", err, sizeof(err)) ||

@@ -8,9 +8,11 @@
  * at a time. When every input is read, the transform's counts become the
  * sharing report, which goes to Kafka, the terminal and, if asked, a file.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,11 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/queue.h"
 #include "embedded.h"
+#include "live.h"
+#include "metrics_server.h"
 #include "progress.h"
 #include "ingest/ingest.h"
 #include "report_out.h"
@@ -36,7 +41,14 @@ typedef struct cp_run_s {
         cp_transform_t *tf;
         int ingest_errors;     /* sources that failed to read a file */
         int transform_error;
-        pthread_mutex_t lock;  /* guards ingest_errors */
+        cp_live_t live;        /* what /metrics and the periodic report show */
+        cp_report_t snap;      /* the transform thread's snapshot scratch */
+        uint64_t reported;     /* the snapshot last produced (main thread) */
+        pthread_mutex_t lock;  /* guards ingest_errors, central_pending */
+        /* Central sources are read first: a source's record is measured
+         * against the whole central snapshot (transform/measure.h). */
+        pthread_cond_t central_done;
+        size_t central_pending;  /* central sources not yet read */
 } cp_run_t;
 
 typedef struct cp_ingest_arg_s {
@@ -72,8 +84,16 @@ static void *cp_ingest_thread(void *p)
         /* Named threads: perf, top -H and gdb show which stage is busy. */
         snprintf(tname, sizeof(tname), "cp:ingest/%u", a->source);
         pthread_setname_np(pthread_self(), tname);
+        /* http sources fetch their pages here, while central ones read. */
+        failed = failed || cp_ingest_fetch(src, &a->files, &a->nfiles, err, sizeof(err));
 
-        if (!failed && a->nfiles == 0)
+        if (src->src_role != CP_ROLE_CENTRAL) {
+                pthread_mutex_lock(&run->lock);
+                while (run->central_pending)
+                        pthread_cond_wait(&run->central_done, &run->lock);
+                pthread_mutex_unlock(&run->lock);
+        }
+        if (!failed && a->nfiles == 0 && !src->src_http)
                 cp_log_warn("ingest", "NO_FILES", "source=%s msg=\"no file matches the "
                             "source's paths; check 'paths' in the configuration\"",
                             src->src_id);
@@ -91,25 +111,61 @@ static void *cp_ingest_thread(void *p)
                                     src->src_id, file);
                 }
         }
-        if (failed) {
-                pthread_mutex_lock(&run->lock);
+        if (failed)
+                cp_live_fail(&run->live, "source %s could not be read", src->src_id);
+        pthread_mutex_lock(&run->lock);
+        if (failed)
                 run->ingest_errors++;
-                pthread_mutex_unlock(&run->lock);
-        }
+        /* Its batches are queued: the transform sees them before any batch
+         * of a source that waited for this. */
+        if (src->src_role == CP_ROLE_CENTRAL && --run->central_pending == 0)
+                pthread_cond_broadcast(&run->central_done);
+        pthread_mutex_unlock(&run->lock);
         cp_queue_producer_done(run->q_in);
         return NULL;
+}
+
+static int64_t cp_now_ms(clockid_t clk)
+{
+        struct timespec ts;
+
+        clock_gettime(clk, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Snapshots of the counts are taken at most this often. */
+#define CP_SNAPSHOT_MIN_MS 500
+
+/*
+ * Publishes the transform's counts for /metrics and the periodic report.
+ * A snapshot costs a pass over the dedupe table, so the next one waits at
+ * least 20 times as long as this one took: the transform spends at most
+ * about 5% of its time on them, whatever the table's size.
+ * @returns the milliseconds until the next snapshot.
+ */
+static int64_t cp_run_snapshot(cp_run_t *run)
+{
+        int64_t t0 = cp_now_ms(CLOCK_MONOTONIC), took;
+
+        cp_transform_report(run->tf, &run->snap);
+        run->snap.rep_generated_ms = cp_now_ms(CLOCK_REALTIME);
+        cp_live_publish_report(&run->live, &run->snap);
+        took = cp_now_ms(CLOCK_MONOTONIC) - t0;
+        return took * 20 > CP_SNAPSHOT_MIN_MS ? took * 20 : CP_SNAPSHOT_MIN_MS;
 }
 
 static void *cp_transform_thread(void *p)
 {
         cp_run_t *run = p;
         cp_batch_t *bat;
+        int64_t next_snap = 0;
 
         pthread_setname_np(pthread_self(), "cp:transform");
         while (cp_queue_pop(run->q_in, &bat) == CP_OK) {
                 if (cp_transform_batch(run->tf, bat)) {
                         cp_log_error("transform", "OUT_OF_MEMORY",
                                      "msg=\"out of memory while transforming\"");
+                        cp_live_fail(&run->live, "out of memory while transforming");
                         cp_batch_destroy(bat);
                         run->transform_error = 1;
                         cp_queue_abort(run->q_in);
@@ -119,16 +175,117 @@ static void *cp_transform_thread(void *p)
                         cp_batch_destroy(bat);
                         break;
                 }
+                if (cp_now_ms(CLOCK_MONOTONIC) >= next_snap)
+                        next_snap = cp_now_ms(CLOCK_MONOTONIC) + cp_run_snapshot(run);
         }
+        /* The final counts: the run's report is made of this snapshot. */
+        cp_run_snapshot(run);
         cp_queue_producer_done(run->q_out);
         return NULL;
+}
+
+/* Copies the latest snapshot into rep and produces it as a SharingReport,
+ * unless there is none yet or it was produced already: a quiet pipeline
+ * does not repeat itself on the topic. */
+static int cp_run_report(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
+{
+        uint64_t n = cp_live_latest_report(&run->live, rep);
+        int rc;
+
+        if (!n || n == run->reported)
+                return CP_OK;
+        rc = cp_sink_report(sk, rep);
+        if (rc == CP_OK) {
+                cp_live_count_report(&run->live);
+                run->reported = n;
+        }
+        return rc;
+}
+
+static volatile sig_atomic_t cp_run_stop;
+
+static void cp_run_on_signal(int sig)
+{
+        (void)sig;
+        cp_run_stop = 1;
+}
+
+/* Says the run is over, then keeps serving /metrics for linger_ms, or
+ * until SIGINT or SIGTERM, so that a scraper (a test, a batch job's
+ * monitoring) can read the final figures of a --once run. The handlers
+ * are in place before credpipe_run_finished turns 1: a scraper that
+ * signals as soon as it sees it cannot kill the process. */
+static void cp_run_linger(cp_live_t *live, long linger_ms)
+{
+        struct sigaction sa = {.sa_handler = cp_run_on_signal};
+        int64_t end = cp_now_ms(CLOCK_MONOTONIC) + linger_ms;
+        struct timespec tick = {0, 50 * 1000000L};
+
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        cp_live_set_finished(live);
+        cp_log_info("run", "LINGER", "ms=%ld msg=\"the run is over; /metrics stays up until "
+                    "then, or until SIGTERM or SIGINT\"", linger_ms);
+        /* The handlers stay: the process is only cleaning up from here, and
+         * a second SIGTERM (timeout(1) signals the child and its group)
+         * must not kill it halfway. */
+        while (!cp_run_stop && cp_now_ms(CLOCK_MONOTONIC) < end)
+                nanosleep(&tick, NULL);
+}
+
+/* Writes the port to a file, whole or not at all (tests poll for it). */
+static int cp_run_write_port(const char *path, int port)
+{
+        char tmp[4096];
+        FILE *f;
+        int ok;
+
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        f = fopen(tmp, "w");
+        if (!f)
+                return -1;
+        ok = fprintf(f, "%d\n", port) > 0;
+        ok &= fclose(f) == 0;
+        if (!ok || rename(tmp, path)) {
+                remove(tmp);
+                return -1;
+        }
+        return 0;
+}
+
+/* Starts the metrics endpoint, when configured or asked for. */
+static int cp_run_metrics_start(cp_run_t *run, const char *listen, const char *port_file,
+                                cp_metrics_server_t **out)
+{
+        cp_metrics_handlers_t h = {cp_live_render, cp_live_ready, &run->live};
+        char err[512];
+
+        *out = NULL;
+        if (!listen)
+                return CP_OK;
+        *out = cp_metrics_server_start(listen, &h, err, sizeof(err));
+        if (!*out) {
+                fprintf(stderr, "credpipe run: %s\n", err);
+                return CP_ERR_IO;
+        }
+        cp_log_info("metrics", "METRICS_LISTEN", "addr=%s port=%d msg=\"serving /metrics, "
+                    "/healthz and /readyz\"", cp_metrics_server_host(*out),
+                    cp_metrics_server_port(*out));
+        if (port_file && cp_run_write_port(port_file, cp_metrics_server_port(*out))) {
+                fprintf(stderr, "credpipe run: --metrics-port-file %s: %s\n", port_file,
+                        strerror(errno));
+                return CP_ERR_IO;
+        }
+        return CP_OK;
 }
 
 static void cp_run_usage(FILE *out)
 {
         fprintf(out,
                 "usage: credpipe run -c FILE --once [--brokers LIST] [--report-json FILE]\n"
-                "                    [--topic-prefix PREFIX] [--log-level LEVEL]\n\n"
+                "                    [--topic-prefix PREFIX] [--log-level SPEC]\n"
+                "                    [--log-format logfmt|json]\n\n"
                 "Reads every configured source, normalises, deduplicates and joins the\n"
                 "records with the central records, produces them to Kafka, then prints\n"
                 "the sharing report. Exits 0 only when every record was delivered.\n\n"
@@ -138,8 +295,19 @@ static void cp_run_usage(FILE *out)
                 "                         with none configured the embedded broker is used\n"
                 "      --report-json FILE also write the sharing report as JSON\n"
                 "      --topic-prefix P   prepend P to every topic name\n"
-                "      --log-level LEVEL  debug, info (default), warn or error\n"
-                "      --no-progress      no progress line (shown only on a terminal)\n");
+                "      --log-level SPEC   debug, info (default), warn or error, and per\n"
+                "                         component: info,sink=debug (docs/logging.md);\n"
+                "                         overrides the configuration's log.level\n"
+                "      --log-format F     logfmt (default) or json, one line per event;\n"
+                "                         overrides the configuration's log.format\n"
+                "      --no-progress      no progress line (shown only on a terminal)\n"
+                "      --metrics-listen ADDR:PORT\n"
+                "                         serve /metrics, /healthz and /readyz there,\n"
+                "                         overriding metrics.listen (port 0: any free port)\n"
+                "      --metrics-port-file FILE\n"
+                "                         write the metrics port to FILE once listening\n"
+                "      --linger-ms N      after the run, keep serving /metrics for N ms\n"
+                "                         or until SIGTERM/SIGINT (exit code unchanged)\n");
 }
 
 static char *cp_prefixed(const char *prefix, char *name)
@@ -163,7 +331,11 @@ int cp_cmd_run(int argc, char **argv)
                 {"report-json", required_argument, NULL, 'r'},
                 {"topic-prefix", required_argument, NULL, 'p'},
                 {"log-level", required_argument, NULL, 'l'},
+                {"log-format", required_argument, NULL, 'L'},
                 {"no-progress", no_argument, NULL, 'P'},
+                {"metrics-listen", required_argument, NULL, 'm'},
+                {"metrics-port-file", required_argument, NULL, 'M'},
+                {"linger-ms", required_argument, NULL, 'g'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *config = NULL, *brokers = NULL, *report_path = NULL, *prefix = NULL;
@@ -179,6 +351,11 @@ int cp_cmd_run(int argc, char **argv)
         cp_report_t rep = {0};
         cp_sink_stats_t sst;
         cp_batch_t *bat;
+        const char *metrics_listen = NULL, *port_file = NULL;
+        long linger_ms = 0;
+        cp_metrics_server_t *ms = NULL;
+        bool live_ok = false;
+        int64_t next_report;
         struct timespec t0, t1;
         double secs;
 
@@ -191,13 +368,32 @@ int cp_cmd_run(int argc, char **argv)
                 case 'r': report_path = optarg; break;
                 case 'p': prefix = optarg; break;
                 case 'l':
-                        if (cp_log_level_by_name(optarg) < 0) {
-                                fprintf(stderr, "credpipe run: unknown log level '%s'\n", optarg);
+                        /* Set now, above the configuration's `log:`. */
+                        if (cp_log_set_spec(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
+                                fprintf(stderr, "credpipe run: --log-level: %s\n", err);
                                 return 2;
                         }
-                        cp_log_set_level(cp_log_level_by_name(optarg));
+                        break;
+                case 'L':
+                        if (cp_log_set_format(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
+                                fprintf(stderr, "credpipe run: --log-format: %s\n", err);
+                                return 2;
+                        }
                         break;
                 case 'P': no_progress = 1; break;
+                case 'm': metrics_listen = optarg; break;
+                case 'M': port_file = optarg; break;
+                case 'g': {
+                        char *end;
+
+                        linger_ms = strtol(optarg, &end, 10);
+                        if (*end || end == optarg || linger_ms < 0 || linger_ms > 86400000L) {
+                                fprintf(stderr, "credpipe run: --linger-ms takes 0 to "
+                                        "86400000\n");
+                                return 2;
+                        }
+                        break;
+                }
                 case 'h': cp_run_usage(stdout); return 0;
                 default: cp_run_usage(stderr); return 2;
                 }
@@ -205,6 +401,16 @@ int cp_cmd_run(int argc, char **argv)
         if (!config || optind < argc) {
                 cp_run_usage(stderr);
                 return 2;
+        }
+        if (metrics_listen) {
+                char host[256];
+                int port;
+
+                if (cp_listen_parse(metrics_listen, host, sizeof(host), &port)) {
+                        fprintf(stderr, "credpipe run: --metrics-listen '%s' is not HOST:PORT "
+                                "(IPv6: [ADDR]:PORT; port 0 to 65535)\n", metrics_listen);
+                        return 2;
+                }
         }
         if (!once) {
                 fprintf(stderr, "credpipe run: service mode (watching inputs) is not "
@@ -247,12 +453,27 @@ int cp_cmd_run(int argc, char **argv)
                             "memory only and is gone when credpipe exits\"", brokers);
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
+        if (cp_live_init(&run.live, run.conf) ||
+            cp_report_alloc(&run.snap, run.conf->conf_nsources) ||
+            cp_report_alloc(&rep, run.conf->conf_nsources)) {
+                fprintf(stderr, "credpipe run: out of memory\n");
+                rc = 1;
+                goto out;
+        }
+        live_ok = true;
+        /* Up before Kafka, so /readyz can say what it waits for. */
+        if (cp_run_metrics_start(&run, metrics_listen ? metrics_listen
+                                 : run.conf->conf_metrics_listen, port_file, &ms)) {
+                rc = 1;
+                goto out;
+        }
         sk = cp_sink_new(run.conf, brokers, err, sizeof(err));
         if (!sk) {
                 fprintf(stderr, "credpipe run: Kafka at %s: %s\n", brokers, err);
                 rc = 1;
                 goto out;
         }
+        cp_live_set_sink_ready(&run.live);
         run.q_in = cp_queue_new("ingest", (size_t)run.conf->conf_queue_batches,
                                 (int)run.conf->conf_nsources);
         run.q_out = cp_queue_new("sink", (size_t)run.conf->conf_queue_batches, 1);
@@ -261,7 +482,11 @@ int cp_cmd_run(int argc, char **argv)
                 rc = 1;
                 goto out;
         }
+        cp_live_set_queues(&run.live, run.q_in, run.q_out);
         pthread_mutex_init(&run.lock, NULL);
+        pthread_cond_init(&run.central_done, NULL);
+        for (size_t i = 0; i < run.conf->conf_nsources; i++)
+                run.central_pending += run.conf->conf_sources[i].src_role == CP_ROLE_CENTRAL;
         ith = calloc(run.conf->conf_nsources, sizeof(*ith));
         iargs = calloc(run.conf->conf_nsources, sizeof(*iargs));
         /* Paths are expanded before any thread starts, so the progress
@@ -292,12 +517,32 @@ int cp_cmd_run(int argc, char **argv)
         pthread_create(&tth, NULL, cp_transform_thread, &run);
         pthread_setname_np(pthread_self(), "cp:sink");
 
-        while (cp_queue_pop(run.q_out, &bat) == CP_OK) {
-                int src = cp_sink_batch(sk, bat);
-                cp_progress_batch(pg, bat);
-                cp_batch_destroy(bat);
+        /* The pop wakes up at least once a second, so the periodic report
+         * goes out on time while the queue is quiet. */
+        next_report = cp_now_ms(CLOCK_MONOTONIC) + run.conf->conf_report_interval_ms;
+        while (cp_queue_pop_timed(run.q_out, &bat, 1000) == CP_OK) {
+                int src = CP_OK;
+
+                if (bat) {
+                        uint64_t nrec = bat->bat_n;
+
+                        src = cp_sink_batch(sk, bat);
+                        cp_progress_batch(pg, bat);
+                        cp_batch_destroy(bat);
+                        cp_sink_get_stats(sk, &sst);
+                        cp_live_publish_sink(&run.live, &sst, nrec);
+                        if (sst.sk_failed)
+                                cp_live_fail(&run.live, "%" PRIu64 " messages failed delivery",
+                                             sst.sk_failed);
+                }
+                if (src == CP_OK && cp_now_ms(CLOCK_MONOTONIC) >= next_report) {
+                        src = cp_run_report(&run, sk, &rep);
+                        next_report = cp_now_ms(CLOCK_MONOTONIC) +
+                                      run.conf->conf_report_interval_ms;
+                }
                 if (src) {
                         /* The sink cannot go on: stop reading, report. */
+                        cp_live_fail(&run.live, "producing to Kafka failed");
                         cp_queue_abort(run.q_out);
                         cp_queue_abort(run.q_in);
                         rc = 1;
@@ -312,24 +557,22 @@ int cp_cmd_run(int argc, char **argv)
         cp_log_info("run", "INPUTS_DONE", "msg=\"every input read and handed to Kafka; "
                     "waiting for deliveries\"");
 
-        rep.rep_src = calloc(run.conf->conf_nsources, sizeof(*rep.rep_src));
-        cp_transform_report(run.tf, &rep);
-        {
-                struct timespec now;
-                clock_gettime(CLOCK_REALTIME, &now);
-                rep.rep_generated_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-        }
-        if (cp_sink_report(sk, &rep))
+        /* The transform thread's last snapshot, taken after its last
+         * batch, holds the final counts (produced here, unless the loop
+         * above already did). */
+        if (cp_run_report(&run, sk, &rep))
                 rc = 1;
         if (cp_sink_flush(sk, run.conf->conf_delivery_timeout_ms + 10000, err,
                           sizeof(err))) {
                 cp_log_error("sink", "FLUSH_FAILED", "msg=\"%s\"", err);
+                cp_live_fail(&run.live, "%s", err);
                 rc = 1;
         }
         cp_log_info("run", "FLUSHED", "msg=\"every message delivered or failed\"");
         clock_gettime(CLOCK_MONOTONIC, &t1);
         secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         cp_sink_get_stats(sk, &sst);
+        cp_live_publish_sink(&run.live, &sst, 0);
         cp_report_print(stdout, run.conf, &rep);
         {
                 uint64_t read = 0;
@@ -349,10 +592,22 @@ int cp_cmd_run(int argc, char **argv)
         }
         if (run.ingest_errors || run.transform_error)
                 rc = 1;
+        fflush(stdout);
+        /* Figures final, report written: credpipe_run_finished says so. */
+        if (ms && linger_ms > 0)
+                cp_run_linger(&run.live, linger_ms);
+        else
+                cp_live_set_finished(&run.live);
+        pthread_cond_destroy(&run.central_done);
         pthread_mutex_destroy(&run.lock);
 out:
+        /* The server reads the queues and the snapshot: it stops first. */
+        cp_metrics_server_stop(ms);
+        if (live_ok)
+                cp_live_destroy(&run.live);
+        cp_report_free(&run.snap);
         cp_progress_end(pg);
-        free(rep.rep_src);
+        cp_report_free(&rep);
         free(ith);
         for (size_t i = 0; iargs && i < run.conf->conf_nsources; i++)
                 cp_ingest_paths_free(iargs[i].files, iargs[i].nfiles);

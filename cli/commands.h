@@ -11,5 +11,6 @@ int cp_cmd_decode(int argc, char **argv);
 int cp_cmd_broker(int argc, char **argv);
 int cp_cmd_gen(int argc, char **argv);
 int cp_cmd_check(int argc, char **argv);
+int cp_cmd_report(int argc, char **argv);
 
 #endif

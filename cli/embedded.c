@@ -5,6 +5,8 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "kafka_log.h"
+
 struct cp_embedded_s {
         rd_kafka_t *em_rk;  /* the mock cluster needs a handle to live in */
         rd_kafka_mock_cluster_t *em_mc;
@@ -18,6 +20,10 @@ cp_embedded_t *cp_embedded_start(char *errstr, size_t errstr_size)
         /* The handle itself never talks to anything. */
         rd_kafka_conf_set(kc, "bootstrap.servers", "", NULL, 0);
         rd_kafka_conf_set(kc, "log_level", "3", NULL, 0);
+        /* The mock cluster logs through this handle: credpipe's logger,
+         * with a name that tells its lines from the producer's. */
+        rd_kafka_conf_set(kc, "client.id", "credpipe-embedded", NULL, 0);
+        rd_kafka_conf_set_log_cb(kc, cp_kafka_log);
         em->em_rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr, errstr_size);
         if (!em->em_rk) {
                 rd_kafka_conf_destroy(kc);

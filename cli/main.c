@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/log.h"
 
 static const struct {
         const char *name;
@@ -16,6 +17,7 @@ static const struct {
         {"check", cp_cmd_check, "validate a configuration and its inputs"},
         {"id", cp_cmd_id, "normalise and validate identification numbers"},
         {"decode", cp_cmd_decode, "print a credpipe topic as JSON lines"},
+        {"report", cp_cmd_report, "print the latest sharing report (topic or file)"},
         {"broker", cp_cmd_broker, "start an in-memory Kafka broker for trials"},
         {"gen", cp_cmd_gen, "write synthetic feeds with their exact truth"},
 };
@@ -45,8 +47,13 @@ int main(int argc, char **argv)
                 return 0;
         }
         for (size_t i = 0; i < sizeof(cp_commands) / sizeof(cp_commands[0]); i++)
-                if (!strcmp(argv[1], cp_commands[i].name))
-                        return cp_commands[i].fn(argc - 1, argv + 1);
+                if (!strcmp(argv[1], cp_commands[i].name)) {
+                        int rc = cp_commands[i].fn(argc - 1, argv + 1);
+
+                        /* Counts of rate-limited lines still pending. */
+                        cp_log_flush();
+                        return rc;
+                }
         fprintf(stderr, "credpipe: unknown command '%s'\n\n", argv[1]);
         cp_usage(stderr);
         return 2;

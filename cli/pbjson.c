@@ -118,14 +118,17 @@ static size_t cp_pb_elem_size(const ProtobufCFieldDescriptor *fd)
         }
 }
 
-/* A map<string,string> field arrives as repeated entry messages. */
+/* A map field arrives as repeated entry messages. Only message fields
+ * have a descriptor (repeated scalars, e.g. lag_buckets, have none). */
 static int cp_pb_is_map(const ProtobufCFieldDescriptor *fd)
 {
         const ProtobufCMessageDescriptor *d = fd->descriptor;
-        size_t n = strlen(d->name);
+        size_t n;
 
-        return fd->type == PROTOBUF_C_TYPE_MESSAGE && n > 5 &&
-               !strcmp(d->name + n - 5, "Entry") && d->n_fields == 2;
+        if (fd->type != PROTOBUF_C_TYPE_MESSAGE || !d)
+                return 0;
+        n = strlen(d->name);
+        return n > 5 && !strcmp(d->name + n - 5, "Entry") && d->n_fields == 2;
 }
 
 json_t *cp_pb_to_json(const ProtobufCMessage *msg)

@@ -90,7 +90,11 @@ void cp_progress_batch(cp_progress_t *pg, const cp_batch_t *bat)
                 files_done += pg->src[s].cur + pg->src[s].cur_done;
         }
         rate = (double)pg->records / (now - pg->start + 1e-9);
-        eta = done ? (now - pg->start) * (double)(pg->total_bytes - done) / (double)done : 0;
+        /* Sources that fetch their input (http) add bytes not known at
+         * the start: done can pass the total. */
+        eta = done && done < pg->total_bytes
+                      ? (now - pg->start) * (double)(pg->total_bytes - done) / (double)done
+                      : 0;
         fprintf(stderr, "\r\033[K%" PRIu64 " records, %.0f/s, files %zu/%zu, %.1f/%.1f MB, ETA %.0f s",
                 pg->records, rate, files_done, pg->total_files, (double)done / 1e6,
                 (double)pg->total_bytes / 1e6, eta);

@@ -17,12 +17,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 
 #include "field.h"
+#include "metrics.h"
 #include "presets.h"
+#include "log.h"
 
 /* The value of a `columns` line that removes a column of the preset. */
 #define CP_COLUMN_UNMAPPED "unmapped"
@@ -246,29 +249,73 @@ static int cp_parse_paths(cp_conf_ctx_t *cx, yaml_node_t *n,
         return 0;
 }
 
-/* xlsx `sheets`: a name or a list of names, checked against the workbook
- * when it is read. */
-static int cp_parse_sheets(cp_conf_ctx_t *cx, yaml_node_t *n,
-                           cp_source_conf_t *src)
+/* A name or a list of names (xlsx `sheets`, `publication_rules`). */
+static int cp_parse_names(cp_conf_ctx_t *cx, yaml_node_t *n, const char *key,
+                          char ***names, size_t *count)
 {
         size_t cnt = 1;
 
         if (n->type == YAML_SEQUENCE_NODE)
                 cnt = n->data.sequence.items.top - n->data.sequence.items.start;
         if (!cnt) {
-                cp_conf_fail(cx, n, "'sheets' must name at least one sheet (leave it out to read the first)");
+                cp_conf_fail(cx, n, "'%s' must name at least one (leave it out for the default)",
+                             key);
                 return -1;
         }
-        src->src_sheets = calloc(cnt, sizeof(char *));
-        if (!src->src_sheets)
+        *names = calloc(cnt, sizeof(char *));
+        if (!*names)
                 return -1;
         for (size_t i = 0; i < cnt; i++) {
                 yaml_node_t *e = n->type == YAML_SEQUENCE_NODE
                         ? cp_node(cx, n->data.sequence.items.start[i]) : n;
-                if (!(src->src_sheets[i] = cp_strdup_scalar(cx, e, "sheets")))
+                if (!((*names)[i] = cp_strdup_scalar(cx, e, key)))
                         return -1;
-                src->src_nsheets++;
+                (*count)++;
         }
+        return 0;
+}
+
+static int cp_double_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *key,
+                            double *out)
+{
+        const char *s = cp_scalar(cx, n, key);
+        char *end;
+
+        if (!s)
+                return -1;
+        errno = 0;
+        *out = strtod(s, &end);
+        if (errno || end == s || *end || *out != *out) {
+                cp_conf_fail(cx, n, "'%s' must be a number, not '%s'", key, s);
+                return -1;
+        }
+        return 0;
+}
+
+static const char *const cp_rating_scale_keys[] = {"min", "max", "baseline", NULL};
+
+/* rating_scale: {min, max, baseline}: the scale of a source's ratings
+ * (0-12 with baseline 9; 0-100 with baseline 100). */
+static int cp_parse_rating_scale(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *src)
+{
+        bool have_min = false, have_max = false;
+
+        if (cp_check_keys(cx, n, "'rating_scale'", cp_rating_scale_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, n, k, v) {
+                double *d = !strcmp(k, "min") ? &src->src_rating_min
+                          : !strcmp(k, "max") ? &src->src_rating_max
+                                              : &src->src_rating_baseline;
+                if (cp_double_scalar(cx, v, k, d))
+                        return -1;
+                have_min |= !strcmp(k, "min");
+                have_max |= !strcmp(k, "max");
+        }
+        if (!have_min || !have_max || !(src->src_rating_max > src->src_rating_min)) {
+                cp_conf_fail(cx, n, "'rating_scale' needs min and max, with max > min");
+                return -1;
+        }
+        src->src_has_rating_scale = true;
         return 0;
 }
 
@@ -387,10 +434,303 @@ static int cp_merge_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
         return 0;
 }
 
+/* ---- http sources (format http_json): the `http` mapping ---------------- */
+
+#define CP_HTTP_DEFAULT_MAX_PAGES 10000
+#define CP_HTTP_DEFAULT_RETRIES 5
+#define CP_HTTP_DEFAULT_TIMEOUT_MS 30000
+#define CP_HTTP_DEFAULT_BACKOFF_MS 1000
+
+static const char *const cp_http_keys[] = {"url", "records", "pagination",
+                                           "retries", "timeout_ms",
+                                           "backoff_ms", "spool", NULL};
+static const char *const cp_paging_keys[] = {"mode", "first", "max_pages",
+                                             "next", "param", NULL};
+
+static void cp_http_conf_free(cp_http_conf_t *hc)
+{
+        if (!hc)
+                return;
+        for (size_t i = 0; i < hc->hc_nurls; i++)
+                free(hc->hc_urls[i]);
+        free(hc->hc_urls);
+        free(hc->hc_records);
+        free(hc->hc_next);
+        free(hc->hc_param);
+        free(hc->hc_spool);
+        free(hc);
+}
+
+/* A dotted JSON path ("data.list"): no empty segment, so a stray dot is
+ * reported here rather than as a path no page ever has. */
+static int cp_http_path(cp_conf_ctx_t *cx, yaml_node_t *v, const char *key,
+                        char **out)
+{
+        const char *s = cp_scalar(cx, v, key);
+
+        if (!s)
+                return -1;
+        if (s[0] == '.' || (s[0] && s[strlen(s) - 1] == '.') || strstr(s, "..")) {
+                cp_conf_fail(cx, v, "'%s' must be a dotted path such as data.list, not '%s'",
+                             key, s);
+                return -1;
+        }
+        free(*out);
+        *out = strdup(s);
+        return *out ? 0 : -1;
+}
+
+/* Only http and https: a file:// or ftp:// URL in a feed list is a mistake
+ * (or worse), and libcurl would follow it. */
+static int cp_http_url(cp_conf_ctx_t *cx, yaml_node_t *v, char **out)
+{
+        const char *s = cp_scalar(cx, v, "url");
+
+        if (!s)
+                return -1;
+        if ((strncasecmp(s, "http://", 7) || !s[7]) &&
+            (strncasecmp(s, "https://", 8) || !s[8])) {
+                cp_conf_fail(cx, v, "'url' must start with http:// or https://, not '%s'", s);
+                return -1;
+        }
+        for (const char *c = s; *c; c++) {
+                if ((unsigned char)*c <= ' ' || *c == 0x7f) {
+                        cp_conf_fail(cx, v, "'url' %s holds a space or control character; "
+                                     "percent-encode it (%%20)", s);
+                        return -1;
+                }
+        }
+        *out = strdup(s);
+        return *out ? 0 : -1;
+}
+
+static int cp_http_urls(cp_conf_ctx_t *cx, yaml_node_t *n, cp_http_conf_t *hc)
+{
+        size_t cnt = 1;
+
+        if (n->type == YAML_SEQUENCE_NODE)
+                cnt = n->data.sequence.items.top - n->data.sequence.items.start;
+        if (!cnt) {
+                cp_conf_fail(cx, n, "'url' must name at least one URL");
+                return -1;
+        }
+        hc->hc_urls = calloc(cnt, sizeof(char *));
+        if (!hc->hc_urls)
+                return -1;
+        for (size_t i = 0; i < cnt; i++) {
+                yaml_node_t *e = n->type == YAML_SEQUENCE_NODE
+                        ? cp_node(cx, n->data.sequence.items.start[i]) : n;
+
+                if (cp_http_url(cx, e, &hc->hc_urls[i]))
+                        return -1;
+                hc->hc_nurls++;
+                /* Its pages would be fetched, spooled and read twice. */
+                for (size_t j = 0; j < i; j++) {
+                        if (!strcmp(hc->hc_urls[j], hc->hc_urls[i])) {
+                                cp_conf_fail(cx, e, "url %s is listed twice", hc->hc_urls[i]);
+                                return -1;
+                        }
+                }
+        }
+        return 0;
+}
+
+static int cp_http_paging(cp_conf_ctx_t *cx, yaml_node_t *n, cp_http_conf_t *hc)
+{
+        bool have_first = false;
+        int first;
+
+        if (n->type != YAML_MAPPING_NODE) {
+                cp_conf_fail(cx, n, "'pagination' must be a mapping, e.g. {mode: page}");
+                return -1;
+        }
+        if (cp_check_keys(cx, n, "'pagination'", cp_paging_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, n, key, v) {
+                const char *s;
+                int rc = 0;
+
+                if (!strcmp(key, "mode")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        if (!strcmp(s, "none"))
+                                hc->hc_paging = CP_PAGING_NONE;
+                        else if (!strcmp(s, "page"))
+                                hc->hc_paging = CP_PAGING_PAGE;
+                        else if (!strcmp(s, "cursor"))
+                                hc->hc_paging = CP_PAGING_CURSOR;
+                        else {
+                                cp_conf_fail(cx, v, "'mode' must be none, page or cursor, not '%s'", s);
+                                return -1;
+                        }
+                } else if (!strcmp(key, "first")) {
+                        rc = cp_int_scalar(cx, v, key, 0, 1000000000, &first);
+                        hc->hc_first = first;
+                        have_first = true;
+                } else if (!strcmp(key, "max_pages")) {
+                        rc = cp_int_scalar(cx, v, key, 1, 10000000, &hc->hc_max_pages);
+                } else if (!strcmp(key, "next")) {
+                        rc = cp_http_path(cx, v, key, &hc->hc_next);
+                } else if (!strcmp(key, "param")) {
+                        free(hc->hc_param);
+                        rc = !(hc->hc_param = cp_strdup_scalar(cx, v, key));
+                }
+                if (rc)
+                        return -1;
+        }
+        if (hc->hc_paging == CP_PAGING_CURSOR && (!hc->hc_next || !hc->hc_param)) {
+                cp_conf_fail(cx, n, "pagination mode cursor needs 'next' (the path of the "
+                             "next cursor in a page) and 'param' (the query parameter "
+                             "that carries it)");
+                return -1;
+        }
+        if (hc->hc_paging != CP_PAGING_CURSOR && (hc->hc_next || hc->hc_param)) {
+                cp_conf_fail(cx, n, "'next' and 'param' are for pagination mode cursor");
+                return -1;
+        }
+        if (hc->hc_paging != CP_PAGING_PAGE && have_first) {
+                cp_conf_fail(cx, n, "'first' is for pagination mode page");
+                return -1;
+        }
+        return 0;
+}
+
+static int cp_parse_http(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *src)
+{
+        cp_http_conf_t *hc;
+
+        if (n->type != YAML_MAPPING_NODE) {
+                cp_conf_fail(cx, n, "'http' must be a mapping with at least 'url'");
+                return -1;
+        }
+        if (cp_check_keys(cx, n, "'http'", cp_http_keys))
+                return -1;
+        cp_http_conf_free(src->src_http);
+        hc = src->src_http = calloc(1, sizeof(*hc));
+        if (!hc) {
+                cp_conf_fail(cx, n, "out of memory");
+                return -1;
+        }
+        hc->hc_first = 1;
+        hc->hc_max_pages = CP_HTTP_DEFAULT_MAX_PAGES;
+        hc->hc_retries = CP_HTTP_DEFAULT_RETRIES;
+        hc->hc_timeout_ms = CP_HTTP_DEFAULT_TIMEOUT_MS;
+        hc->hc_backoff_ms = CP_HTTP_DEFAULT_BACKOFF_MS;
+        CP_FOREACH_PAIR(cx, n, key, v) {
+                int rc = 0;
+
+                if (!strcmp(key, "url")) {
+                        rc = cp_http_urls(cx, v, hc);
+                } else if (!strcmp(key, "records")) {
+                        rc = cp_http_path(cx, v, key, &hc->hc_records);
+                } else if (!strcmp(key, "pagination")) {
+                        rc = cp_http_paging(cx, v, hc);
+                } else if (!strcmp(key, "retries")) {
+                        rc = cp_int_scalar(cx, v, key, 0, 100, &hc->hc_retries);
+                } else if (!strcmp(key, "timeout_ms")) {
+                        rc = cp_int_scalar(cx, v, key, 100, 3600000, &hc->hc_timeout_ms);
+                } else if (!strcmp(key, "backoff_ms")) {
+                        rc = cp_int_scalar(cx, v, key, 1, 600000, &hc->hc_backoff_ms);
+                } else if (!strcmp(key, "spool")) {
+                        const char *s = cp_scalar(cx, v, key);
+
+                        if (!s || !*s) {
+                                if (s)
+                                        cp_conf_fail(cx, v, "'spool' must not be empty");
+                                return -1;
+                        }
+                        free(hc->hc_spool);
+                        hc->hc_spool = cp_resolve_path(cx, s);
+                }
+                if (rc)
+                        return -1;
+        }
+        if (!hc->hc_nurls) {
+                cp_conf_fail(cx, n, "'http' needs 'url'");
+                return -1;
+        }
+        if (!hc->hc_records && !(hc->hc_records = strdup("")))
+                return -1;
+        return 0;
+}
+
+/*
+ * What only the whole source tells: format and `http` go together, the
+ * URLs fit the pagination mode, and the spool defaults to spool/<id> next
+ * to the configuration file.
+ */
+static int cp_check_http(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *src)
+{
+        cp_http_conf_t *hc = src->src_http;
+        char *dflt;
+
+        if (src->src_format != CP_FMT_HTTP_JSON) {
+                if (hc) {
+                        cp_conf_fail(cx, n, "source %s: 'http' is for format http_json",
+                                     src->src_id);
+                        return -1;
+                }
+                return 0;
+        }
+        if (!hc || src->src_npaths) {
+                cp_conf_fail(cx, n, "source %s has format http_json: it needs 'http' "
+                             "(url, records, pagination) and no 'paths'", src->src_id);
+                return -1;
+        }
+        if (src->src_encoding != CP_ENC_UTF8) {
+                cp_conf_fail(cx, n, "source %s: 'encoding' does not apply to http_json: "
+                             "JSON pages are UTF-8", src->src_id);
+                return -1;
+        }
+        for (size_t i = 0; i < hc->hc_nurls; i++) {
+                bool has = strstr(hc->hc_urls[i], "{page}") != NULL;
+
+                if (has != (hc->hc_paging == CP_PAGING_PAGE)) {
+                        cp_conf_fail(cx, n, "source %s: url %s %s; pagination mode page "
+                                     "puts the page number where the URL says {page}, "
+                                     "and only that mode", src->src_id, hc->hc_urls[i],
+                                     has ? "has {page}" : "has no {page}");
+                        return -1;
+                }
+        }
+        if (!hc->hc_spool) {
+                if (asprintf(&dflt, "spool/%s", src->src_id) < 0)
+                        return -1;
+                hc->hc_spool = cp_resolve_path(cx, dflt);
+                free(dflt);
+                if (!hc->hc_spool)
+                        return -1;
+        }
+        return 0;
+}
+
+/* Each http source prunes its spool of pages it no longer has: two
+ * sources in one directory would delete each other's pages. */
+static int cp_http_spool_unique(cp_conf_ctx_t *cx, yaml_node_t *n,
+                                const cp_conf_t *conf, size_t i)
+{
+        const cp_source_conf_t *src = &conf->conf_sources[i];
+
+        for (size_t j = 0; src->src_http && j < i; j++) {
+                const cp_source_conf_t *o = &conf->conf_sources[j];
+
+                if (o->src_http && !strcmp(o->src_http->hc_spool, src->src_http->hc_spool)) {
+                        cp_conf_fail(cx, n, "source %s: spool %s is also the spool of source %s; "
+                                     "give each http source its own", src->src_id,
+                                     src->src_http->hc_spool, o->src_id);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* ---- end of http sources ------------------------------------------------ */
+
 static const char *const cp_source_keys[] = {
         "id", "role", "category", "region", "format", "paths", "preset",
         "columns", "delimiter", "amount_unit", "keep_unmapped",
-        "excel_date_system", "sheets", "encoding", NULL};
+        "excel_date_system", "sheets", "encoding", "publication_rules",
+        "rating_scale", "http", NULL};
 
 /* The source's `preset` line, read before `columns` whatever their order
  * in the file, because an `unmapped` column needs to know the preset. */
@@ -487,8 +827,10 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                                 src->src_format = CP_FMT_JSONL;
                         else if (!strcmp(s, "xlsx"))
                                 src->src_format = CP_FMT_XLSX;
+                        else if (!strcmp(s, "http_json"))
+                                src->src_format = CP_FMT_HTTP_JSON;
                         else {
-                                cp_conf_fail(cx, v, "'format' must be csv, jsonl or xlsx, not '%s'", s);
+                                cp_conf_fail(cx, v, "'format' must be csv, jsonl, xlsx or http_json, not '%s'", s);
                                 return -1;
                         }
                 } else if (!strcmp(key, "paths")) {
@@ -529,7 +871,13 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                         }
                         src->src_excel_date_system = sys;
                 } else if (!strcmp(key, "sheets")) {
-                        if (cp_parse_sheets(cx, v, src))
+                        if (cp_parse_names(cx, v, key, &src->src_sheets, &src->src_nsheets))
+                                return -1;
+                } else if (!strcmp(key, "publication_rules")) {
+                        if (cp_parse_names(cx, v, key, &src->src_regimes, &src->src_nregimes))
+                                return -1;
+                } else if (!strcmp(key, "rating_scale")) {
+                        if (cp_parse_rating_scale(cx, v, src))
                                 return -1;
                 } else if (!strcmp(key, "encoding")) {
                         if (!(s = cp_scalar(cx, v, key)))
@@ -554,15 +902,21 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 } else if (!strcmp(key, "keep_unmapped")) {
                         if (cp_bool_scalar(cx, v, key, &src->src_keep_unmapped))
                                 return -1;
+                } else if (!strcmp(key, "http")) {
+                        if (cp_parse_http(cx, v, src))
+                                return -1;
                 }
         }
         if (!src->src_id || !have_role || !have_cat || !have_fmt ||
-            !src->src_npaths || (!src->src_ncolumns && !pre)) {
+            (!src->src_npaths && src->src_format != CP_FMT_HTTP_JSON) ||
+            (!src->src_ncolumns && !pre)) {
                 cp_conf_fail(cx, n, "source%s%s needs id, role, category, format, paths "
                              "and columns (or a preset)",
                              src->src_id ? " " : "", src->src_id ? src->src_id : "");
                 return -1;
         }
+        if (cp_check_http(cx, n, src))
+                return -1;
         if (pre && pre->pre_category != src->src_category) {
                 /* The natural key depends on the category, and a preset
                  * maps the fields of its own category's key. */
@@ -616,6 +970,8 @@ static int cp_parse_sources(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
                                 return -1;
                         }
                 }
+                if (cp_http_spool_unique(cx, s, conf, i))
+                        return -1;
         }
         if (!cnt) {
                 cp_conf_fail(cx, n, "'sources' is empty: configure at least one source");
@@ -629,10 +985,12 @@ static const char *const cp_topics_keys[] = {"records", "rejects", "sharing",
 static const char *const cp_batch_keys[] = {"records", "zstd_level", NULL};
 static const char *const cp_queue_keys[] = {"batches", NULL};
 static const char *const cp_pseudonymize_keys[] = {"key_file", NULL};
+static const char *const cp_completeness_keys[] = {"as_of", "rules", NULL};
 static const char *const cp_top_keys[] = {"brokers", "topics", "batch", "queue",
                                           "delivery_timeout_ms", "kafka",
                                           "pseudonymize", "uscc_categories",
-                                          "sources", NULL};
+                                          "completeness",
+                                          "log", "metrics", "report", "sources", NULL};
 
 /* Shorter keys make pseudonyms reversible: with one known ID and its
  * pseudonym, a short key can be searched for, and then every pseudonym
@@ -732,6 +1090,137 @@ static int cp_load_key(cp_conf_ctx_t *cx, yaml_node_t *v, cp_conf_t *conf)
         return 0;
 }
 
+/* completeness: {as_of: YYYY-MM-DD, rules: FILE} (docs/metrics.md). */
+static int cp_parse_completeness(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
+{
+        if (cp_check_keys(cx, n, "'completeness'", cp_completeness_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, n, k, v) {
+                const char *s = cp_scalar(cx, v, k);
+                int y, m, d;
+                char tail;
+
+                if (!s)
+                        return -1;
+                if (!strcmp(k, "as_of")) {
+                        if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
+                            m < 1 || m > 12 || d < 1 || d > 31) {
+                                cp_conf_fail(cx, v, "'as_of' must be a date YYYY-MM-DD, "
+                                             "not '%s'", s);
+                                return -1;
+                        }
+                        free(conf->conf_as_of);
+                        conf->conf_as_of = strdup(s);
+                } else {
+                        free(conf->conf_rules);
+                        conf->conf_rules = cp_resolve_path(cx, s);
+                        if (access(conf->conf_rules, R_OK)) {
+                                cp_conf_fail(cx, v, "'rules': cannot read %s: %s",
+                                             conf->conf_rules, strerror(errno));
+                                return -1;
+                        }
+                }
+        }
+        return 0;
+}
+
+/* ---- log: section (core/log.h, docs/logging.md) -------------------- */
+/* `log: {level: "info,sink=debug", format: json}`, handed to the logger as
+ * it is read, as the configuration's origin: --log-level and --log-format
+ * (the command line's origin) still win, whenever they were set. A file
+ * without `log:` leaves the logger as it is. */
+static const char *const cp_log_keys[] = {"level", "format", NULL};
+
+static int cp_parse_log(cp_conf_ctx_t *cx, yaml_node_t *v)
+{
+        char err[256];
+
+        if (cp_check_keys(cx, v, "'log'", cp_log_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, v, lk, lv) {
+                const char *s = cp_scalar(cx, lv, lk);
+                int rc;
+
+                if (!s)
+                        return -1;
+                rc = !strcmp(lk, "level")
+                     ? cp_log_set_spec(CP_LOG_FROM_CONFIG, s, err, sizeof(err))
+                     : cp_log_set_format(CP_LOG_FROM_CONFIG, s, err, sizeof(err));
+                if (rc) {
+                        cp_conf_fail(cx, lv, "'log.%s': %s", lk, err);
+                        return -1;
+                }
+        }
+        return 0;
+}
+/* ---- end of the log: section ---------------------------------------- */
+
+/* ---- metrics and report: the /metrics endpoint and the periodic
+ * SharingReport (cli/metrics_server.h, cli/cmd_run.c) ---- */
+
+static const char *const cp_metrics_keys[] = {"listen", NULL};
+static const char *const cp_report_keys[] = {"interval", NULL};
+
+/* A duration: a whole number with a unit, ms, s, m or h ("60s", "500ms");
+ * a bare number is seconds. */
+static int cp_duration_ms(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *key,
+                          long min_ms, long max_ms, int *out)
+{
+        static const struct { const char *unit; long ms; } units[] = {
+                {"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000}, {"h", 3600000}};
+        const char *s = cp_scalar(cx, n, key);
+        char *end;
+        long v;
+
+        if (!s)
+                return -1;
+        errno = 0;
+        v = strtol(s, &end, 10);
+        if (!errno && end != s && *s != '-' && *s != '+' && v >= 0 && v <= max_ms)
+                for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+                        if (!strcmp(end, units[i].unit) && v <= max_ms / units[i].ms &&
+                            v * units[i].ms >= min_ms) {
+                                *out = (int)(v * units[i].ms);
+                                return 0;
+                        }
+        cp_conf_fail(cx, n, "'%s' must be a duration from %ld ms to %ld s, e.g. 60s, 500ms "
+                     "or 5m, not '%s'", key, min_ms, max_ms / 1000, s);
+        return -1;
+}
+
+static int cp_parse_metrics_report(cp_conf_ctx_t *cx, const char *key, yaml_node_t *v,
+                                   cp_conf_t *conf)
+{
+        bool metrics = !strcmp(key, "metrics");
+
+        if (cp_check_keys(cx, v, metrics ? "'metrics'" : "'report'",
+                          metrics ? cp_metrics_keys : cp_report_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, v, k, kv) {
+                if (metrics) {
+                        char host[256];
+                        int port;
+
+                        free(conf->conf_metrics_listen);
+                        if (!(conf->conf_metrics_listen = cp_strdup_scalar(cx, kv, k)))
+                                return -1;
+                        if (cp_listen_parse(conf->conf_metrics_listen, host, sizeof(host),
+                                            &port)) {
+                                cp_conf_fail(cx, kv, "'metrics.listen' must be HOST:PORT "
+                                             "(IPv6: [ADDR]:PORT; port 0 to 65535), not '%s'",
+                                             conf->conf_metrics_listen);
+                                return -1;
+                        }
+                } else if (cp_duration_ms(cx, kv, "report.interval", 100, 86400000L,
+                                          &conf->conf_report_interval_ms)) {
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* ---- end of metrics and report ---- */
+
 static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
 {
         if (!root || root->type != YAML_MAPPING_NODE) {
@@ -767,6 +1256,9 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                 } else if (v->type != YAML_MAPPING_NODE) {
                         cp_conf_fail(cx, v, "'%s' must be a mapping", key);
                         return -1;
+                } else if (!strcmp(key, "log")) {
+                        if (cp_parse_log(cx, v))
+                                return -1;
                 } else if (!strcmp(key, "topics")) {
                         if (cp_check_keys(cx, v, "'topics'", cp_topics_keys))
                                 return -1;
@@ -815,6 +1307,12 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                                 cp_conf_fail(cx, v, "'pseudonymize' needs 'key_file'");
                                 return -1;
                         }
+                } else if (!strcmp(key, "completeness")) {
+                        if (cp_parse_completeness(cx, v, conf))
+                                return -1;
+                } else if (!strcmp(key, "metrics") || !strcmp(key, "report")) {
+                        if (cp_parse_metrics_report(cx, key, v, conf))
+                                return -1;
                 } else if (!strcmp(key, "queue")) {
                         if (cp_check_keys(cx, v, "'queue'", cp_queue_keys))
                                 return -1;
@@ -852,6 +1350,7 @@ static void cp_conf_defaults(cp_conf_t *conf)
         conf->conf_zstd_level = 3;
         conf->conf_queue_batches = 8;
         conf->conf_delivery_timeout_ms = 300000;
+        conf->conf_report_interval_ms = 60000;
 }
 
 cp_conf_t *cp_conf_load(const char *path, char *errstr, size_t errstr_size)
@@ -916,6 +1415,10 @@ void cp_conf_destroy(cp_conf_t *conf)
                 for (size_t j = 0; j < s->src_nsheets; j++)
                         free(s->src_sheets[j]);
                 free(s->src_sheets);
+                cp_http_conf_free(s->src_http);
+                for (size_t j = 0; j < s->src_nregimes; j++)
+                        free(s->src_regimes[j]);
+                free(s->src_regimes);
         }
         free(conf->conf_sources);
         for (size_t i = 0; i < conf->conf_nkafka; i++) {
@@ -930,9 +1433,12 @@ void cp_conf_destroy(cp_conf_t *conf)
         free(conf->conf_path);
         free(conf->conf_brokers);
         free(conf->conf_uscc_categories);
+        free(conf->conf_as_of);
+        free(conf->conf_rules);
         free(conf->conf_topic_records);
         free(conf->conf_topic_rejects);
         free(conf->conf_topic_sharing);
+        free(conf->conf_metrics_listen);
         free(conf);
 }
 

@@ -22,6 +22,7 @@ typedef enum cp_format_e {
         CP_FMT_CSV = 1,
         CP_FMT_JSONL = 2,
         CP_FMT_XLSX = 3,
+        CP_FMT_HTTP_JSON = 4,  /* JSON pages fetched over HTTP (cp_http_conf_t) */
 } cp_format_t;
 
 /* Same numbers as credpipe.v1.SourceKind. */
@@ -46,6 +47,33 @@ typedef enum cp_encoding_e {
 } cp_encoding_t;
 
 struct cp_preset_s;
+
+/* ---- http sources (format http_json): the `http` mapping of a source ---- */
+
+/* How a URL's pages follow each other. */
+typedef enum cp_paging_e {
+        CP_PAGING_NONE = 0,    /* one page per URL */
+        CP_PAGING_PAGE = 1,    /* {page} in the URL counts up from `first` */
+        CP_PAGING_CURSOR = 2,  /* the page names the next one's cursor */
+} cp_paging_t;
+
+typedef struct cp_http_conf_s {
+        char **hc_urls;           /* http:// or https:// only */
+        size_t hc_nurls;
+        char *hc_records;         /* dotted path to the record array; ""
+                                   * when the page itself is the array */
+        cp_paging_t hc_paging;
+        long hc_first;            /* page: number of the first page */
+        int hc_max_pages;         /* pages per URL, at most */
+        char *hc_next;            /* cursor: dotted path of the next cursor */
+        char *hc_param;           /* cursor: query parameter that carries it */
+        int hc_retries;           /* retries of a transient failure */
+        int hc_timeout_ms;        /* per request, connecting included */
+        int hc_backoff_ms;        /* first retry's wait; doubles each time */
+        char *hc_spool;           /* absolute directory of pages and state */
+} cp_http_conf_t;
+
+/* ---- end of http sources ---- */
 
 /* One "source column: canonical field" line of a source's columns map, or
  * a row of its preset. */
@@ -83,6 +111,11 @@ typedef struct cp_source_conf_s {
         int src_excel_date_system; /* 1900 or 1904: bare numbers in date
                                     * fields are Excel serials; 0: they are not */
         cp_encoding_t src_encoding; /* of its files; default utf-8 */
+        char **src_regimes;       /* publication_rules: regimes; none: the default */
+        size_t src_nregimes;
+        bool src_has_rating_scale; /* rating_scale given */
+        double src_rating_min, src_rating_max, src_rating_baseline;
+        cp_http_conf_t *src_http; /* format http_json only, else NULL */
         int src_line;             /* line of the source in the config file */
 } cp_source_conf_t;
 
@@ -90,6 +123,8 @@ typedef struct cp_conf_s {
         char *conf_path;          /* the file it was read from */
         char *conf_brokers;       /* NULL: start the embedded broker */
         char *conf_uscc_categories; /* USCC department/category table, or NULL */
+        char *conf_as_of;         /* completeness.as_of, YYYY-MM-DD, or NULL: today */
+        char *conf_rules;         /* completeness.rules file, or NULL: built in */
         char *conf_topic_records;
         char *conf_topic_rejects;
         char *conf_topic_sharing;
@@ -109,6 +144,10 @@ typedef struct cp_conf_s {
         char *conf_pseudonym_key_file;
         unsigned char *conf_pseudonym_key;
         size_t conf_pseudonym_key_len;
+        /* ---- metrics and report ---- */
+        char *conf_metrics_listen;    /* metrics.listen "HOST:PORT"; NULL: off */
+        int conf_report_interval_ms;  /* report.interval: SharingReport period */
+        /* ---- end of metrics and report ---- */
 } cp_conf_t;
 
 /**

@@ -29,6 +29,8 @@ static const char *const cp_field_names[CP_F__COUNT] = {
         [CP_F_PERMIT_NUMBER] = "permit_number",
         [CP_F_PERMIT_NAME] = "permit_name",
         [CP_F_SOURCE_RECORD_ID] = "source_record_id",
+        [CP_F_STATUS] = "status",
+        [CP_F_RATING] = "rating",
 };
 
 const char *cp_field_name(cp_field_t f)

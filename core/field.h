@@ -38,6 +38,8 @@ typedef enum cp_field_e {
         CP_F_PERMIT_NUMBER,
         CP_F_PERMIT_NAME,
         CP_F_SOURCE_RECORD_ID,  /* the source's own id for the record */
+        CP_F_STATUS,            /* publication status: 已撤销, 已修复, ... */
+        CP_F_RATING,            /* a rating's value, on the source's scale */
         CP_F__COUNT
 } cp_field_t;
 

@@ -1,10 +1,12 @@
 #include "queue.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -34,7 +36,14 @@ cp_queue_t *cp_queue_new(const char *name, size_t cap, int producers)
         q->q_producers = producers;
         strncpy(q->q_name, name, sizeof(q->q_name) - 1);
         pthread_mutex_init(&q->q_lock, NULL);
-        pthread_cond_init(&q->q_not_empty, NULL);
+        {
+                pthread_condattr_t ca;
+
+                pthread_condattr_init(&ca);
+                pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+                pthread_cond_init(&q->q_not_empty, &ca);
+                pthread_condattr_destroy(&ca);
+        }
         pthread_cond_init(&q->q_not_full, NULL);
         return q;
 }
@@ -68,11 +77,20 @@ int cp_queue_push(cp_queue_t *q, cp_batch_t *bat)
         return CP_OK;
 }
 
-int cp_queue_pop(cp_queue_t *q, cp_batch_t **bat)
+/* Waits for a batch until the deadline (NULL: for ever). */
+static int cp_queue_take(cp_queue_t *q, cp_batch_t **bat, const struct timespec *deadline)
 {
         pthread_mutex_lock(&q->q_lock);
-        while (q->q_len == 0 && q->q_producers > 0 && !q->q_aborted)
-                pthread_cond_wait(&q->q_not_empty, &q->q_lock);
+        while (q->q_len == 0 && q->q_producers > 0 && !q->q_aborted) {
+                if (!deadline) {
+                        pthread_cond_wait(&q->q_not_empty, &q->q_lock);
+                } else if (pthread_cond_timedwait(&q->q_not_empty, &q->q_lock,
+                                                  deadline) == ETIMEDOUT) {
+                        pthread_mutex_unlock(&q->q_lock);
+                        *bat = NULL;
+                        return CP_OK;
+                }
+        }
         if (q->q_aborted || q->q_len == 0) {
                 pthread_mutex_unlock(&q->q_lock);
                 return CP_ERR_CLOSED;
@@ -83,6 +101,27 @@ int cp_queue_pop(cp_queue_t *q, cp_batch_t **bat)
         pthread_cond_signal(&q->q_not_full);
         pthread_mutex_unlock(&q->q_lock);
         return CP_OK;
+}
+
+int cp_queue_pop(cp_queue_t *q, cp_batch_t **bat)
+{
+        return cp_queue_take(q, bat, NULL);
+}
+
+int cp_queue_pop_timed(cp_queue_t *q, cp_batch_t **bat, int timeout_ms)
+{
+        struct timespec dl;
+
+        /* q_not_empty waits on CLOCK_MONOTONIC: a clock step cannot
+         * stretch or cut the wait. */
+        clock_gettime(CLOCK_MONOTONIC, &dl);
+        dl.tv_sec += timeout_ms / 1000;
+        dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+        if (dl.tv_nsec >= 1000000000L) {
+                dl.tv_sec++;
+                dl.tv_nsec -= 1000000000L;
+        }
+        return cp_queue_take(q, bat, &dl);
 }
 
 void cp_queue_producer_done(cp_queue_t *q)
@@ -112,4 +151,9 @@ size_t cp_queue_depth(cp_queue_t *q)
         n = q->q_len;
         pthread_mutex_unlock(&q->q_lock);
         return n;
+}
+
+size_t cp_queue_capacity(const cp_queue_t *q)
+{
+        return q->q_cap;  /* fixed at creation: no lock needed */
 }

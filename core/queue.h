@@ -36,6 +36,12 @@ int cp_queue_push(cp_queue_t *q, cp_batch_t *bat);
  */
 int cp_queue_pop(cp_queue_t *q, cp_batch_t **bat);
 
+/**
+ * @brief cp_queue_pop that waits at most timeout_ms.
+ * @returns as cp_queue_pop; CP_OK with *bat NULL when the time ran out.
+ */
+int cp_queue_pop_timed(cp_queue_t *q, cp_batch_t **bat, int timeout_ms);
+
 /** @brief One producer will push no more. */
 void cp_queue_producer_done(cp_queue_t *q);
 
@@ -44,5 +50,8 @@ void cp_queue_abort(cp_queue_t *q);
 
 /** @returns the number of batches waiting (for metrics; racy by nature). */
 size_t cp_queue_depth(cp_queue_t *q);
+
+/** @returns the number of batches the queue holds at most. */
+size_t cp_queue_capacity(const cp_queue_t *q);
 
 #endif

@@ -297,9 +297,15 @@ int cp_ingest_file(const cp_source_conf_t *src, uint32_t source_idx,
                 return CP_ERR_CONFIG;
         }
         if (src->src_format != CP_FMT_CSV && src->src_format != CP_FMT_JSONL &&
-            src->src_format != CP_FMT_XLSX) {
+            src->src_format != CP_FMT_XLSX &&
+            src->src_format != CP_FMT_HTTP_JSON) {
                 snprintf(errstr, errstr_size, "source %s: unknown format %d",
                          src->src_id, (int)src->src_format);
+                return CP_ERR_CONFIG;
+        }
+        if (src->src_format == CP_FMT_HTTP_JSON && !src->src_http) {
+                snprintf(errstr, errstr_size, "source %s: format http_json "
+                         "without its http settings", src->src_id);
                 return CP_ERR_CONFIG;
         }
         fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -312,6 +318,8 @@ int cp_ingest_file(const cp_source_conf_t *src, uint32_t source_idx,
                 rc = cp_ingest_csv(&ic, fd);
         else if (src->src_format == CP_FMT_XLSX)
                 rc = cp_ingest_xlsx(&ic, fd);
+        else if (src->src_format == CP_FMT_HTTP_JSON)
+                rc = cp_ingest_http_page(&ic, fd);
         else
                 rc = cp_ingest_jsonl(&ic, fd);
         if (rc == CP_OK && ic.ic_bat && ic.ic_bat->bat_n > 0)

@@ -54,7 +54,9 @@ typedef int (*cp_ingest_emit_fn)(void *opaque, cp_batch_t *bat);
  * @brief Expands src->src_paths into a sorted (bytewise), de-duplicated
  * list of files. A path with *, ? or [ is a glob(3) pattern: one matching
  * nothing gives no files and is not an error; directories it matches are
- * left out. Any other path must exist and not be a directory.
+ * left out. Any other path must exist and not be a directory. An http
+ * source (format http_json) has no paths: its list is empty until
+ * cp_ingest_fetch() fills it.
  * @returns CP_OK; CP_ERR_IO with errstr naming the source and the path;
  *          or CP_ERR_NOMEM.
  * @owns *files on success: free with cp_ingest_paths_free().
@@ -64,6 +66,24 @@ int cp_ingest_expand(const cp_source_conf_t *src, char ***files,
 
 /** @brief Frees a list from cp_ingest_expand(). NULL is a no-op. */
 void cp_ingest_paths_free(char **files, size_t nfiles);
+
+/**
+ * @brief For a source that fetches its input (format http_json): fetches
+ * every page of every URL once, as its pagination says, spools each page
+ * (ingest/http_spool.h), and appends to the list the spooled pages that
+ * changed since the last fetch, in fetch order, to be read with
+ * cp_ingest_file() like files. A page the server answers 304 Not
+ * Modified is left out: its records were read when it changed. A no-op
+ * for file formats. Call it in the source's own thread: it takes as long
+ * as the portal does (retries and back-off included).
+ * @param files, nfiles a list from cp_ingest_expand()
+ * @returns CP_OK; CP_ERR_IO (a page could not be fetched or spooled:
+ *          errstr names the URL and the HTTP status or error, also
+ *          logged as SOURCE_FAILED; the list is left as it was); or
+ *          CP_ERR_NOMEM.
+ */
+int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
+                    size_t *nfiles, char *errstr, size_t errstr_size);
 
 /**
  * @brief Reads one file of a source into batches of up to batch_cap

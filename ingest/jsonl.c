@@ -2,15 +2,17 @@
  * JSON Lines reader.
  *
  * DESIGN: jansson checks and decodes each line (strings, keys, nesting,
- * duplicate keys); a small scanner then walks the same line, which jansson
- * has just proven well-formed, to find where each top-level value's token
- * starts and ends. jansson keeps an object's members in document order and
- * duplicate keys are rejected, so the n-th member jansson gives and the
- * n-th token the scanner finds are the same member. Numbers and nested
- * values are then taken as their token text, so nothing is lost to double
- * precision. Integers are decoded as reals (JSON_DECODE_INT_AS_REAL) only
- * so that a 20-digit identifier does not fail jansson's integer range: its
- * value comes from the text anyway.
+ * duplicate keys); a small scanner (jsontok.h) then walks the same line,
+ * which jansson has just proven well-formed, to find where each top-level
+ * value's token starts and ends. jansson keeps an object's members in
+ * document order and duplicate keys are rejected, so the n-th member
+ * jansson gives and the n-th token the scanner finds are the same member.
+ * An HTTP page's elements go through the same parse (cp_jsonl_parse_one),
+ * each on its own. Numbers and nested values are then taken as their
+ * token text, so nothing is lost to double precision. Integers are
+ * decoded as reals (JSON_DECODE_INT_AS_REAL) only so that a 20-digit
+ * identifier does not fail jansson's integer range: its value comes from
+ * the text anyway.
  */
 #include "jsonl.h"
 
@@ -21,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/err.h"
+#include "jsontok.h"
 #include "linebuf.h"
 
 struct cp_jsonl_s {
@@ -93,89 +96,34 @@ void cp_jsonl_close(cp_jsonl_t *jl)
         free(jl);
 }
 
-static bool cp_jsonl_is_ws(unsigned char c)
-{
-        return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-static size_t cp_jsonl_skip_ws(const unsigned char *p, size_t n, size_t i)
-{
-        while (i < n && cp_jsonl_is_ws(p[i]))
-                i++;
-        return i;
-}
-
-/* p[i] is the opening quote; @returns the index past the closing one. */
-static size_t cp_jsonl_skip_str(const unsigned char *p, size_t n, size_t i)
-{
-        for (i++; i < n; i++) {
-                if (p[i] == '\\')
-                        i++;
-                else if (p[i] == '"')
-                        return i + 1;
-        }
-        return n;
-}
-
-/* @returns the index past the value starting at p[i]. */
-static size_t cp_jsonl_skip_value(const unsigned char *p, size_t n, size_t i)
-{
-        size_t depth = 0;
-
-        if (i < n && p[i] == '"')
-                return cp_jsonl_skip_str(p, n, i);
-        if (i < n && p[i] != '{' && p[i] != '[') {
-                while (i < n && !cp_jsonl_is_ws(p[i]) && p[i] != ',' &&
-                       p[i] != '}' && p[i] != ']')
-                        i++;
-                return i;
-        }
-        while (i < n) {
-                unsigned char c = p[i];
-
-                if (c == '"') {
-                        i = cp_jsonl_skip_str(p, n, i);
-                        continue;
-                }
-                i++;
-                if (c == '{' || c == '[') {
-                        depth++;
-                } else if (c == '}' || c == ']') {
-                        if (--depth == 0)
-                                break;
-                }
-        }
-        return i;
-}
-
 /* Finds the value tokens of the top-level object in p[0..n).
  * @returns their number, or SIZE_MAX when the line is not shaped as
  *          expected or has more than max members. */
 static size_t cp_jsonl_spans(const unsigned char *p, size_t n,
                              size_t (*span)[2], size_t max)
 {
-        size_t i = cp_jsonl_skip_ws(p, n, 0), k = 0;
+        size_t i = cp_json_skip_ws(p, n, 0), k = 0;
 
         if (i >= n || p[i] != '{')
                 return SIZE_MAX;
-        i = cp_jsonl_skip_ws(p, n, i + 1);
+        i = cp_json_skip_ws(p, n, i + 1);
         if (i < n && p[i] == '}')
                 return 0;
         while (i < n && p[i] == '"' && k < max) {
-                i = cp_jsonl_skip_ws(p, n, cp_jsonl_skip_str(p, n, i));
+                i = cp_json_skip_ws(p, n, cp_json_skip_str(p, n, i));
                 if (i >= n || p[i] != ':')
                         return SIZE_MAX;
-                i = cp_jsonl_skip_ws(p, n, i + 1);
+                i = cp_json_skip_ws(p, n, i + 1);
                 span[k][0] = i;
-                i = cp_jsonl_skip_value(p, n, i);
+                i = cp_json_skip_value(p, n, i);
                 span[k][1] = i;
                 k++;
-                i = cp_jsonl_skip_ws(p, n, i);
+                i = cp_json_skip_ws(p, n, i);
                 if (i < n && p[i] == '}')
                         return k;
                 if (i >= n || p[i] != ',')
                         return SIZE_MAX;
-                i = cp_jsonl_skip_ws(p, n, i + 1);
+                i = cp_json_skip_ws(p, n, i + 1);
         }
         return SIZE_MAX;
 }
@@ -188,13 +136,13 @@ static size_t cp_jsonl_compact(char *out, const unsigned char *p, size_t n)
 
         while (i < n) {
                 if (p[i] == '"') {
-                        size_t e = cp_jsonl_skip_str(p, n, i);
+                        size_t e = cp_json_skip_str(p, n, i);
 
                         memcpy(out + o, p + i, e - i);
                         o += e - i;
                         i = e;
                 } else {
-                        if (!cp_jsonl_is_ws(p[i]))
+                        if (!cp_json_is_ws(p[i]))
                                 out[o++] = (char)p[i];
                         i++;
                 }
@@ -234,9 +182,10 @@ static int cp_jsonl_grow(cp_jsonl_t *jl, size_t nmembers, size_t ntext)
         return CP_OK;
 }
 
-/* Fills row->member from the parsed object and its line p[0..n). */
+/* Fills row->member from the parsed object and its text p[0..n). */
 static int cp_jsonl_members(cp_jsonl_t *jl, cp_jsonl_row_t *row,
-                            const unsigned char *p, size_t n)
+                            const unsigned char *p, size_t n,
+                            const char *what)
 {
         size_t count = json_object_size(jl->jl_obj), nspans, i = 0, t = 0;
         const char *key;
@@ -251,8 +200,7 @@ static int cp_jsonl_members(cp_jsonl_t *jl, cp_jsonl_row_t *row,
                  * does, reject the line rather than misplace values. */
                 row->error = CP_JSONL_E_PARSE;
                 snprintf(jl->jl_msg, sizeof(jl->jl_msg),
-                         "line %llu: cannot locate the object's values",
-                         (unsigned long long)row->line);
+                         "%s: cannot locate the object's values", what);
                 row->message = jl->jl_msg;
                 return CP_OK;
         }
@@ -317,8 +265,9 @@ static const char *cp_jsonl_type_name(const json_t *j)
         }
 }
 
+/* what: the record as messages name it ("line 7"). */
 static int cp_jsonl_parse(cp_jsonl_t *jl, cp_jsonl_row_t *row,
-                          const unsigned char *p, size_t n)
+                          const unsigned char *p, size_t n, const char *what)
 {
         json_error_t err;
 
@@ -355,29 +304,27 @@ static int cp_jsonl_parse(cp_jsonl_t *jl, cp_jsonl_row_t *row,
         if (!jl->jl_obj) {
                 row->error = CP_JSONL_E_PARSE;
                 snprintf(jl->jl_msg, sizeof(jl->jl_msg),
-                         "line %llu column %d: %s",
-                         (unsigned long long)row->line, err.column, err.text);
+                         "%s column %d: %s", what, err.column, err.text);
                 row->message = jl->jl_msg;
                 return CP_OK;
         }
         if (!json_is_object(jl->jl_obj)) {
                 row->error = CP_JSONL_E_NOT_OBJECT;
                 snprintf(jl->jl_msg, sizeof(jl->jl_msg),
-                         "line %llu holds %s, not a JSON object",
-                         (unsigned long long)row->line,
+                         "%s holds %s, not a JSON object", what,
                          cp_jsonl_type_name(jl->jl_obj));
                 row->message = jl->jl_msg;
                 json_decref(jl->jl_obj);
                 jl->jl_obj = NULL;
                 return CP_OK;
         }
-        return cp_jsonl_members(jl, row, p, n);
+        return cp_jsonl_members(jl, row, p, n, what);
 }
 
 static bool cp_jsonl_blank(const unsigned char *p, size_t n)
 {
         for (size_t i = 0; i < n; i++)
-                if (!cp_jsonl_is_ws(p[i]))
+                if (!cp_json_is_ws(p[i]))
                         return false;
         return true;
 }
@@ -387,6 +334,7 @@ int cp_jsonl_next(cp_jsonl_t *jl, cp_jsonl_row_t *row)
         cp_lbuf_t *lb = &jl->jl_lb;
         const unsigned char *p;
         size_t len, term;
+        char what[32];
         int rc;
 
         json_decref(jl->jl_obj);
@@ -442,6 +390,22 @@ int cp_jsonl_next(cp_jsonl_t *jl, cp_jsonl_row_t *row)
         /* p stays valid: nothing reads into the buffer until the next call. */
         row->raw = (const char *)p;
         row->raw_len = len;
-        rc = cp_jsonl_parse(jl, row, p, len);
+        snprintf(what, sizeof(what), "line %llu",
+                 (unsigned long long)row->line);
+        rc = cp_jsonl_parse(jl, row, p, len, what);
         return rc < 0 ? rc : 1;
+}
+
+int cp_jsonl_parse_one(cp_jsonl_t *jl, const char *p, size_t n,
+                       uint64_t line, uint64_t offset, const char *what,
+                       cp_jsonl_row_t *row)
+{
+        json_decref(jl->jl_obj);
+        jl->jl_obj = NULL;
+        memset(row, 0, sizeof(*row));
+        row->line = line;
+        row->offset = offset;
+        row->raw = p;
+        row->raw_len = n;
+        return cp_jsonl_parse(jl, row, (const unsigned char *)p, n, what);
 }

@@ -85,6 +85,21 @@ void cp_jsonl_set_sizes(cp_jsonl_t *jl, size_t chunk, size_t max_record);
  */
 int cp_jsonl_next(cp_jsonl_t *jl, cp_jsonl_row_t *row);
 
+/**
+ * @brief Parses one JSON text held in memory into a row, as cp_jsonl_next()
+ * parses a line, for records that are not lines (the elements of an HTTP
+ * page's record array). White space, line ends included, may surround and
+ * separate its tokens. The row is valid until the next call; p is
+ * borrowed and must live as long.
+ * @param line, offset the record's position, kept in the row
+ * @param what the record as messages name it, e.g. "element 3 of data.list"
+ * @returns CP_OK (row->error set when the text is not a JSON object) or
+ *          CP_ERR_NOMEM.
+ */
+int cp_jsonl_parse_one(cp_jsonl_t *jl, const char *p, size_t n,
+                       uint64_t line, uint64_t offset, const char *what,
+                       cp_jsonl_row_t *row);
+
 /** @returns the errno of the read that failed with CP_ERR_IO. */
 int cp_jsonl_errno(const cp_jsonl_t *jl);
 

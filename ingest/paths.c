@@ -112,6 +112,8 @@ int cp_ingest_expand(const cp_source_conf_t *src, char ***files,
 
         *files = NULL;
         *nfiles = 0;
+        /* An http source has no paths: its pages are listed as they are
+         * fetched, by cp_ingest_fetch() in the source's thread. */
         for (size_t i = 0; i < src->src_npaths && rc == CP_OK; i++) {
                 const char *p = src->src_paths[i];
 

@@ -142,9 +142,36 @@ bool cp_csv_width_ok(const cp_csv_hdr_t *h, const cp_csv_row_t *row);
 int cp_csv_map_row(cp_ingest_ctx_t *ic, cp_csv_hdr_t *h, cp_record_t *rec,
                    const cp_csv_row_t *row);
 
+/*
+ * JSON objects to records (source_jsonl.c), shared by JSON Lines and the
+ * elements of HTTP pages, so both map keys alike. Each distinct key is
+ * matched against the columns once per file and remembered in a cache.
+ */
+struct cp_jsonl_row_s;
+typedef struct cp_jsonl_cache_s cp_jsonl_cache_t;
+
+/** @returns an empty key cache, or NULL (then keys are matched each time). */
+cp_jsonl_cache_t *cp_jsonl_cache_new(void);
+
+/** @brief Frees a key cache. NULL is a no-op. */
+void cp_jsonl_cache_free(cp_jsonl_cache_t *jc);
+
+/**
+ * @brief Turns one parsed row (ingest/jsonl.h) into a record of the current
+ * batch: rejected with row->error and row->message when the row has one
+ * (or its raw bytes are not UTF-8), else its members mapped to fields and
+ * extras. The first object read (while *first is true) is checked for
+ * another generation of the preset's field set; *first is then cleared.
+ * @param jc the file's key cache, or NULL
+ * @returns CP_OK, CP_ERR_NOMEM or emit's error (errstr set).
+ */
+int cp_jsonl_record(cp_ingest_ctx_t *ic, cp_jsonl_cache_t *jc, bool *first,
+                    const struct cp_jsonl_row_s *row);
+
 /** @brief The format loops. @owns fd. @returns as cp_ingest_file(). */
 int cp_ingest_csv(cp_ingest_ctx_t *ic, int fd);
 int cp_ingest_jsonl(cp_ingest_ctx_t *ic, int fd);
 int cp_ingest_xlsx(cp_ingest_ctx_t *ic, int fd);
+int cp_ingest_http_page(cp_ingest_ctx_t *ic, int fd);
 
 #endif

@@ -30,12 +30,17 @@ typedef struct cp_jsonl_slot_s {
         int js_field;     /* cp_field_t, or -1 for an unmapped key */
 } cp_jsonl_slot_t;
 
-typedef struct cp_jsonl_cache_s {
+struct cp_jsonl_cache_s {
         cp_jsonl_slot_t jc_slot[CP_JSONL_CACHE_SLOTS];
         size_t jc_n;
-} cp_jsonl_cache_t;
+};
 
-static void cp_jsonl_cache_free(cp_jsonl_cache_t *jc)
+cp_jsonl_cache_t *cp_jsonl_cache_new(void)
+{
+        return calloc(1, sizeof(cp_jsonl_cache_t));
+}
+
+void cp_jsonl_cache_free(cp_jsonl_cache_t *jc)
 {
         for (size_t i = 0; jc && i < CP_JSONL_CACHE_SLOTS; i++)
                 free(jc->jc_slot[i].js_key);
@@ -153,9 +158,8 @@ static int cp_jsonl_check_generation(cp_ingest_ctx_t *ic,
         return CP_OK;
 }
 
-/* Turns one row into a record, rejected or mapped. */
-static int cp_jsonl_record(cp_ingest_ctx_t *ic, cp_jsonl_cache_t *jc,
-                           bool *first, const cp_jsonl_row_t *row)
+int cp_jsonl_record(cp_ingest_ctx_t *ic, cp_jsonl_cache_t *jc, bool *first,
+                    const cp_jsonl_row_t *row)
 {
         cp_record_t *rec;
         bool too_large;
@@ -190,7 +194,7 @@ int cp_ingest_jsonl(cp_ingest_ctx_t *ic, int fd)
         cp_encoding_t enc;
         cp_jsonl_t *jl;
         /* Without memory for the cache, keys are matched each time. */
-        cp_jsonl_cache_t *jc = calloc(1, sizeof(*jc));
+        cp_jsonl_cache_t *jc = cp_jsonl_cache_new();
         bool first = true;
         char err[128];
         int rc;

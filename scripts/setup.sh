@@ -8,9 +8,12 @@ pkgs=(
   build-essential cmake ninja-build pkg-config
   protobuf-c-compiler libprotobuf-c-dev librdkafka-dev libzstd-dev
   libyaml-dev libjansson-dev libxxhash-dev libssl-dev libzip-dev libexpat1-dev
+  libmicrohttpd-dev
+  libcurl4-openssl-dev
   # tests
   libcmocka-dev kcat zstd protobuf-compiler
   python3 python3-protobuf python3-zstandard python3-confluent-kafka python3-stdnum
+  python3-prometheus-client
   openjdk-17-jre-headless maven
   # benchmark (bench/bench.sh, a smoke of it runs with the tests)
   time python3-yaml

@@ -9,6 +9,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/pii.h"
+#include "core/report_pb.h"
 #include "encode.h"
 #include "sink.h"
 
@@ -49,11 +50,10 @@ static void cp_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque
 static void cp_sink_log(const rd_kafka_t *rk, int level, const char *fac,
                         const char *buf)
 {
-        (void)rk;
-        /* syslog levels: 0-3 errors, 4 warning, 5-6 info, 7 debug */
-        cp_log(level <= 3 ? CP_LOG_ERROR : level == 4 ? CP_LOG_WARN
-               : level <= 6 ? CP_LOG_INFO : CP_LOG_DEBUG,
-               "kafka", fac, "msg=\"%s\"", buf);
+        /* The logger maps syslog levels, escapes librdkafka's text (it may
+         * hold quotes) and rate-limits per facility: event RDKAFKA_<FAC>. */
+        cp_log_syslog(level, "kafka", CP_LOG_EVENT_RDKAFKA, fac,
+                      rk ? rd_kafka_name(rk) : NULL, buf);
 }
 
 static int cp_conf_set(rd_kafka_conf_t *kc, const char *k, const char *v,
@@ -492,46 +492,14 @@ int cp_sink_batch(cp_sink_t *sk, const cp_batch_t *bat)
 
 int cp_sink_report(cp_sink_t *sk, const cp_report_t *rep)
 {
-        const cp_conf_t *c = sk->sk_conf;
-        Credpipe__V1__SharingReport sr = CREDPIPE__V1__SHARING_REPORT__INIT;
-        Credpipe__V1__SourceShare *ss = calloc(rep->rep_nsrc, sizeof(*ss));
-        Credpipe__V1__SourceShare **ssp = calloc(rep->rep_nsrc, sizeof(*ssp));
-        int rc;
+        cp_report_pb_t pb;
+        int rc = cp_report_to_pb(&pb, rep, sk->sk_conf);
 
-        if (!ss || !ssp) {
-                free(ss);
-                free(ssp);
-                return CP_ERR_NOMEM;
-        }
-        sr.schema_version = CP_SCHEMA_VERSION;
-        sr.generated_at_ms = rep->rep_generated_ms;
-        sr.central_keys = rep->rep_central_keys;
-        for (size_t i = 0; i < rep->rep_nsrc; i++) {
-                const cp_source_stats_t *st = &rep->rep_src[i];
-                const cp_source_conf_t *src = &c->conf_sources[i];
-
-                credpipe__v1__source_share__init(&ss[i]);
-                ss[i].source_id = src->src_id;
-                ss[i].source_kind = (Credpipe__V1__SourceKind)src->src_role;
-                ss[i].category = (Credpipe__V1__Category)src->src_category;
-                ss[i].records_read = st->st_read;
-                ss[i].rejects = st->st_rejects;
-                ss[i].duplicates = st->st_duplicates;
-                ss[i].produced = st->st_produced;
-                ss[i].unique_keys = st->st_unique_keys;
-                ss[i].shared_with_central = st->st_shared;
-                ss[i].sharing_rate = cp_report_rate(st);
-                ssp[i] = &ss[i];
-                sr.total_read += st->st_read;
-                sr.total_produced += st->st_produced;
-                sr.total_duplicates += st->st_duplicates;
-                sr.total_rejects += st->st_rejects;
-        }
-        sr.sources = ssp;
-        sr.n_sources = rep->rep_nsrc;
-        rc = cp_sink_produce(sk, c->conf_topic_sharing, 0, &sr.base, rep->rep_nsrc);
-        free(ss);
-        free(ssp);
+        pb.rp_msg.schema_version = CP_SCHEMA_VERSION;
+        if (rc == CP_OK)
+                rc = cp_sink_produce(sk, sk->sk_conf->conf_topic_sharing, 0, &pb.rp_msg.base,
+                                     rep->rep_nsrc);
+        cp_report_pb_free(&pb);
         return rc;
 }
 

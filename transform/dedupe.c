@@ -75,3 +75,8 @@ int cp_dedupe_add(cp_dedupe_t *dd, const uint64_t hash[2], unsigned source,
         e->de_sources |= UINT64_C(1) << source;
         return *prev ? 0 : 1;
 }
+
+uint64_t cp_dedupe_find(const cp_dedupe_t *dd, const uint64_t hash[2])
+{
+        return cp_dedupe_slot(dd->dd_slots, dd->dd_cap, hash)->de_sources;
+}

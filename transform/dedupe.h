@@ -38,4 +38,7 @@ void cp_dedupe_free(cp_dedupe_t *dd);
 int cp_dedupe_add(cp_dedupe_t *dd, const uint64_t hash[2], unsigned source,
                   uint64_t *prev);
 
+/** @returns the mask of sources that reported the key, 0 when none. */
+uint64_t cp_dedupe_find(const cp_dedupe_t *dd, const uint64_t hash[2]);
+
 #endif

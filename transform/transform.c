@@ -12,20 +12,14 @@
 #include "dedupe.h"
 #include "ids.h"
 #include "keys.h"
+#include "measure.h"
 #include "normalize.h"
 #include "orgmap.h"
 #include "pseudonym.h"
+#include "transform_state.h"
 
 #define CP_MAX_FINDINGS 16
 
-struct cp_transform_s {
-        const cp_conf_t *tf_conf;
-        cp_dedupe_t tf_dedupe;
-        uint64_t tf_central_mask;  /* bits of the central sources */
-        cp_source_stats_t *tf_stats;
-        cp_pseudonym_t *tf_ps;     /* NULL: pseudonymisation is off */
-        cp_orgmap_t tf_orgmap;     /* legacy org code -> USCC seen */
-};
 
 /* What transform learned about one record before it is built. */
 typedef struct cp_rec_work_s {
@@ -35,6 +29,11 @@ typedef struct cp_rec_work_s {
         char authority_key[128];
         Credpipe__V1__Subject *subject;
         bool pseudonymised;        /* subject->id is a pseudonym */
+        bool has_id;               /* the subject has a usable identifier */
+        bool id_flagged;           /* … with a WARNING or ERROR finding */
+        cp_view_t view;            /* dates, amount, compared fields */
+        cp_window_t window;        /* publication window */
+        cp_key_class_t cls;        /* class of the record's key */
 } cp_rec_work_t;
 
 /* Starts pseudonymisation and logs a key id: the first 8 hex digits of
@@ -76,9 +75,19 @@ cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
         }
         tf->tf_conf = conf;
         tf->tf_stats = calloc(conf->conf_nsources, sizeof(*tf->tf_stats));
+        if (!tf->tf_stats || cp_measure_init(&tf->tf_measure, conf, errstr, errstr_size)) {
+                if (!tf->tf_stats)
+                        snprintf(errstr, errstr_size, "out of memory");
+                cp_dedupe_free(&tf->tf_dedupe);
+                free(tf->tf_stats);
+                free(tf);
+                return NULL;
+        }
+        /* The fields each source is measured on, even before its first key. */
         for (size_t i = 0; i < conf->conf_nsources; i++)
-                if (conf->conf_sources[i].src_role == CP_ROLE_CENTRAL)
-                        tf->tf_central_mask |= UINT64_C(1) << i;
+                memcpy(tf->tf_stats[i].st_required,
+                       tf->tf_measure.me_rules.rs_required[conf->conf_sources[i].src_category],
+                       sizeof(tf->tf_stats[i].st_required));
         /* The table is process-wide; this runs before any worker thread. */
         if (conf->conf_uscc_categories &&
             cp_id_load_categories(conf->conf_uscc_categories, errstr, errstr_size)) {
@@ -98,6 +107,8 @@ void cp_transform_destroy(cp_transform_t *tf)
                 return;
         cp_dedupe_free(&tf->tf_dedupe);
         cp_orgmap_free(&tf->tf_orgmap);
+        cp_measure_free(&tf->tf_measure);
+        free(tf->tf_codes);
         cp_pseudonym_destroy(tf->tf_ps);
         free(tf->tf_stats);
         free(tf);
@@ -182,6 +193,7 @@ static void cp_reject_id(cp_batch_t *bat, cp_record_t *rec, cp_field_t f,
 static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
                               cp_record_t *rec, cp_rec_work_t *w)
 {
+        cp_source_stats_t *st = &tf->tf_stats[bat->bat_source];
         static const struct { cp_field_t f; cp_id_type_t want; } idf[] = {
                 {CP_F_SUBJECT_USCC, CP_ID_USCC},
                 {CP_F_SUBJECT_ORG_CODE, CP_ID_ORG_CODE},
@@ -199,6 +211,8 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
         credpipe__v1__subject__init(s);
         w->subject = s;
         w->pseudonymised = false;
+        w->has_id = false;
+        w->id_flagged = false;
         if (cp_norm_is_null(name))
                 name = NULL;
         else
@@ -219,9 +233,19 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
                                 cp_add_finding(bat, w, "placeholder", CP_SEV_INFO, idf[i].f);
                                 continue;
                         }
+                        st->st_id_present++;
+                        st->st_id_invalid++;
                         cp_reject_id(bat, rec, idf[i].f, &res);
                         return -1;
                 }
+                st->st_id_present++;
+                for (int k = 0; k < res.nfindings; k++)
+                        w->id_flagged |= res.findings[k].severity >= CP_SEV_WARNING;
+                if (w->id_flagged)
+                        st->st_id_flagged++;
+                else
+                        st->st_id_valid++;
+                w->has_id = true;
                 cp_add_id_findings(bat, w, &res, idf[i].f);
                 if (res.type == CP_ID_USCC && cp_orgmap_put(&tf->tf_orgmap, res.normalized))
                         return -1;
@@ -302,25 +326,19 @@ static void cp_resolve_authority(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_
                 cp_norm_name(name, w->authority_key, sizeof(w->authority_key));
 }
 
-/* A date field as days (0: absent or open-ended); *open_ended, when
- * given, says the source wrote "长期" or a far-future sentinel. */
-static int32_t cp_date_field(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w,
-                             const cp_source_conf_t *src, cp_field_t f,
+/* A date field of the view as days (0: absent or open-ended), with the
+ * finding of an invalid one; *open_ended, when given, says the source
+ * wrote "长期" or a far-future sentinel. */
+static int32_t cp_date_field(cp_batch_t *bat, cp_rec_work_t *w, int vd, cp_field_t f,
                              protobuf_c_boolean *open_ended)
 {
-        cp_date_opts_t opts = {.excel_system = src->src_excel_date_system};
-        int32_t days = 0;
-        const char *raw = rec->rec_field[f];
-        cp_date_rc_t rc;
+        cp_date_rc_t rc = w->view.vw_date_rc[vd];
 
-        if (!raw)
-                return 0;
-        rc = cp_norm_date_ex(raw, &opts, &days);
         if (rc == CP_DATE_INVALID)
                 cp_add_finding(bat, w, "date_invalid", CP_SEV_WARNING, f);
         if (rc == CP_DATE_OPEN_ENDED && open_ended)
                 *open_ended = 1;
-        return rc == CP_DATE_OK ? days : 0;
+        return w->view.vw_days[vd];
 }
 
 static const char *cp_claimed_unit(cp_unit_claim_t claim, cp_amount_unit_t column)
@@ -401,6 +419,46 @@ static int cp_scrub_record(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w)
         return nomem ? CP_ERR_NOMEM : CP_OK;
 }
 
+/* A rating with its scale, normalised to [0,1] (docs/metrics.md). */
+static int cp_build_rating(cp_batch_t *bat, cp_rec_work_t *w, const cp_source_conf_t *src,
+                           const char *raw, Credpipe__V1__Rating **out)
+{
+        Credpipe__V1__Rating *r;
+        char buf[64], *end;
+        double value;
+
+        *out = NULL;
+        if (cp_norm_is_null(raw))
+                return CP_OK;
+        cp_norm_fold(raw, buf, sizeof(buf));
+        value = strtod(buf, &end);
+        if (end == buf || *end || value != value) {
+                cp_add_finding(bat, w, "rating_invalid", CP_SEV_WARNING, CP_F_RATING);
+                return CP_OK;
+        }
+        if (!(r = cp_arena_alloc(&bat->bat_arena, sizeof(*r))))
+                return CP_ERR_NOMEM;
+        credpipe__v1__rating__init(r);
+        r->value = value;
+        if (!src->src_has_rating_scale) {
+                r->out_of_scale = 1;
+                cp_add_finding(bat, w, "rating_scale_missing", CP_SEV_WARNING, CP_F_RATING);
+        } else {
+                r->scale_min = src->src_rating_min;
+                r->scale_max = src->src_rating_max;
+                r->baseline = src->src_rating_baseline;
+                if (value < r->scale_min || value > r->scale_max) {
+                        r->out_of_scale = 1;
+                        cp_add_finding(bat, w, "rating_out_of_scale", CP_SEV_WARNING,
+                                       CP_F_RATING);
+                } else {
+                        r->normalized = (value - r->scale_min) / (r->scale_max - r->scale_min);
+                }
+        }
+        *out = r;
+        return CP_OK;
+}
+
 static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
                        cp_rec_work_t *w, const cp_source_conf_t *src,
                        const cp_key_t *key)
@@ -439,12 +497,21 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
         pb->list_name = (char *)cp_str(f[CP_F_LIST_NAME]);
         pb->authority = (char *)cp_str(f[CP_F_AUTHORITY]);
         pb->authority_uscc = (char *)cp_str(f[CP_F_AUTHORITY_USCC]);
-        pb->decision_date = cp_date_field(bat, rec, w, src, CP_F_DECISION_DATE, NULL);
-        pb->publish_date = cp_date_field(bat, rec, w, src, CP_F_PUBLISH_DATE, NULL);
-        pb->list_date = cp_date_field(bat, rec, w, src, CP_F_LIST_DATE, NULL);
-        pb->valid_from = cp_date_field(bat, rec, w, src, CP_F_VALID_FROM, NULL);
-        pb->valid_to = cp_date_field(bat, rec, w, src, CP_F_VALID_TO,
-                                      &pb->valid_to_open_ended);
+        pb->decision_date = cp_date_field(bat, w, CP_VD_DECISION, CP_F_DECISION_DATE, NULL);
+        pb->publish_date = cp_date_field(bat, w, CP_VD_PUBLISH, CP_F_PUBLISH_DATE, NULL);
+        pb->list_date = cp_date_field(bat, w, CP_VD_LIST, CP_F_LIST_DATE, NULL);
+        pb->valid_from = cp_date_field(bat, w, CP_VD_VALID_FROM, CP_F_VALID_FROM, NULL);
+        pb->valid_to = cp_date_field(bat, w, CP_VD_VALID_TO, CP_F_VALID_TO,
+                                     &pb->valid_to_open_ended);
+        pb->expected_public_from = w->window.wi_from;
+        pb->expected_public_until = w->window.wi_until;
+        pb->status = (char *)cp_str(f[CP_F_STATUS]);
+        /* An entry that has left publication is produced as a removal:
+         * downstream tables drop its key (docs/metrics.md). */
+        if (w->cls == CP_KC_WITHDRAWN || w->cls == CP_KC_EXPIRED)
+                pb->event = CREDPIPE__V1__EVENT_TYPE__REMOVAL;
+        if (cp_build_rating(bat, w, src, f[CP_F_RATING], &pb->rating))
+                return CP_ERR_NOMEM;
         pb->reason = (char *)cp_str(f[CP_F_REASON]);
         pb->act_type = (char *)cp_str(f[CP_F_ACT_TYPE]);
         pb->penalty_type = (char *)cp_str(f[CP_F_PENALTY_TYPE]);
@@ -453,24 +520,18 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
         pb->permit_name = (char *)cp_str(f[CP_F_PERMIT_NAME]);
         pb->source_record_id = (char *)cp_str(f[CP_F_SOURCE_RECORD_ID]);
 
-        if (!cp_norm_is_null(f[CP_F_FINE_AMOUNT])) {
-                int64_t fen;
-                cp_unit_claim_t claim;
-                if (cp_norm_amount_ex(f[CP_F_FINE_AMOUNT],
-                                      src->src_amount_unit == CP_UNIT_WAN_YUAN, &fen,
-                                      &claim) == 1) {
-                        Credpipe__V1__Amount *am = cp_arena_alloc(ar, sizeof(*am));
-                        if (!am)
-                                return CP_ERR_NOMEM;
-                        credpipe__v1__amount__init(am);
-                        am->fen = fen;
-                        /* The unit the value wrote, else the column's. */
-                        am->claimed_unit = (char *)cp_claimed_unit(claim, src->src_amount_unit);
-                        pb->fine = am;
-                } else {
-                        cp_add_finding(bat, w, "amount_invalid", CP_SEV_WARNING,
-                                       CP_F_FINE_AMOUNT);
-                }
+        if (w->view.vw_amount_rc == 1) {
+                Credpipe__V1__Amount *am = cp_arena_alloc(ar, sizeof(*am));
+                if (!am)
+                        return CP_ERR_NOMEM;
+                credpipe__v1__amount__init(am);
+                am->fen = w->view.vw_fen;
+                /* The unit the value wrote, else the column's. */
+                am->claimed_unit = (char *)cp_claimed_unit(w->view.vw_claim,
+                                                           src->src_amount_unit);
+                pb->fine = am;
+        } else if (w->view.vw_amount_rc < 0) {
+                cp_add_finding(bat, w, "amount_invalid", CP_SEV_WARNING, CP_F_FINE_AMOUNT);
         }
         if (key->key_weak)
                 cp_add_finding(bat, w, "weak_key", CP_SEV_INFO, CP_F_DOCUMENT_NUMBER);
@@ -567,6 +628,28 @@ static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
         rc = cp_dedupe_add(&tf->tf_dedupe, rec->rec_key_hash, bat->bat_source, &prev);
         if (rc < 0)
                 return rc;
+        if (!(prev & (UINT64_C(1) << bat->bat_source))) {
+                /* The source's view of the key: measured once. */
+                cp_keyinfo_t ki = {
+                        .ki_hash = {rec->rec_key_hash[0], rec->rec_key_hash[1]},
+                        .ki_prev = prev,
+                        .ki_subject = w.subject_key.sk_text,
+                        .ki_subject_len = w.subject_key.sk_len,
+                        .ki_has_id = w.has_id,
+                        .ki_id_flagged = w.id_flagged,
+                        .ki_weak = key.key_weak,
+                };
+
+                cp_view_build(rec, src, &w.view);
+                cp_measure_window(&tf->tf_measure, src, rec, &w.view, &w.window);
+                w.cls = src->src_role == CP_ROLE_CENTRAL
+                                ? CP_KC_ACTIVE
+                                : cp_measure_class(&tf->tf_measure, rec, &w.window);
+                if (cp_measure_first_view(&tf->tf_measure, &tf->tf_stats[bat->bat_source],
+                                          bat->bat_source, src, rec, &w.view, &ki,
+                                          &w.window))
+                        return CP_ERR_NOMEM;
+        }
         if (rc == 0) {
                 rec->rec_status = CP_REC_DUPLICATE;
                 return CP_OK;
@@ -594,9 +677,16 @@ int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat)
                                 return rc;
                 }
                 switch (rec->rec_status) {
-                case CP_REC_REJECTED: st->st_rejects++; break;
+                case CP_REC_REJECTED:
+                        st->st_rejects++;
+                        cp_report_count_reject(st, rec->rec_reject_code);
+                        break;
                 case CP_REC_DUPLICATE: st->st_duplicates++; break;
-                case CP_REC_ACCEPTED: st->st_produced++; break;
+                case CP_REC_ACCEPTED:
+                        st->st_produced++;
+                        st->st_removals += rec->rec_pb->event ==
+                                           CREDPIPE__V1__EVENT_TYPE__REMOVAL;
+                        break;
                 case CP_REC_NEW: break;
                 }
         }
@@ -605,32 +695,9 @@ int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat)
 
 void cp_transform_report(cp_transform_t *tf, cp_report_t *rep)
 {
-        const cp_dedupe_t *dd = &tf->tf_dedupe;
         size_t n = tf->tf_conf->conf_nsources;
 
-        for (size_t i = 0; i < n; i++) {
-                rep->rep_src[i] = tf->tf_stats[i];
-                rep->rep_src[i].st_unique_keys = 0;
-                rep->rep_src[i].st_shared = 0;
-        }
+        memcpy(rep->rep_src, tf->tf_stats, n * sizeof(*rep->rep_src));
         rep->rep_nsrc = n;
-        rep->rep_central_keys = 0;
-        /* One pass over the table: a key counts once for each source that
-         * reported it, and as shared when a central source reported it too.
-         * Keys carry their category, so central sources only ever match
-         * keys of their own category. */
-        for (size_t s = 0; s < dd->dd_cap; s++) {
-                uint64_t m = dd->dd_slots[s].de_sources;
-                bool shared = m & tf->tf_central_mask;
-
-                if (!m)
-                        continue;
-                rep->rep_central_keys += shared;
-                while (m) {
-                        int b = __builtin_ctzll(m);
-                        rep->rep_src[b].st_unique_keys++;
-                        rep->rep_src[b].st_shared += shared;
-                        m &= m - 1;
-                }
-        }
+        cp_measure_report(&tf->tf_measure, &tf->tf_dedupe, tf->tf_conf, rep);
 }

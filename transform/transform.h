@@ -15,6 +15,8 @@
 #include "core/record.h"
 #include "core/report.h"
 
+#include <stdint.h>
+
 typedef struct cp_transform_s cp_transform_t;
 
 /** @returns a transform for this configuration, or NULL with errstr. */
@@ -36,5 +38,27 @@ int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat);
  * one row per configured source).
  */
 void cp_transform_report(cp_transform_t *tf, cp_report_t *rep);
+
+/**
+ * @brief Writes the transform's whole state (counters, dedupe, join and
+ * completeness tables) to path, tagged with epoch, atomically: a
+ * temporary file, fsync, rename, fsync of the directory. The file ends
+ * with an XXH3-64 checksum of everything before it.
+ * @returns CP_OK, or CP_ERR_IO / CP_ERR_NOMEM with errstr.
+ * @locality the transform thread, between batches
+ */
+int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
+                      char *errstr, size_t errstr_size);
+
+/**
+ * @brief Replaces the transform's state by the one saved in path, but only
+ * if the file is whole: a wrong magic, version, source set or checksum, or
+ * a truncated file, leaves the state untouched and fails.
+ * @param epoch set to the epoch the state belongs to
+ * @returns CP_OK, CP_ERR_IO (unreadable, absent) or CP_ERR_PARSE (corrupt),
+ *          with errstr.
+ */
+int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
+                      char *errstr, size_t errstr_size);
 
 #endif

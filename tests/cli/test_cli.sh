@@ -18,7 +18,7 @@ expect() { # name want_rc want_text cmd...
   fi
 }
 
-for c in run id decode broker gen check; do
+for c in run id decode broker gen check report; do
   expect "help $c" 0 "usage: credpipe $c" "$bin" "$c" --help
 done
 expect "no command" 2 "usage: credpipe COMMAND" "$bin"
@@ -42,6 +42,40 @@ expect "run without --once" 2 "--once" "$bin" run -c "$work/g/credpipe.yaml"
 # Nothing listens on loopback port 1: the run must fail plainly and soon.
 expect "run, no broker" 1 "no broker answered" timeout 60 "$bin" run -c "$work/g/credpipe.yaml" \
   --once --brokers 127.0.0.1:1 --log-level error --no-progress
+
+# Logging (docs/logging.md): bad specs are refused, the command line beats
+# the configuration, and every line of a run is one JSON object.
+expect "log level typo" 2 "unknown log component 'snk'" "$bin" run -c "$work/g/credpipe.yaml" \
+  --once --log-level info,snk=debug
+expect "log format typo" 2 "unknown log format 'xml'" "$bin" broker --log-format xml
+printf 'log: {lvl: info}\n' | cat - "$work/typo.yaml" >"$work/logtypo.yaml"
+expect "config log typo" 2 "logtypo.yaml:1: unknown key 'lvl' in 'log'" "$bin" check -c "$work/logtypo.yaml"
+{ printf 'log: {level: "warn,ingest=debug", format: logfmt}\n'; cat "$work/g/credpipe.yaml"; } \
+  >"$work/g/logjson.yaml"
+if "$bin" run -c "$work/g/logjson.yaml" --once --no-progress --log-format json \
+     >/dev/null 2>"$work/log.json" &&
+   python3 - "$work/log.json" <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+objs = [json.loads(l) for l in lines]
+assert objs and all(list(o)[:4] == ["ts", "level", "comp", "event"] for o in objs), lines
+assert any(o["event"] == "FILE_DONE" for o in objs), "ingest=debug lets info through"
+assert not any(o["comp"] == "run" and o["level"] == "info" for o in objs), "warn for run"
+PY
+then pass=$((pass + 1)); else echo "FAIL run --log-format json:"; head -5 "$work/log.json"; fail=$((fail + 1)); fi
+
+# metrics and report: bad values are refused before anything starts.
+expect "linger typo" 2 "--linger-ms takes" "$bin" run -c "$work/g/credpipe.yaml" --once \
+  --linger-ms soon
+expect "metrics listen bad" 2 "--metrics-listen 'nowhere' is not HOST:PORT" "$bin" run \
+  -c "$work/g/credpipe.yaml" --once --no-progress --metrics-listen nowhere
+printf 'metrics: {listen: "127.0.0.1"}\n' | cat - "$work/g/credpipe.yaml" >"$work/metrics.yaml"
+expect "config metrics.listen" 2 "metrics.yaml:1: 'metrics.listen' must be HOST:PORT" \
+  "$bin" check -c "$work/metrics.yaml"
+expect "report where" 2 "say where the report is" "$bin" report
+expect "report format" 2 "--format takes table, json or csv" "$bin" report --format xml
+expect "report missing file" 1 "nothere.json" "$bin" report --report-json "$work/nothere.json"
+expect "report rules" 0 "Publication windows" "$bin" report --rules
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

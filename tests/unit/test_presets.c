@@ -261,8 +261,7 @@ static void test_end_to_end(void **state)
         cp_conf_t *c;
         cp_transform_t *tf;
         cp_batch_t *a, *b;
-        cp_source_stats_t rows[2];
-        cp_report_t rep = {.rep_src = rows};
+        cp_report_t rep;
         const Credpipe__V1__CreditRecord *pb;
 
         (void)state;
@@ -279,6 +278,7 @@ static void test_end_to_end(void **state)
                 "\"cf_cfjgdm\":\"11350200MB0000000X\",\"cf_jdrq\":\"20210305\","
                 "\"cf_nr_fk\":\"1.5\",\"cf_gsjzq\":\"2024-03-05\"}\n");
         snprintf(conf_text, sizeof(conf_text),
+                 "completeness: {as_of: 2021-06-01}\n"
                  "sources:\n"
                  "  - {id: xm, role: municipal, category: admin_penalty, format: csv,\n"
                  "     paths: xm.csv, preset: sgs_penalty}\n"
@@ -302,16 +302,22 @@ static void test_end_to_end(void **state)
 
         tf = cp_transform_new(c, err, sizeof(err));
         assert_non_null(tf);
-        assert_int_equal(cp_transform_batch(tf, a), CP_OK);
+        /* Central first, as `run` reads it. */
         assert_int_equal(cp_transform_batch(tf, b), CP_OK);
-        assert_int_equal(a->bat_rec[0].rec_status, CP_REC_ACCEPTED);
-        assert_int_equal(b->bat_rec[0].rec_status, CP_REC_DUPLICATE);
-        pb = a->bat_rec[0].rec_pb;
+        assert_int_equal(cp_transform_batch(tf, a), CP_OK);
+        assert_int_equal(b->bat_rec[0].rec_status, CP_REC_ACCEPTED);
+        assert_int_equal(a->bat_rec[0].rec_status, CP_REC_DUPLICATE);
+        pb = b->bat_rec[0].rec_pb;
         assert_non_null(pb->fine);
         assert_int_equal(pb->fine->fen, 1500000);  /* 1.5 万元 */
         assert_string_equal(pb->fine->claimed_unit, "wan_yuan");
+        assert_int_equal(cp_report_alloc(&rep, 2), 0);
         cp_transform_report(tf, &rep);
-        assert_int_equal(rows[0].st_shared, 1);
+        assert_int_equal(rep.rep_src[0].st_shared, 1);
+        /* The same fine and date on both sides: compared, equal. */
+        assert_int_equal(rep.rep_src[0].st_compared[CP_CMP_FINE_AMOUNT], 1);
+        assert_int_equal(rep.rep_src[0].st_discrepant, 0);
+        cp_report_free(&rep);
         cp_transform_destroy(tf);
         cp_batch_destroy(a);
         cp_batch_destroy(b);

@@ -1,0 +1,199 @@
+/* Transform state snapshots: a saved state loads back to the same report
+ * and the same dedupe decisions; a damaged, truncated or foreign file is
+ * refused and leaves the state as it was. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "support/testutil.h"
+#include "transform/transform.h"
+
+enum { SRC_A, SRC_CENTRAL, NSRC };
+
+static cp_source_conf_t sources[NSRC] = {
+        [SRC_A] = {.src_id = "a", .src_role = CP_ROLE_SECTORAL, .src_category = 3},
+        [SRC_CENTRAL] = {.src_id = "c", .src_role = CP_ROLE_CENTRAL, .src_category = 3},
+};
+static cp_conf_t conf = {.conf_sources = sources, .conf_nsources = NSRC,
+                         .conf_as_of = "2021-06-01"};
+
+/* n penalties of distinct parties; every third also a bad row. */
+static cp_batch_t *penalties(uint32_t source, int from, int n)
+{
+        cp_batch_t *bat = cp_batch_new(source, (size_t)n);
+
+        for (int i = from; i < from + n; i++) {
+                cp_record_t *r = cp_batch_add(bat);
+                char name[32], doc[64];
+
+                snprintf(name, sizeof(name), "公司%d", i);
+                snprintf(doc, sizeof(doc), "京罚〔2021〕%d号", i);
+                r->rec_field[CP_F_SUBJECT_NAME] = cp_arena_strndup(&bat->bat_arena, name,
+                                                                   strlen(name));
+                r->rec_field[CP_F_DOCUMENT_NUMBER] = cp_arena_strndup(&bat->bat_arena, doc,
+                                                                      strlen(doc));
+                r->rec_field[CP_F_AUTHORITY] = "北京市市场监督管理局";
+                r->rec_field[CP_F_DECISION_DATE] = i % 3 ? "2021-03-05" : "2021-02-30";
+                r->rec_field[CP_F_SUBJECT_USCC] = i % 7 ? NULL : "9144030019220382";
+        }
+        return bat;
+}
+
+static void run(cp_transform_t *tf, cp_batch_t *bat)
+{
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        cp_batch_destroy(bat);
+}
+
+static void report(cp_transform_t *tf, cp_report_t *rep)
+{
+        assert_int_equal(cp_report_alloc(rep, NSRC), 0);
+        cp_transform_report(tf, rep);
+}
+
+/* Reports are equal when every count is: reject codes compared as text. */
+static void assert_reports_equal(const cp_report_t *x, const cp_report_t *y)
+{
+        for (size_t i = 0; i < NSRC; i++) {
+                cp_source_stats_t a = x->rep_src[i], b = y->rep_src[i];
+
+                assert_int_equal(a.st_nreject_reasons, b.st_nreject_reasons);
+                for (unsigned r = 0; r < a.st_nreject_reasons; r++) {
+                        assert_string_equal(a.st_reject_reasons[r].rc_code,
+                                            b.st_reject_reasons[r].rc_code);
+                        a.st_reject_reasons[r].rc_code = b.st_reject_reasons[r].rc_code = NULL;
+                }
+                assert_memory_equal(&a, &b, sizeof(a));
+        }
+        assert_memory_equal(x->rep_overlap, y->rep_overlap, NSRC * NSRC * sizeof(uint64_t));
+        assert_memory_equal(x->rep_subjects_missing, y->rep_subjects_missing,
+                            NSRC * NSRC * sizeof(uint64_t));
+        assert_int_equal(x->rep_central_keys, y->rep_central_keys);
+}
+
+static void test_round_trip(void **state)
+{
+        char err[512];
+        cp_transform_t *one = cp_transform_new(&conf, err, sizeof(err));
+        cp_transform_t *two = cp_transform_new(&conf, err, sizeof(err));
+        cp_report_t r1, r2;
+        const char *path = t_path("state.snap");
+        uint64_t epoch = 0;
+        cp_batch_t *b1, *b2;
+
+        (void)state;
+        run(one, penalties(SRC_CENTRAL, 0, 3000));
+        run(one, penalties(SRC_A, 1500, 3000));
+        assert_int_equal(cp_transform_save(one, path, 42, err, sizeof(err)), CP_OK);
+        assert_int_equal(access(t_path("state.snap.tmp"), F_OK), -1);
+        if (cp_transform_load(two, path, &epoch, err, sizeof(err)) != CP_OK)
+                fail_msg("%s", err);
+        assert_int_equal(epoch, 42);
+        report(one, &r1);
+        report(two, &r2);
+        assert_reports_equal(&r1, &r2);
+        /* The same decisions afterwards: duplicates stay duplicates. */
+        b1 = penalties(SRC_A, 4000, 1000);
+        b2 = penalties(SRC_A, 4000, 1000);
+        assert_int_equal(cp_transform_batch(one, b1), CP_OK);
+        assert_int_equal(cp_transform_batch(two, b2), CP_OK);
+        for (size_t i = 0; i < b1->bat_n; i++)
+                assert_int_equal(b1->bat_rec[i].rec_status, b2->bat_rec[i].rec_status);
+        cp_batch_destroy(b1);
+        cp_batch_destroy(b2);
+        cp_report_free(&r1);
+        cp_report_free(&r2);
+        cp_transform_destroy(one);
+        cp_transform_destroy(two);
+}
+
+static void test_damage_is_refused(void **state)
+{
+        char err[512];
+        cp_transform_t *one = cp_transform_new(&conf, err, sizeof(err));
+        cp_transform_t *two = cp_transform_new(&conf, err, sizeof(err));
+        const char *path = t_path("dmg.snap");
+        cp_report_t before, after;
+        struct stat st;
+        uint64_t epoch = 7;
+        FILE *f;
+        long where[] = {3, 40, 1000, -9};
+
+        (void)state;
+        run(one, penalties(SRC_A, 0, 500));
+        run(two, penalties(SRC_A, 0, 20));
+        report(two, &before);
+        assert_int_equal(cp_transform_save(one, path, 5, err, sizeof(err)), CP_OK);
+        assert_int_equal(stat(path, &st), 0);
+        /* One flipped byte anywhere: header, table, stats, checksum. */
+        for (size_t k = 0; k < sizeof(where) / sizeof(where[0]); k++) {
+                long at = where[k] < 0 ? st.st_size + where[k] : where[k];
+                int c;
+
+                assert_int_equal(cp_transform_save(one, path, 5, err, sizeof(err)), CP_OK);
+                f = fopen(path, "r+b");
+                fseek(f, at, SEEK_SET);
+                c = fgetc(f);
+                fseek(f, at, SEEK_SET);
+                fputc(c ^ 0x10, f);
+                fclose(f);
+                assert_int_equal(cp_transform_load(two, path, &epoch, err, sizeof(err)),
+                                 CP_ERR_PARSE);
+                assert_int_equal(epoch, 7);
+        }
+        /* Truncated. */
+        assert_int_equal(cp_transform_save(one, path, 5, err, sizeof(err)), CP_OK);
+        assert_int_equal(truncate(path, st.st_size / 2), 0);
+        assert_int_equal(cp_transform_load(two, path, &epoch, err, sizeof(err)), CP_ERR_PARSE);
+        assert_non_null(strstr(err, "truncated"));
+        /* Absent. */
+        assert_int_equal(cp_transform_load(two, t_path("none.snap"), &epoch, err, sizeof(err)),
+                         CP_ERR_IO);
+        /* Nothing changed. */
+        report(two, &after);
+        assert_reports_equal(&before, &after);
+        cp_report_free(&before);
+        cp_report_free(&after);
+        cp_transform_destroy(one);
+        cp_transform_destroy(two);
+}
+
+static void test_other_sources_refused(void **state)
+{
+        char err[512];
+        cp_source_conf_t other_src[NSRC];
+        cp_conf_t other = conf;
+        cp_transform_t *one = cp_transform_new(&conf, err, sizeof(err)), *two;
+        const char *path = t_path("other.snap");
+        uint64_t epoch;
+
+        (void)state;
+        memcpy(other_src, sources, sizeof(sources));
+        other_src[SRC_A].src_id = "renamed";
+        other.conf_sources = other_src;
+        two = cp_transform_new(&other, err, sizeof(err));
+        assert_int_equal(cp_transform_save(one, path, 1, err, sizeof(err)), CP_OK);
+        assert_int_equal(cp_transform_load(two, path, &epoch, err, sizeof(err)), CP_ERR_PARSE);
+        assert_non_null(strstr(err, "another set of sources"));
+        cp_transform_destroy(one);
+        cp_transform_destroy(two);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_damage_is_refused),
+                cmocka_unit_test(test_other_sources_refused),
+        };
+        return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
+}

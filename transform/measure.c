@@ -1,0 +1,429 @@
+#include "measure.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include "core/err.h"
+#include "ids.h"
+
+static const cp_field_t cp_vd_field[CP_VD__COUNT] = {
+        [CP_VD_DECISION] = CP_F_DECISION_DATE,
+        [CP_VD_PUBLISH] = CP_F_PUBLISH_DATE,
+        [CP_VD_LIST] = CP_F_LIST_DATE,
+        [CP_VD_VALID_FROM] = CP_F_VALID_FROM,
+        [CP_VD_VALID_TO] = CP_F_VALID_TO,
+};
+
+int cp_measure_init(cp_measure_t *me, const cp_conf_t *conf, char *errstr,
+                    size_t errstr_size)
+{
+        memset(me, 0, sizeof(*me));
+        if (cp_rules_load(&me->me_rules, conf->conf_rules, errstr, errstr_size))
+                return -1;
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                const cp_source_conf_t *src = &conf->conf_sources[i];
+
+                if (src->src_role == CP_ROLE_CENTRAL)
+                        me->me_central_mask |= UINT64_C(1) << i;
+                for (size_t r = 0; r < src->src_nregimes; r++)
+                        if (!cp_rules_has_regime(&me->me_rules, src->src_regimes[r])) {
+                                snprintf(errstr, errstr_size, "%s:%d: source %s: "
+                                         "publication_rules names '%s', which no rule of "
+                                         "the rule set has", conf->conf_path, src->src_line,
+                                         src->src_id, src->src_regimes[r]);
+                                cp_measure_free(me);
+                                return -1;
+                        }
+        }
+        if (conf->conf_as_of) {
+                if (cp_norm_date_ex(conf->conf_as_of, NULL, &me->me_as_of) != CP_DATE_OK) {
+                        snprintf(errstr, errstr_size, "%s: completeness.as_of '%s' is not "
+                                 "a date", conf->conf_path, conf->conf_as_of);
+                        cp_measure_free(me);
+                        return -1;
+                }
+        } else {
+                /* Today in China Standard Time, as the feeds' dates are. */
+                me->me_as_of = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+        }
+        if (cp_dedupe_init(&me->me_fuzzy, 1 << 12) ||
+            cp_dedupe_init(&me->me_subjects, 1 << 14)) {
+                snprintf(errstr, errstr_size, "out of memory for the completeness tables");
+                cp_measure_free(me);
+                return -1;
+        }
+        return 0;
+}
+
+void cp_measure_free(cp_measure_t *me)
+{
+        cp_rules_free(&me->me_rules);
+        cp_central_free(&me->me_central);
+        cp_dedupe_free(&me->me_fuzzy);
+        cp_dedupe_free(&me->me_subjects);
+}
+
+static uint32_t cp_h32(const void *p, size_t n)
+{
+        uint64_t h = XXH3_64bits(p, n);
+        uint32_t v = (uint32_t)(h ^ (h >> 32));
+
+        return v ? v : 1;  /* 0 means absent */
+}
+
+static uint32_t cp_h32_text(const char *s, size_t (*norm)(const char *, char *, size_t))
+{
+        char buf[512];
+        size_t n;
+
+        if (cp_norm_is_null(s))
+                return 0;
+        n = norm(s, buf, sizeof(buf));
+        return n ? cp_h32(buf, n) : 0;
+}
+
+static uint32_t cp_h32_days(const cp_view_t *v, int vd)
+{
+        return v->vw_date_rc[vd] == CP_DATE_OK ? cp_h32(&v->vw_days[vd], sizeof(int32_t)) : 0;
+}
+
+void cp_view_build(const cp_record_t *rec, const cp_source_conf_t *src, cp_view_t *v)
+{
+        cp_date_opts_t opts = {.excel_system = src->src_excel_date_system};
+        const char *const *f = rec->rec_field;
+
+        for (int i = 0; i < CP_VD__COUNT; i++) {
+                const char *raw = f[cp_vd_field[i]];
+
+                v->vw_days[i] = 0;
+                v->vw_date_rc[i] = raw ? cp_norm_date_ex(raw, &opts, &v->vw_days[i])
+                                       : CP_DATE_ABSENT;
+                if (v->vw_date_rc[i] != CP_DATE_OK)
+                        v->vw_days[i] = 0;
+        }
+        v->vw_fen = 0;
+        v->vw_claim = CP_UNIT_CLAIM_NONE;
+        v->vw_amount_rc = 0;
+        if (!cp_norm_is_null(f[CP_F_FINE_AMOUNT]))
+                v->vw_amount_rc = cp_norm_amount_ex(f[CP_F_FINE_AMOUNT],
+                                                    src->src_amount_unit == CP_UNIT_WAN_YUAN,
+                                                    &v->vw_fen, &v->vw_claim) == 1 ? 1 : -1;
+
+        v->vw_cmp[CP_CMP_SUBJECT_NAME] = cp_h32_text(f[CP_F_SUBJECT_NAME], cp_norm_name);
+        v->vw_cmp[CP_CMP_AUTHORITY] = cp_h32_text(f[CP_F_AUTHORITY], cp_norm_name);
+        v->vw_cmp[CP_CMP_DECISION_DATE] = cp_h32_days(v, CP_VD_DECISION);
+        v->vw_cmp[CP_CMP_LIST_DATE] = cp_h32_days(v, CP_VD_LIST);
+        v->vw_cmp[CP_CMP_VALID_TO] = cp_h32_days(v, CP_VD_VALID_TO);
+        v->vw_cmp[CP_CMP_PENALTY_TYPE] = cp_h32_text(f[CP_F_PENALTY_TYPE], cp_norm_fold);
+        v->vw_cmp[CP_CMP_FINE_AMOUNT] = v->vw_amount_rc == 1
+                ? cp_h32(&v->vw_fen, sizeof(v->vw_fen)) : 0;
+        v->vw_cmp[CP_CMP_CASE_NUMBER] = cp_h32_text(f[CP_F_CASE_NUMBER], cp_norm_caseno);
+}
+
+void cp_measure_window(const cp_measure_t *me, const cp_source_conf_t *src,
+                       const cp_record_t *rec, const cp_view_t *v, cp_window_t *win)
+{
+        cp_tier_t tier = cp_rules_tier(&me->me_rules, src->src_category,
+                                       rec->rec_field[CP_F_PENALTY_TYPE],
+                                       rec->rec_field[CP_F_CONTENT]);
+
+        cp_rules_window(&me->me_rules, src->src_nregimes ? src->src_regimes : NULL,
+                        src->src_nregimes, src->src_category, tier,
+                        v->vw_days[CP_VD_DECISION], v->vw_days[CP_VD_PUBLISH],
+                        v->vw_days[CP_VD_LIST], win);
+}
+
+/* Status values that take an entry out of publication: withdrawn by the
+ * authority, or repaired (domain.md §5.2). Whole values only: 未撤销
+ * ("not withdrawn") contains 撤销. */
+static bool cp_status_withdrawn(const char *status)
+{
+        static const char *const words[] = {
+                "撤销", "已撤销", "撤回", "已撤回", "修复", "已修复", "信用修复",
+                "移出", "已移出", "删除", "已删除", "withdrawn", "revoked",
+                "repaired", "removed"};
+        char buf[128];
+
+        if (cp_norm_is_null(status))
+                return false;
+        cp_norm_fold(status, buf, sizeof(buf));
+        for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+                if (!strcasecmp(buf, words[i]))
+                        return true;
+        return false;
+}
+
+cp_key_class_t cp_measure_class(const cp_measure_t *me, const cp_record_t *rec,
+                                const cp_window_t *win)
+{
+        if (cp_status_withdrawn(rec->rec_field[CP_F_STATUS]))
+                return CP_KC_WITHDRAWN;
+        if (!win->wi_published)
+                return CP_KC_NOT_ELIGIBLE;
+        if (win->wi_until && me->me_as_of >= win->wi_until)
+                return CP_KC_EXPIRED;
+        if (win->wi_from && me->me_as_of < win->wi_from)
+                return CP_KC_NOT_YET_DUE;
+        return CP_KC_ACTIVE;
+}
+
+static bool cp_id_usable(const char *raw, cp_id_type_t want)
+{
+        cp_id_result_t res;
+
+        if (cp_norm_is_null(raw))
+                return false;
+        cp_id_check(raw, strlen(raw), want, &res);
+        return res.usable;
+}
+
+/* "Present and valid after normalisation" (docs/metrics.md). */
+static bool cp_present(const cp_record_t *rec, const cp_view_t *v,
+                       const cp_keyinfo_t *ki, int req)
+{
+        const char *raw;
+
+        if (req == CP_REQ_SUBJECT_ID)
+                return ki->ki_has_id;
+        raw = rec->rec_field[req];
+        for (int i = 0; i < CP_VD__COUNT; i++)
+                if ((int)cp_vd_field[i] == req)
+                        return v->vw_date_rc[i] == CP_DATE_OK ||
+                               v->vw_date_rc[i] == CP_DATE_OPEN_ENDED;
+        switch (req) {
+        case CP_F_FINE_AMOUNT: return v->vw_amount_rc == 1;
+        case CP_F_SUBJECT_USCC: return cp_id_usable(raw, CP_ID_USCC);
+        case CP_F_AUTHORITY_USCC: return cp_id_usable(raw, CP_ID_USCC);
+        case CP_F_SUBJECT_ORG_CODE: return cp_id_usable(raw, CP_ID_ORG_CODE);
+        case CP_F_SUBJECT_REG_NO: return cp_id_usable(raw, CP_ID_REG_NO);
+        case CP_F_SUBJECT_PERSON_ID: return cp_id_usable(raw, CP_ID_UNKNOWN);
+        case CP_F_RATING: {
+                char *end;
+                if (cp_norm_is_null(raw))
+                        return false;
+                (void)strtod(raw, &end);
+                return end != raw;
+        }
+        default: return !cp_norm_is_null(raw);
+        }
+}
+
+static void cp_count_present(const cp_measure_t *me, cp_source_stats_t *st, int category,
+                             const cp_record_t *rec, const cp_view_t *v,
+                             const cp_keyinfo_t *ki)
+{
+        const uint8_t *req = me->me_rules.rs_required[category];
+
+        st->st_completeness_keys++;
+        for (int f = 0; f < CP_REQ__COUNT; f++) {
+                st->st_required[f] = req[f];
+                if (req[f] && cp_present(rec, v, ki, f))
+                        st->st_present[f]++;
+        }
+}
+
+/* The fuzzy key: category, subject, and the decision's number (the case
+ * number for defaulters) without the authority, whose spelling differs
+ * most between platforms. @returns false when the record has no number. */
+static bool cp_fuzzy_hash(const cp_record_t *rec, int category, const cp_keyinfo_t *ki,
+                          uint64_t out[2])
+{
+        char num[256];
+        size_t n;
+        XXH3_state_t st;
+        XXH128_hash_t h;
+        unsigned char cat = (unsigned char)category;
+        const char *raw = category == CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER
+                                  ? rec->rec_field[CP_F_CASE_NUMBER]
+                                  : rec->rec_field[CP_F_DOCUMENT_NUMBER];
+
+        if (cp_norm_is_null(raw))
+                return false;
+        n = category == CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER
+                    ? cp_norm_caseno(raw, num, sizeof(num))
+                    : cp_norm_docno(raw, num, sizeof(num));
+        if (!n)
+                return false;
+        XXH3_128bits_reset(&st);
+        XXH3_128bits_update(&st, &cat, 1);
+        XXH3_128bits_update(&st, ki->ki_subject, ki->ki_subject_len);
+        XXH3_128bits_update(&st, "\x1f", 1);
+        XXH3_128bits_update(&st, num, n);
+        h = XXH3_128bits_digest(&st);
+        out[0] = h.low64;
+        out[1] = h.high64;
+        return true;
+}
+
+static int cp_count_subject(cp_measure_t *me, unsigned source, int category,
+                            const cp_keyinfo_t *ki)
+{
+        XXH3_state_t st;
+        XXH128_hash_t h;
+        unsigned char cat = (unsigned char)category;
+        uint64_t hash[2], prev;
+
+        XXH3_128bits_reset(&st);
+        XXH3_128bits_update(&st, &cat, 1);
+        XXH3_128bits_update(&st, ki->ki_subject, ki->ki_subject_len);
+        h = XXH3_128bits_digest(&st);
+        hash[0] = h.low64;
+        hash[1] = h.high64;
+        return cp_dedupe_add(&me->me_subjects, hash, source, &prev) < 0 ? CP_ERR_NOMEM : CP_OK;
+}
+
+static void cp_count_lag(cp_source_stats_t *st, const cp_view_t *v,
+                         const cp_central_entry_t *ce)
+{
+        int32_t lag;
+        int b = 0;
+
+        if (!ce || !ce->ce_publish || v->vw_date_rc[CP_VD_DECISION] != CP_DATE_OK) {
+                st->st_lag_unknown++;
+                return;
+        }
+        lag = ce->ce_publish - v->vw_days[CP_VD_DECISION];
+        while (b < CP_LAG_BUCKETS - 1 && lag > cp_lag_bounds[b])
+                b++;
+        st->st_lag_bucket[b]++;
+        st->st_lag_count++;
+        st->st_lag_sum_days += lag;
+}
+
+static void cp_compare(cp_source_stats_t *st, const cp_view_t *v,
+                       const cp_central_entry_t *ce)
+{
+        bool differs = false;
+
+        if (!ce)
+                return;
+        for (int f = 0; f < CP_CMP__COUNT; f++) {
+                if (!v->vw_cmp[f] || !ce->ce_cmp[f])
+                        continue;
+                st->st_compared[f]++;
+                if (v->vw_cmp[f] != ce->ce_cmp[f]) {
+                        st->st_differs[f]++;
+                        differs = true;
+                }
+        }
+        st->st_discrepant += differs;
+}
+
+static cp_nomatch_t cp_nomatch_reason(const cp_keyinfo_t *ki)
+{
+        if (ki->ki_subject_len >= 2 && ki->ki_subject[0] == 'N' && ki->ki_subject[1] == ':')
+                return CP_NM_NO_SUBJECT_ID;
+        if (ki->ki_subject_len >= 2 && ki->ki_subject[0] == 'M' && ki->ki_subject[1] == ':')
+                return CP_NM_MASKED_ONLY;
+        if (ki->ki_id_flagged)
+                return CP_NM_ID_SUSPECT;
+        if (ki->ki_weak)
+                return CP_NM_WEAK_KEY;
+        return CP_NM_NONE;
+}
+
+int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned source,
+                          const cp_source_conf_t *src, const cp_record_t *rec,
+                          const cp_view_t *v, const cp_keyinfo_t *ki,
+                          const cp_window_t *win)
+{
+        int cat = src->src_category;
+        uint64_t fh[2];
+        cp_key_class_t cls;
+
+        if (cp_count_subject(me, source, cat, ki))
+                return CP_ERR_NOMEM;
+        if (src->src_role == CP_ROLE_CENTRAL) {
+                uint64_t prev;
+
+                if (!(ki->ki_prev & me->me_central_mask) &&
+                    cp_central_put(&me->me_central, ki->ki_hash, v->vw_cmp,
+                                   v->vw_days[CP_VD_PUBLISH]))
+                        return CP_ERR_NOMEM;
+                if (cp_fuzzy_hash(rec, cat, ki, fh) &&
+                    cp_dedupe_add(&me->me_fuzzy, fh, source, &prev) < 0)
+                        return CP_ERR_NOMEM;
+                cp_count_present(me, st, cat, rec, v, ki);
+                return CP_OK;
+        }
+        cls = cp_measure_class(me, rec, win);
+        st->st_class[cls]++;
+        if (cls != CP_KC_ACTIVE)
+                return CP_OK;
+        cp_count_present(me, st, cat, rec, v, ki);
+        if (ki->ki_prev & me->me_central_mask) {
+                const cp_central_entry_t *ce = cp_central_get(&me->me_central, ki->ki_hash);
+
+                st->st_shared++;
+                cp_compare(st, v, ce);
+                cp_count_lag(st, v, ce);
+        } else if (cp_fuzzy_hash(rec, cat, ki, fh) &&
+                   (cp_dedupe_find(&me->me_fuzzy, fh) & me->me_central_mask)) {
+                st->st_shared_fuzzy++;
+        } else {
+                st->st_unmatched[cp_nomatch_reason(ki)]++;
+        }
+        return CP_OK;
+}
+
+void cp_measure_report(const cp_measure_t *me, const cp_dedupe_t *keys,
+                       const cp_conf_t *conf, cp_report_t *rep)
+{
+        size_t n = conf->conf_nsources;
+        uint64_t same_cat[64] = {0};  /* per source: sources of its category */
+        uint64_t cmask = me->me_central_mask;
+
+        for (size_t i = 0; i < n; i++) {
+                rep->rep_src[i].st_unique_keys = 0;
+                rep->rep_src[i].st_central_unreported = 0;
+                rep->rep_src[i].st_subjects = 0;
+                for (size_t j = 0; j < n; j++)
+                        if (conf->conf_sources[j].src_category ==
+                            conf->conf_sources[i].src_category)
+                                same_cat[i] |= UINT64_C(1) << j;
+        }
+        memset(rep->rep_overlap, 0, n * n * sizeof(uint64_t));
+        memset(rep->rep_subjects_missing, 0, n * n * sizeof(uint64_t));
+        rep->rep_central_keys = 0;
+        rep->rep_as_of = me->me_as_of;
+
+        for (size_t s = 0; s < keys->dd_cap; s++) {
+                uint64_t m = keys->dd_slots[s].de_sources;
+
+                if (!m)
+                        continue;
+                if (m & cmask) {
+                        rep->rep_central_keys++;
+                        if (!(m & ~cmask))
+                                for (uint64_t c = m; c; c &= c - 1)
+                                        rep->rep_src[__builtin_ctzll(c)].st_central_unreported++;
+                }
+                for (uint64_t a = m; a; a &= a - 1) {
+                        int i = __builtin_ctzll(a);
+
+                        rep->rep_src[i].st_unique_keys++;
+                        for (uint64_t b = m; b; b &= b - 1)
+                                rep->rep_overlap[(size_t)i * n + (size_t)__builtin_ctzll(b)]++;
+                }
+        }
+        /* A subject entry is per category, so all of its sources share one. */
+        for (size_t s = 0; s < me->me_subjects.dd_cap; s++) {
+                uint64_t m = me->me_subjects.dd_slots[s].de_sources;
+
+                if (!m)
+                        continue;
+                for (uint64_t a = m; a; a &= a - 1) {
+                        int i = __builtin_ctzll(a);
+
+                        rep->rep_src[i].st_subjects++;
+                        for (uint64_t b = same_cat[i] & ~m; b; b &= b - 1)
+                                rep->rep_subjects_missing[(size_t)i * n +
+                                                          (size_t)__builtin_ctzll(b)]++;
+                }
+        }
+}

@@ -1,0 +1,103 @@
+/*
+ * Completeness measurement: for each source, how much of what it reports
+ * reaches the central records, and how well (docs/metrics.md).
+ *
+ * DESIGN: measured once per (source, key), on the first record of the
+ * source with that key — the source's view. The central records are read
+ * before any other source (cli/cmd_run.c), so when a source's view is
+ * measured the central view of its key is final: every figure is counted
+ * once, at that moment, and never revised. What depends on the set of
+ * sources per key (overlap, central keys no source reported, subjects one
+ * platform lists and another does not) is counted from the tables' masks
+ * when a report is made. Owned by the transform thread: no locks.
+ */
+#ifndef CP_MEASURE_H
+#define CP_MEASURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "central.h"
+#include "core/config.h"
+#include "core/record.h"
+#include "core/report.h"
+#include "dedupe.h"
+#include "normalize.h"
+#include "rules.h"
+
+/* The date fields a view parses once (transform reuses them for output). */
+enum {
+        CP_VD_DECISION = 0,
+        CP_VD_PUBLISH,
+        CP_VD_LIST,
+        CP_VD_VALID_FROM,
+        CP_VD_VALID_TO,
+        CP_VD__COUNT
+};
+
+/* A record's facts, normalised once. */
+typedef struct cp_view_s {
+        cp_date_rc_t vw_date_rc[CP_VD__COUNT];
+        int32_t vw_days[CP_VD__COUNT];        /* set when rc is CP_DATE_OK */
+        int vw_amount_rc;                     /* 1: parsed; 0: absent; -1: invalid */
+        int64_t vw_fen;
+        cp_unit_claim_t vw_claim;
+        uint32_t vw_cmp[CP_CMP__COUNT];       /* 0: absent */
+} cp_view_t;
+
+/* What transform knows of a record beyond its view. */
+typedef struct cp_keyinfo_s {
+        uint64_t ki_hash[2];        /* the record key's hash */
+        uint64_t ki_prev;           /* sources that reported the key before */
+        const char *ki_subject;     /* subject key text: "U:…", "M:…|name", "N:…" */
+        size_t ki_subject_len;
+        bool ki_has_id;             /* the subject has a usable identifier */
+        bool ki_id_flagged;         /* … with a WARNING finding */
+        bool ki_weak;               /* the key used fallback fields */
+} cp_keyinfo_t;
+
+typedef struct cp_measure_s {
+        cp_rules_t me_rules;
+        int32_t me_as_of;           /* days since 1970-01-01 */
+        uint64_t me_central_mask;
+        cp_central_t me_central;    /* exact key -> central view */
+        cp_dedupe_t me_fuzzy;       /* fuzzy key -> sources */
+        cp_dedupe_t me_subjects;    /* category + subject key -> sources */
+} cp_measure_t;
+
+/** @returns 0, or -1 with errstr (rules file, as_of). */
+int cp_measure_init(cp_measure_t *me, const cp_conf_t *conf, char *errstr,
+                    size_t errstr_size);
+
+void cp_measure_free(cp_measure_t *me);
+
+/** @brief Parses a record's dates and amount and hashes its compared fields. */
+void cp_view_build(const cp_record_t *rec, const cp_source_conf_t *src, cp_view_t *v);
+
+/** @brief The record's publication window under the source's regimes. */
+void cp_measure_window(const cp_measure_t *me, const cp_source_conf_t *src,
+                       const cp_record_t *rec, const cp_view_t *v, cp_window_t *win);
+
+/** @returns the class of a record of a non-central source (docs/metrics.md). */
+cp_key_class_t cp_measure_class(const cp_measure_t *me, const cp_record_t *rec,
+                                const cp_window_t *win);
+
+/**
+ * @brief Measures the source's view of a key: called once per (source,
+ * key), for the first record of the source with that key.
+ * @returns CP_OK or CP_ERR_NOMEM.
+ */
+int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned source,
+                          const cp_source_conf_t *src, const cp_record_t *rec,
+                          const cp_view_t *v, const cp_keyinfo_t *ki,
+                          const cp_window_t *win);
+
+/**
+ * @brief Fills the report's per-key figures that depend on which sources
+ * reported each key: unique keys, overlap, central keys and central keys
+ * no source reported, subjects and subjects missing.
+ */
+void cp_measure_report(const cp_measure_t *me, const cp_dedupe_t *keys,
+                       const cp_conf_t *conf, cp_report_t *rep);
+
+#endif

@@ -1,0 +1,358 @@
+/*
+ * Transform state snapshots (design.md §6): what a restart loads instead
+ * of replaying every input from the beginning.
+ *
+ * Layout, in the machine's byte order (a snapshot is local state, read
+ * back by the same build on the same host):
+ *   header   "CPSNAP01", u32 version, u32 nsources, u64 epoch,
+ *            u64 fingerprint of the source set (ids, roles, categories)
+ *   tables   per table: u64 capacity, u64 count, capacity × entry
+ *   stats    nsources × cp_source_stats_t with reject-code pointers
+ *            replaced by indexes into a code list (u32 n, then n
+ *            NUL-terminated strings)
+ *   trailer  u64 XXH3-64 of every byte before it
+ * Loading reads into fresh tables and swaps them in only when the
+ * checksum matches, so a corrupt or truncated file changes nothing.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#define XXH_STATIC_LINKING_ONLY
+#include <xxhash.h>
+
+#include "core/err.h"
+#include "transform.h"
+#include "transform_state.h"
+
+#define CP_SNAP_MAGIC "CPSNAP01"
+#define CP_SNAP_VERSION 1u
+
+typedef struct cp_snapio_s {
+        FILE *f;
+        XXH3_state_t h;
+        int failed;
+} cp_snapio_t;
+
+static void cp_snap_put(cp_snapio_t *io, const void *p, size_t n)
+{
+        if (io->failed || !n)
+                return;
+        XXH3_64bits_update(&io->h, p, n);
+        if (fwrite(p, 1, n, io->f) != n)
+                io->failed = 1;
+}
+
+static void cp_snap_get(cp_snapio_t *io, void *p, size_t n)
+{
+        if (io->failed || !n)
+                return;
+        if (fread(p, 1, n, io->f) != n) {
+                io->failed = 1;
+                return;
+        }
+        XXH3_64bits_update(&io->h, p, n);
+}
+
+static uint64_t cp_snap_fingerprint(const cp_conf_t *conf)
+{
+        XXH3_state_t h;
+
+        XXH3_64bits_reset(&h);
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                const cp_source_conf_t *s = &conf->conf_sources[i];
+
+                XXH3_64bits_update(&h, s->src_id, strlen(s->src_id) + 1);
+                XXH3_64bits_update(&h, &s->src_role, sizeof(s->src_role));
+                XXH3_64bits_update(&h, &s->src_category, sizeof(s->src_category));
+        }
+        return XXH3_64bits_digest(&h);
+}
+
+/* A table: capacity, count, then the slots. */
+static void cp_snap_put_table(cp_snapio_t *io, const void *slots, size_t cap, size_t count,
+                              size_t entry)
+{
+        uint64_t c = cap, n = count;
+
+        cp_snap_put(io, &c, sizeof(c));
+        cp_snap_put(io, &n, sizeof(n));
+        cp_snap_put(io, slots, cap * entry);
+}
+
+static void *cp_snap_get_table(cp_snapio_t *io, size_t *cap, size_t *count, size_t entry)
+{
+        uint64_t c = 0, n = 0;
+        void *slots;
+
+        cp_snap_get(io, &c, sizeof(c));
+        cp_snap_get(io, &n, sizeof(n));
+        /* A power of two (or 0 for a table never used), and sane. */
+        if (io->failed || (c & (c - 1)) || c > (UINT64_C(1) << 40) || n > c) {
+                io->failed = 1;
+                return NULL;
+        }
+        if (!c) {
+                *cap = *count = 0;
+                return NULL;
+        }
+        slots = malloc((size_t)c * entry);
+        if (!slots) {
+                io->failed = 1;
+                return NULL;
+        }
+        cp_snap_get(io, slots, (size_t)c * entry);
+        *cap = (size_t)c;
+        *count = (size_t)n;
+        return slots;
+}
+
+static int cp_snap_fail(char *errstr, size_t errstr_size, const char *path, const char *what,
+                        int rc)
+{
+        snprintf(errstr, errstr_size, "%s: %s%s%s", path, what, errno ? ": " : "",
+                 errno ? strerror(errno) : "");
+        return rc;
+}
+
+/* Reject codes as indexes into a list, so the file holds no pointers. */
+static void cp_snap_put_stats(cp_snapio_t *io, const cp_transform_t *tf)
+{
+        size_t n = tf->tf_conf->conf_nsources;
+        uint32_t ncodes = 0;
+
+        for (size_t i = 0; i < n; i++)
+                ncodes += tf->tf_stats[i].st_nreject_reasons;
+        cp_snap_put(io, &ncodes, sizeof(ncodes));
+        for (size_t i = 0; i < n; i++)
+                for (unsigned r = 0; r < tf->tf_stats[i].st_nreject_reasons; r++)
+                        cp_snap_put(io, tf->tf_stats[i].st_reject_reasons[r].rc_code,
+                                    strlen(tf->tf_stats[i].st_reject_reasons[r].rc_code) + 1);
+        for (size_t i = 0; i < n; i++) {
+                cp_source_stats_t st;
+
+                /* memcpy, not assignment: padding bytes are hashed too. */
+                memcpy(&st, &tf->tf_stats[i], sizeof(st));
+                for (unsigned r = 0; r < st.st_nreject_reasons; r++)
+                        st.st_reject_reasons[r].rc_code = NULL;
+                cp_snap_put(io, &st, sizeof(st));
+        }
+}
+
+int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
+                      char *errstr, size_t errstr_size)
+{
+        const cp_conf_t *conf = tf->tf_conf;
+        const cp_measure_t *me = &tf->tf_measure;
+        cp_snapio_t io = {0};
+        char tmp[4096], dir[4096];
+        uint32_t version = CP_SNAP_VERSION, nsrc = (uint32_t)conf->conf_nsources;
+        uint64_t fp = cp_snap_fingerprint(conf), sum;
+        int fd;
+
+        errno = 0;
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+                return cp_snap_fail(errstr, errstr_size, path, "path too long", CP_ERR_IO);
+        if (!(io.f = fopen(tmp, "wb")))
+                return cp_snap_fail(errstr, errstr_size, tmp, "cannot write the snapshot",
+                                    CP_ERR_IO);
+        XXH3_64bits_reset(&io.h);
+        cp_snap_put(&io, CP_SNAP_MAGIC, 8);
+        cp_snap_put(&io, &version, sizeof(version));
+        cp_snap_put(&io, &nsrc, sizeof(nsrc));
+        cp_snap_put(&io, &epoch, sizeof(epoch));
+        cp_snap_put(&io, &fp, sizeof(fp));
+        cp_snap_put_table(&io, tf->tf_dedupe.dd_slots, tf->tf_dedupe.dd_cap,
+                          tf->tf_dedupe.dd_count, sizeof(cp_dedupe_entry_t));
+        cp_snap_put_table(&io, tf->tf_orgmap.om_slots, tf->tf_orgmap.om_cap,
+                          tf->tf_orgmap.om_count, sizeof(cp_orgmap_entry_t));
+        cp_snap_put_table(&io, me->me_central.ct_slots, me->me_central.ct_cap,
+                          me->me_central.ct_count, sizeof(cp_central_entry_t));
+        cp_snap_put_table(&io, me->me_fuzzy.dd_slots, me->me_fuzzy.dd_cap,
+                          me->me_fuzzy.dd_count, sizeof(cp_dedupe_entry_t));
+        cp_snap_put_table(&io, me->me_subjects.dd_slots, me->me_subjects.dd_cap,
+                          me->me_subjects.dd_count, sizeof(cp_dedupe_entry_t));
+        cp_snap_put_stats(&io, tf);
+        sum = XXH3_64bits_digest(&io.h);
+        if (!io.failed && fwrite(&sum, sizeof(sum), 1, io.f) != 1)
+                io.failed = 1;
+        if (io.failed || fflush(io.f) || fsync(fileno(io.f))) {
+                fclose(io.f);
+                unlink(tmp);
+                return cp_snap_fail(errstr, errstr_size, tmp, "cannot write the snapshot",
+                                    CP_ERR_IO);
+        }
+        if (fclose(io.f) || rename(tmp, path)) {
+                unlink(tmp);
+                return cp_snap_fail(errstr, errstr_size, path, "cannot write the snapshot",
+                                    CP_ERR_IO);
+        }
+        /* The rename is durable only once the directory is. */
+        snprintf(dir, sizeof(dir), "%s", path);
+        fd = open(dirname(dir), O_RDONLY | O_DIRECTORY);
+        if (fd >= 0) {
+                fsync(fd);
+                close(fd);
+        }
+        return CP_OK;
+}
+
+/* The state read from a file, swapped in only when whole. */
+typedef struct cp_snap_state_s {
+        cp_dedupe_t dedupe, fuzzy, subjects;
+        cp_orgmap_t orgmap;
+        cp_central_t central;
+        cp_source_stats_t *stats;
+        char *codes;
+} cp_snap_state_t;
+
+static void cp_snap_state_free(cp_snap_state_t *s)
+{
+        cp_dedupe_free(&s->dedupe);
+        cp_dedupe_free(&s->fuzzy);
+        cp_dedupe_free(&s->subjects);
+        cp_orgmap_free(&s->orgmap);
+        cp_central_free(&s->central);
+        free(s->stats);
+        free(s->codes);
+}
+
+static void cp_snap_get_dedupe(cp_snapio_t *io, cp_dedupe_t *dd)
+{
+        dd->dd_slots = cp_snap_get_table(io, &dd->dd_cap, &dd->dd_count,
+                                         sizeof(cp_dedupe_entry_t));
+        if (!io->failed && !dd->dd_cap)
+                io->failed = 1;  /* these tables always have slots */
+}
+
+/* Codes, then the stats whose reject codes point into them. */
+static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
+{
+        uint32_t ncodes = 0;
+        size_t len = 0, cap = 256, *off;
+
+        cp_snap_get(io, &ncodes, sizeof(ncodes));
+        if (io->failed || ncodes > nsrc * CP_REJECT_REASONS_MAX) {
+                io->failed = 1;
+                return;
+        }
+        /* Offsets, not pointers, while the buffer may still move. */
+        off = calloc(ncodes + 1, sizeof(*off));
+        s->codes = malloc(cap);
+        s->stats = calloc(nsrc, sizeof(*s->stats));
+        if (!off || !s->codes || !s->stats) {
+                free(off);
+                io->failed = 1;
+                return;
+        }
+        for (uint32_t c = 0; c < ncodes && !io->failed; c++) {
+                off[c] = len;
+                for (;;) {
+                        char ch;
+
+                        if (len + 1 >= cap) {
+                                char *g = len < 65536 ? realloc(s->codes, cap *= 2) : NULL;
+                                if (!g) {
+                                        io->failed = 1;
+                                        break;
+                                }
+                                s->codes = g;
+                        }
+                        cp_snap_get(io, &ch, 1);
+                        if (io->failed)
+                                break;
+                        s->codes[len++] = ch;
+                        if (!ch)
+                                break;
+                }
+        }
+        for (size_t i = 0, c = 0; i < nsrc && !io->failed; i++) {
+                cp_source_stats_t *st = &s->stats[i];
+
+                cp_snap_get(io, st, sizeof(*st));
+                if (io->failed || st->st_nreject_reasons > CP_REJECT_REASONS_MAX ||
+                    c + st->st_nreject_reasons > ncodes) {
+                        io->failed = 1;
+                        break;
+                }
+                for (unsigned r = 0; r < st->st_nreject_reasons; r++)
+                        st->st_reject_reasons[r].rc_code = s->codes + off[c++];
+        }
+        free(off);
+}
+
+int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
+                      char *errstr, size_t errstr_size)
+{
+        const cp_conf_t *conf = tf->tf_conf;
+        cp_snapio_t io = {0};
+        cp_snap_state_t s = {0};
+        char magic[8];
+        uint32_t version = 0, nsrc = 0;
+        uint64_t ep = 0, fp = 0, sum = 0, want;
+        int extra;
+
+        errno = 0;
+        if (!(io.f = fopen(path, "rb")))
+                return cp_snap_fail(errstr, errstr_size, path, "cannot read the snapshot",
+                                    CP_ERR_IO);
+        XXH3_64bits_reset(&io.h);
+        cp_snap_get(&io, magic, 8);
+        cp_snap_get(&io, &version, sizeof(version));
+        cp_snap_get(&io, &nsrc, sizeof(nsrc));
+        cp_snap_get(&io, &ep, sizeof(ep));
+        cp_snap_get(&io, &fp, sizeof(fp));
+        errno = 0;
+        if (io.failed || memcmp(magic, CP_SNAP_MAGIC, 8) || version != CP_SNAP_VERSION) {
+                fclose(io.f);
+                return cp_snap_fail(errstr, errstr_size, path,
+                                    "not a credpipe snapshot of this version", CP_ERR_PARSE);
+        }
+        if (nsrc != conf->conf_nsources || fp != cp_snap_fingerprint(conf)) {
+                fclose(io.f);
+                return cp_snap_fail(errstr, errstr_size, path, "the snapshot belongs to "
+                                    "another set of sources (ids, roles or categories "
+                                    "changed)", CP_ERR_PARSE);
+        }
+        cp_snap_get_dedupe(&io, &s.dedupe);
+        s.orgmap.om_slots = cp_snap_get_table(&io, &s.orgmap.om_cap, &s.orgmap.om_count,
+                                              sizeof(cp_orgmap_entry_t));
+        s.central.ct_slots = cp_snap_get_table(&io, &s.central.ct_cap, &s.central.ct_count,
+                                               sizeof(cp_central_entry_t));
+        cp_snap_get_dedupe(&io, &s.fuzzy);
+        cp_snap_get_dedupe(&io, &s.subjects);
+        cp_snap_get_stats(&io, &s, nsrc);
+        want = XXH3_64bits_digest(&io.h);
+        if (!io.failed && fread(&sum, sizeof(sum), 1, io.f) != 1)
+                io.failed = 1;
+        extra = fgetc(io.f);
+        fclose(io.f);
+        errno = 0;
+        if (io.failed || sum != want || extra != EOF) {
+                cp_snap_state_free(&s);
+                return cp_snap_fail(errstr, errstr_size, path, io.failed
+                                    ? "the snapshot is truncated or damaged"
+                                    : "the snapshot's checksum does not match: it is damaged",
+                                    CP_ERR_PARSE);
+        }
+        /* Whole: swap it in. */
+        cp_dedupe_free(&tf->tf_dedupe);
+        cp_orgmap_free(&tf->tf_orgmap);
+        cp_central_free(&tf->tf_measure.me_central);
+        cp_dedupe_free(&tf->tf_measure.me_fuzzy);
+        cp_dedupe_free(&tf->tf_measure.me_subjects);
+        free(tf->tf_stats);
+        free(tf->tf_codes);
+        tf->tf_dedupe = s.dedupe;
+        tf->tf_orgmap = s.orgmap;
+        tf->tf_measure.me_central = s.central;
+        tf->tf_measure.me_fuzzy = s.fuzzy;
+        tf->tf_measure.me_subjects = s.subjects;
+        tf->tf_stats = s.stats;
+        tf->tf_codes = s.codes;
+        *epoch = ep;
+        return CP_OK;
+}
