@@ -26,11 +26,13 @@
 #include "core/metrics.h"
 #include "core/queue.h"
 #include "embedded.h"
+#include "epoch.h"
 #include "live.h"
 #include "metrics_server.h"
 #include "progress.h"
 #include "ingest/ingest.h"
 #include "report_out.h"
+#include "sink/checkpoint.h"
 #include "sink/sink.h"
 #include "transform/transform.h"
 
@@ -49,6 +51,26 @@ typedef struct cp_run_s {
          * against the whole central snapshot (transform/measure.h). */
         pthread_cond_t central_done;
         size_t central_pending;  /* central sources not yet read */
+        cp_epoch_t *epoch;       /* exactly-once (state.dir), or NULL */
+        /*
+         * The replay gate. After a restart, records up to the committed
+         * checkpoint are transformed again, not produced. Every one of
+         * them, of every source, must be transformed before any record
+         * after it, or a later record could take a key that an earlier
+         * one, of another source, holds in the committed output: it would
+         * be produced twice. So the transform holds back each source's
+         * first batch with records to produce (replaying: the sources
+         * whose replay is not over, transform-owned) until no source
+         * replays; an ingest thread waits after pushing such a batch
+         * until the gate opens (guarded by lock), so at most one batch a
+         * source is held. No epoch ends while the gate is shut: a
+         * checkpoint must lie after every committed record.
+         */
+        uint64_t replaying;
+        bool gate_open;
+        pthread_cond_t gate;
+        cp_batch_t **held;
+        size_t nheld;
 } cp_run_t;
 
 typedef struct cp_ingest_arg_s {
@@ -59,17 +81,62 @@ typedef struct cp_ingest_arg_s {
         char **files;
         size_t nfiles;
         int expand_failed;   /* the paths could not be expanded */
+        const char *file;    /* the file being read */
+        cp_resume_t resume;  /* after a restart: what to skip and replay */
 } cp_ingest_arg_t;
 
+/* Stamps the batch with its position (what a checkpoint records) and,
+ * after a restart, leaves out what the restored state already holds. */
 static int cp_run_emit(void *opaque, cp_batch_t *bat)
 {
-        cp_run_t *run = opaque;
+        cp_ingest_arg_t *a = opaque;
 
-        if (cp_queue_push(run->q_in, bat)) {
+        if (!cp_resume_filter(&a->resume, a->file, bat)) {
+                cp_batch_destroy(bat);
+                return CP_OK;
+        }
+        bool live = bat->bat_replay < bat->bat_n;
+
+        if (cp_queue_push(a->run->q_in, bat)) {
                 cp_batch_destroy(bat);
                 return CP_ERR_CLOSED;
         }
+        if (live) {
+                /* Records to produce: wait until every source's replay is
+                 * transformed (cp_run_t, the replay gate). */
+                pthread_mutex_lock(&a->run->lock);
+                while (!a->run->gate_open) {
+                        struct timespec t;
+
+                        pthread_mutex_unlock(&a->run->lock);
+                        /* An aborted run opens no gate: look now and then. */
+                        if (cp_queue_aborted(a->run->q_in))
+                                return CP_ERR_CLOSED;
+                        pthread_mutex_lock(&a->run->lock);
+                        clock_gettime(CLOCK_REALTIME, &t);
+                        t.tv_nsec += 200 * 1000000L;
+                        if (t.tv_nsec >= 1000000000L) {
+                                t.tv_sec++;
+                                t.tv_nsec -= 1000000000L;
+                        }
+                        pthread_cond_timedwait(&a->run->gate, &a->run->lock, &t);
+                }
+                pthread_mutex_unlock(&a->run->lock);
+        }
         return CP_OK;
+}
+
+/* Tells the transform a source is over: read to its end (its checkpoint
+ * position says so: a restart reads nothing of it), or failed. */
+static void cp_run_source_done(cp_run_t *run, uint32_t source, bool failed)
+{
+        cp_batch_t *bat = cp_batch_new(source, 1);
+
+        if (!bat)
+                return;
+        bat->bat_kind = failed ? CP_BATCH_SOURCE_FAILED : CP_BATCH_SOURCE_DONE;
+        if (cp_queue_push(run->q_in, bat))
+                cp_batch_destroy(bat);
 }
 
 static void *cp_ingest_thread(void *p)
@@ -100,9 +167,12 @@ static void *cp_ingest_thread(void *p)
         for (size_t i = 0; i < a->nfiles && !failed; i++) {
                 const char *file = a->files[i];
 
+                if (cp_resume_skip_file(&a->resume, file))
+                        continue;
+                a->file = file;
                 if (cp_ingest_file(src, a->source, file,
                                    (size_t)run->conf->conf_batch_records, cp_run_emit,
-                                   run, err, sizeof(err))) {
+                                   a, err, sizeof(err))) {
                         cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"",
                                      src->src_id, file, err);
                         failed = 1;
@@ -113,6 +183,7 @@ static void *cp_ingest_thread(void *p)
         }
         if (failed)
                 cp_live_fail(&run->live, "source %s could not be read", src->src_id);
+        cp_run_source_done(run, a->source, failed);
         pthread_mutex_lock(&run->lock);
         if (failed)
                 run->ingest_errors++;
@@ -154,32 +225,135 @@ static int64_t cp_run_snapshot(cp_run_t *run)
         return took * 20 > CP_SNAPSHOT_MIN_MS ? took * 20 : CP_SNAPSHOT_MIN_MS;
 }
 
+/* Ends an epoch: its barrier follows the epoch's last batch to the sink.
+ * @returns 0, or -1 when the run must stop (no checkpoint can be saved). */
+static int cp_run_barrier(cp_run_t *run, bool final)
+{
+        cp_batch_t *bar;
+        char err[1024];
+
+        if (cp_epoch_barrier(run->epoch, run->tf, final, cp_now_ms(CLOCK_MONOTONIC), &bar,
+                             err, sizeof(err))) {
+                cp_log_error("run", "CHECKPOINT_FAILED", "msg=\"%s\"", err);
+                cp_live_fail(&run->live, "cannot save a checkpoint");
+                run->transform_error = 1;
+                return -1;
+        }
+        if (cp_queue_push(run->q_out, bar)) {
+                cp_barrier_free(bar->bat_barrier);
+                cp_batch_destroy(bar);
+                return -1;
+        }
+        return 0;
+}
+
+/* Transforms a batch and hands it to the sink. @returns 0, or -1 when
+ * the run must stop. */
+static int cp_run_transform(cp_run_t *run, cp_batch_t *bat)
+{
+        if (cp_transform_batch(run->tf, bat)) {
+                cp_log_error("transform", "OUT_OF_MEMORY",
+                             "msg=\"out of memory while transforming\"");
+                cp_live_fail(&run->live, "out of memory while transforming");
+                cp_batch_destroy(bat);
+                run->transform_error = 1;
+                cp_queue_abort(run->q_in);
+                return -1;
+        }
+        if (run->epoch)
+                cp_epoch_track(run->epoch, bat);
+        if (cp_queue_push(run->q_out, bat)) {
+                cp_batch_destroy(bat);
+                return -1;
+        }
+        return 0;
+}
+
+/* A source's replay is over: when it was the last, the gate opens and the
+ * batches held back go on. @returns 0, or -1 when the run must stop. */
+static int cp_run_replay_over(cp_run_t *run, uint32_t source)
+{
+        int rc = 0;
+
+        run->replaying &= ~(UINT64_C(1) << source);
+        if (run->replaying || run->gate_open)
+                return 0;
+        pthread_mutex_lock(&run->lock);
+        run->gate_open = true;
+        pthread_cond_broadcast(&run->gate);
+        pthread_mutex_unlock(&run->lock);
+        cp_log_info("run", "REPLAY_DONE", "msg=\"every input is replayed up to the committed "
+                    "checkpoint; producing from here\"");
+        for (size_t i = 0; i < run->nheld; i++)
+                if (rc == 0)
+                        rc = cp_run_transform(run, run->held[i]);
+                else
+                        cp_batch_destroy(run->held[i]);
+        run->nheld = 0;
+        return rc;
+}
+
+/* @returns 1 when the batch is held back by the shut gate, 0 to go on,
+ * -1 when the run must stop. */
+static int cp_run_gate(cp_run_t *run, cp_batch_t *bat)
+{
+        if (run->gate_open || bat->bat_replay == bat->bat_n)
+                return 0;
+        /* Its first records to produce: its replay is over. */
+        if (cp_run_replay_over(run, bat->bat_source))
+                return -1;
+        if (run->gate_open)
+                return 0;
+        run->held[run->nheld++] = bat;
+        return 1;
+}
+
 static void *cp_transform_thread(void *p)
 {
         cp_run_t *run = p;
         cp_batch_t *bat;
         int64_t next_snap = 0;
+        int rc = 0;
 
         pthread_setname_np(pthread_self(), "cp:transform");
+        if (run->epoch)
+                run->epoch->ep_next_ms = cp_now_ms(CLOCK_MONOTONIC) +
+                                         run->conf->conf_checkpoint_interval_ms;
         while (cp_queue_pop(run->q_in, &bat) == CP_OK) {
-                if (cp_transform_batch(run->tf, bat)) {
-                        cp_log_error("transform", "OUT_OF_MEMORY",
-                                     "msg=\"out of memory while transforming\"");
-                        cp_live_fail(&run->live, "out of memory while transforming");
+                if (bat->bat_kind != CP_BATCH_RECORDS) {
+                        /* A marker: where the source stands, nothing to send. */
+                        uint32_t source = bat->bat_source;
+
+                        if (run->epoch)
+                                cp_epoch_track(run->epoch, bat);
                         cp_batch_destroy(bat);
-                        run->transform_error = 1;
+                        if ((rc = cp_run_replay_over(run, source)))
+                                break;
+                        continue;
+                }
+                if ((rc = cp_run_gate(run, bat)) > 0) {
+                        rc = 0;
+                        continue;
+                }
+                if (rc || (rc = cp_run_transform(run, bat)))
+                        break;
+                if (cp_now_ms(CLOCK_MONOTONIC) >= next_snap)
+                        next_snap = cp_now_ms(CLOCK_MONOTONIC) + cp_run_snapshot(run);
+                if (run->epoch && run->gate_open &&
+                    cp_epoch_due(run->epoch, cp_now_ms(CLOCK_MONOTONIC)) &&
+                    (rc = cp_run_barrier(run, false))) {
                         cp_queue_abort(run->q_in);
                         break;
                 }
-                if (cp_queue_push(run->q_out, bat)) {
-                        cp_batch_destroy(bat);
-                        break;
-                }
-                if (cp_now_ms(CLOCK_MONOTONIC) >= next_snap)
-                        next_snap = cp_now_ms(CLOCK_MONOTONIC) + cp_run_snapshot(run);
         }
-        /* The final counts: the run's report is made of this snapshot. */
+        /* The final counts: the run's report is made of this snapshot,
+         * produced in the last epoch, which ends here when all went well. */
+        for (size_t i = 0; i < run->nheld; i++)
+                cp_batch_destroy(run->held[i]);  /* only when the run failed */
         cp_run_snapshot(run);
+        if (run->epoch && rc == 0 && run->gate_open && !run->transform_error &&
+            !cp_queue_aborted(run->q_in))
+                cp_run_barrier(run, true);
         cp_queue_producer_done(run->q_out);
         return NULL;
 }
@@ -355,6 +529,9 @@ int cp_cmd_run(int argc, char **argv)
         long linger_ms = 0;
         cp_metrics_server_t *ms = NULL;
         bool live_ok = false;
+        cp_epoch_t epoch = {0};
+        bool final_committed = false;
+        Credpipe__V1__Checkpoint *committed = NULL;
         int64_t next_report;
         struct timespec t0, t1;
         double secs;
@@ -425,6 +602,7 @@ int cp_cmd_run(int argc, char **argv)
         run.conf->conf_topic_records = cp_prefixed(prefix, run.conf->conf_topic_records);
         run.conf->conf_topic_rejects = cp_prefixed(prefix, run.conf->conf_topic_rejects);
         run.conf->conf_topic_sharing = cp_prefixed(prefix, run.conf->conf_topic_sharing);
+        run.conf->conf_topic_checkpoints = cp_prefixed(prefix, run.conf->conf_topic_checkpoints);
         /* Transform state (category table, pseudonym key) before Kafka:
          * a bad file fails fast, before any connection. */
         run.tf = cp_transform_new(run.conf, err, sizeof(err));
@@ -448,6 +626,8 @@ int cp_cmd_run(int argc, char **argv)
                                          run.conf->conf_partitions);
                 cp_embedded_create_topic(em, run.conf->conf_topic_rejects, 1);
                 cp_embedded_create_topic(em, run.conf->conf_topic_sharing, 1);
+                if (run.conf->conf_state_dir)
+                        cp_embedded_create_topic(em, run.conf->conf_topic_checkpoints, 1);
                 cp_log_info("run", "EMBEDDED_BROKER", "bootstrap=%s msg=\"no brokers "
                             "configured: using the embedded broker; its data lives in "
                             "memory only and is gone when credpipe exits\"", brokers);
@@ -473,6 +653,40 @@ int cp_cmd_run(int argc, char **argv)
                 rc = 1;
                 goto out;
         }
+        ith = calloc(run.conf->conf_nsources, sizeof(*ith));
+        iargs = calloc(run.conf->conf_nsources, sizeof(*iargs));
+        if (!ith || !iargs) {
+                fprintf(stderr, "credpipe run: out of memory\n");
+                rc = 1;
+                goto out;
+        }
+        /* Exactly once: the producer's transactions are initialised (which
+         * aborts what a previous instance left open), so the last
+         * committed checkpoint can be read and the state restored. */
+        if (run.conf->conf_state_dir) {
+                cp_resume_t plans[run.conf->conf_nsources];
+
+                if (cp_epoch_init(&epoch, run.conf, err, sizeof(err)) ||
+                    cp_checkpoint_read_last(run.conf, brokers, &committed, err, sizeof(err)) ||
+                    cp_epoch_recover(&epoch, run.tf, committed, plans, err, sizeof(err))) {
+                        fprintf(stderr, "credpipe run: %s\n", err);
+                        rc = 1;
+                        goto out;
+                }
+                for (size_t i = 0; i < run.conf->conf_nsources; i++) {
+                        iargs[i].resume = plans[i];
+                        if (cp_resume_replays(&plans[i]))
+                                run.replaying |= UINT64_C(1) << i;
+                }
+                run.epoch = &epoch;
+        }
+        run.gate_open = run.replaying == 0;
+        run.held = calloc(run.conf->conf_nsources, sizeof(*run.held));
+        if (!run.held) {
+                fprintf(stderr, "credpipe run: out of memory\n");
+                rc = 1;
+                goto out;
+        }
         cp_live_set_sink_ready(&run.live);
         run.q_in = cp_queue_new("ingest", (size_t)run.conf->conf_queue_batches,
                                 (int)run.conf->conf_nsources);
@@ -485,10 +699,9 @@ int cp_cmd_run(int argc, char **argv)
         cp_live_set_queues(&run.live, run.q_in, run.q_out);
         pthread_mutex_init(&run.lock, NULL);
         pthread_cond_init(&run.central_done, NULL);
+        pthread_cond_init(&run.gate, NULL);
         for (size_t i = 0; i < run.conf->conf_nsources; i++)
                 run.central_pending += run.conf->conf_sources[i].src_role == CP_ROLE_CENTRAL;
-        ith = calloc(run.conf->conf_nsources, sizeof(*ith));
-        iargs = calloc(run.conf->conf_nsources, sizeof(*iargs));
         /* Paths are expanded before any thread starts, so the progress
          * line knows every file and its size from the beginning. */
         {
@@ -523,6 +736,21 @@ int cp_cmd_run(int argc, char **argv)
         while (cp_queue_pop_timed(run.q_out, &bat, 1000) == CP_OK) {
                 int src = CP_OK;
 
+                if (bat && bat->bat_kind == CP_BATCH_BARRIER) {
+                        cp_barrier_t *br = bat->bat_barrier;
+
+                        /* The last epoch holds the final report. */
+                        if (br->br_final)
+                                src = cp_run_report(&run, sk, &rep);
+                        if (src == CP_OK &&
+                            (src = cp_epoch_commit(run.conf, sk, br, err, sizeof(err))))
+                                cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64
+                                             " msg=\"%s\"", br->br_epoch, err);
+                        final_committed = src == CP_OK && br->br_final;
+                        cp_barrier_free(br);
+                        cp_batch_destroy(bat);
+                        bat = NULL;
+                }
                 if (bat) {
                         uint64_t nrec = bat->bat_n;
 
@@ -559,9 +787,17 @@ int cp_cmd_run(int argc, char **argv)
 
         /* The transform thread's last snapshot, taken after its last
          * batch, holds the final counts (produced here, unless the loop
-         * above already did). */
+         * above already did: always, with transactions). */
         if (cp_run_report(&run, sk, &rep))
                 rc = 1;
+        if (run.epoch && !final_committed) {
+                /* What was produced since the last commit is aborted, to
+                 * be produced again by the next run. */
+                cp_log_error("run", "NOT_COMMITTED", "msg=\"the run ended before its last "
+                             "epoch was committed; run again to resume from the last "
+                             "checkpoint\"");
+                rc = 1;
+        }
         if (cp_sink_flush(sk, run.conf->conf_delivery_timeout_ms + 10000, err,
                           sizeof(err))) {
                 cp_log_error("sink", "FLUSH_FAILED", "msg=\"%s\"", err);
@@ -599,6 +835,7 @@ int cp_cmd_run(int argc, char **argv)
         else
                 cp_live_set_finished(&run.live);
         pthread_cond_destroy(&run.central_done);
+        pthread_cond_destroy(&run.gate);
         pthread_mutex_destroy(&run.lock);
 out:
         /* The server reads the queues and the snapshot: it stops first. */
@@ -609,9 +846,15 @@ out:
         cp_progress_end(pg);
         cp_report_free(&rep);
         free(ith);
-        for (size_t i = 0; iargs && i < run.conf->conf_nsources; i++)
+        for (size_t i = 0; iargs && i < run.conf->conf_nsources; i++) {
                 cp_ingest_paths_free(iargs[i].files, iargs[i].nfiles);
+                cp_resume_free(&iargs[i].resume);
+        }
         free(iargs);
+        cp_epoch_free(&epoch);
+        free(run.held);
+        if (committed)
+                credpipe__v1__checkpoint__free_unpacked(committed, NULL);
         cp_queue_destroy(run.q_in);
         cp_queue_destroy(run.q_out);
         cp_transform_destroy(run.tf);

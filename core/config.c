@@ -981,7 +981,8 @@ static int cp_parse_sources(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
 }
 
 static const char *const cp_topics_keys[] = {"records", "rejects", "sharing",
-                                             "partitions", "replication", NULL};
+                                             "checkpoints", "partitions", "replication",
+                                             NULL};
 static const char *const cp_batch_keys[] = {"records", "zstd_level", NULL};
 static const char *const cp_queue_keys[] = {"batches", NULL};
 static const char *const cp_pseudonymize_keys[] = {"key_file", NULL};
@@ -990,7 +991,8 @@ static const char *const cp_top_keys[] = {"brokers", "topics", "batch", "queue",
                                           "delivery_timeout_ms", "kafka",
                                           "pseudonymize", "uscc_categories",
                                           "completeness",
-                                          "log", "metrics", "report", "sources", NULL};
+                                          "log", "metrics", "report", "state",
+                                          "sources", NULL};
 
 /* Shorter keys make pseudonyms reversible: with one known ID and its
  * pseudonym, a short key can be searched for, and then every pseudonym
@@ -1221,6 +1223,63 @@ static int cp_parse_metrics_report(cp_conf_ctx_t *cx, const char *key, yaml_node
 
 /* ---- end of metrics and report ---- */
 
+static const char *const cp_state_keys[] = {"dir", "instance", "checkpoint_interval", NULL};
+
+/* state: {dir, instance, checkpoint_interval}: exactly-once processing
+ * (docs/exactly-once.md). The instance names the Kafka transactional id;
+ * by default it is derived from the directory's absolute path, which is
+ * stable across restarts of one deployment and differs between two. */
+static int cp_parse_state(cp_conf_ctx_t *cx, yaml_node_t *v, cp_conf_t *conf)
+{
+        if (cp_check_keys(cx, v, "'state'", cp_state_keys))
+                return -1;
+        CP_FOREACH_PAIR(cx, v, k, kv) {
+                if (!strcmp(k, "dir")) {
+                        const char *s = cp_scalar(cx, kv, k);
+                        if (!s)
+                                return -1;
+                        free(conf->conf_state_dir);
+                        conf->conf_state_dir = cp_resolve_path(cx, s);
+                } else if (!strcmp(k, "instance")) {
+                        const char *s = cp_scalar(cx, kv, k);
+                        if (!s)
+                                return -1;
+                        if (!*s || strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789._-") != strlen(s) || strlen(s) > 200) {
+                                cp_conf_fail(cx, kv, "'state.instance' must be letters, digits, "
+                                             "'.', '_' or '-' (at most 200), not '%s'", s);
+                                return -1;
+                        }
+                        free(conf->conf_instance);
+                        conf->conf_instance = strdup(s);
+                } else if (cp_duration_ms(cx, kv, "state.checkpoint_interval", 50, 3600000L,
+                                          &conf->conf_checkpoint_interval_ms)) {
+                        return -1;
+                }
+        }
+        if (!conf->conf_state_dir) {
+                cp_conf_fail(cx, v, "'state' needs 'dir', the directory of checkpoints");
+                return -1;
+        }
+        if (!conf->conf_instance) {
+                char buf[32];
+                unsigned long h = 5381;
+
+                char cwd[4096] = "";
+
+                /* Of the absolute path: the same wherever credpipe starts. */
+                if (conf->conf_state_dir[0] != '/' && !getcwd(cwd, sizeof(cwd)))
+                        cwd[0] = '\0';
+                for (const char *p = cwd; *p; p++)
+                        h = h * 33 + (unsigned char)*p;
+                for (const char *p = conf->conf_state_dir; *p; p++)
+                        h = h * 33 + (unsigned char)*p;
+                snprintf(buf, sizeof(buf), "i%08lx", h & 0xffffffffUL);
+                conf->conf_instance = strdup(buf);
+        }
+        return 0;
+}
+
 static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
 {
         if (!root || root->type != YAML_MAPPING_NODE) {
@@ -1259,6 +1318,9 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                 } else if (!strcmp(key, "log")) {
                         if (cp_parse_log(cx, v))
                                 return -1;
+                } else if (!strcmp(key, "state")) {
+                        if (cp_parse_state(cx, v, conf))
+                                return -1;
                 } else if (!strcmp(key, "topics")) {
                         if (cp_check_keys(cx, v, "'topics'", cp_topics_keys))
                                 return -1;
@@ -1273,6 +1335,9 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                                 else if (!strcmp(tk, "sharing"))
                                         rc = !(free(conf->conf_topic_sharing),
                                                conf->conf_topic_sharing = cp_strdup_scalar(cx, tv, tk));
+                                else if (!strcmp(tk, "checkpoints"))
+                                        rc = !(free(conf->conf_topic_checkpoints),
+                                               conf->conf_topic_checkpoints = cp_strdup_scalar(cx, tv, tk));
                                 else if (!strcmp(tk, "partitions"))
                                         rc = cp_int_scalar(cx, tv, tk, 1, 10000, &conf->conf_partitions);
                                 else if (!strcmp(tk, "replication"))
@@ -1344,6 +1409,8 @@ static void cp_conf_defaults(cp_conf_t *conf)
         conf->conf_topic_records = strdup(CP_DEFAULT_TOPIC_RECORDS);
         conf->conf_topic_rejects = strdup(CP_DEFAULT_TOPIC_REJECTS);
         conf->conf_topic_sharing = strdup(CP_DEFAULT_TOPIC_SHARING);
+        conf->conf_topic_checkpoints = strdup(CP_DEFAULT_TOPIC_CHECKPOINTS);
+        conf->conf_checkpoint_interval_ms = 10000;
         conf->conf_partitions = CP_DEFAULT_PARTITIONS;
         conf->conf_replication = 1;
         conf->conf_batch_records = 2000;
@@ -1438,6 +1505,9 @@ void cp_conf_destroy(cp_conf_t *conf)
         free(conf->conf_topic_records);
         free(conf->conf_topic_rejects);
         free(conf->conf_topic_sharing);
+        free(conf->conf_topic_checkpoints);
+        free(conf->conf_state_dir);
+        free(conf->conf_instance);
         free(conf->conf_metrics_listen);
         free(conf);
 }

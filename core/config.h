@@ -16,6 +16,7 @@
 #define CP_DEFAULT_TOPIC_RECORDS "credpipe.records"
 #define CP_DEFAULT_TOPIC_REJECTS "credpipe.rejects"
 #define CP_DEFAULT_TOPIC_SHARING "credpipe.sharing"
+#define CP_DEFAULT_TOPIC_CHECKPOINTS "credpipe.checkpoints"
 #define CP_DEFAULT_PARTITIONS 6
 
 typedef enum cp_format_e {
@@ -128,6 +129,11 @@ typedef struct cp_conf_s {
         char *conf_topic_records;
         char *conf_topic_rejects;
         char *conf_topic_sharing;
+        char *conf_topic_checkpoints;
+        /* state: exactly-once processing; conf_state_dir NULL: off */
+        char *conf_state_dir;
+        char *conf_instance;      /* transactional.id is "credpipe-" + this */
+        int conf_checkpoint_interval_ms;
         int conf_partitions;      /* partitions of topics credpipe creates */
         int conf_replication;     /* replication factor of those topics */
         int conf_batch_records;   /* records per batch, and per message */

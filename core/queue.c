@@ -134,6 +134,16 @@ void cp_queue_producer_done(cp_queue_t *q)
         pthread_mutex_unlock(&q->q_lock);
 }
 
+bool cp_queue_aborted(cp_queue_t *q)
+{
+        bool a;
+
+        pthread_mutex_lock(&q->q_lock);
+        a = q->q_aborted;
+        pthread_mutex_unlock(&q->q_lock);
+        return a;
+}
+
 void cp_queue_abort(cp_queue_t *q)
 {
         pthread_mutex_lock(&q->q_lock);

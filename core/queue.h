@@ -10,6 +10,7 @@
 #ifndef CP_QUEUE_H
 #define CP_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "record.h"
@@ -47,6 +48,9 @@ void cp_queue_producer_done(cp_queue_t *q);
 
 /** @brief Wakes every waiter; pushes and pops fail from now on. */
 void cp_queue_abort(cp_queue_t *q);
+
+/** @returns whether cp_queue_abort() was called. */
+bool cp_queue_aborted(cp_queue_t *q);
 
 /** @returns the number of batches waiting (for metrics; racy by nature). */
 size_t cp_queue_depth(cp_queue_t *q);

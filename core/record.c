@@ -38,6 +38,11 @@ void cp_batch_reset(cp_batch_t *bat, uint32_t source)
 {
         bat->bat_n = 0;
         bat->bat_source = source;
+        bat->bat_kind = CP_BATCH_RECORDS;
+        bat->bat_file = NULL;
+        bat->bat_file_records = bat->bat_file_offset = 0;
+        bat->bat_replay = 0;
+        bat->bat_barrier = NULL;
         cp_arena_reset(&bat->bat_arena);
 }
 

@@ -57,12 +57,30 @@ typedef struct cp_record_s {
         uint64_t rec_subject_hash;           /* chooses the output partition */
 } cp_record_t;
 
+/* What a batch is: records, or a marker flowing between them. */
+typedef enum cp_batch_kind_e {
+        CP_BATCH_RECORDS = 0,
+        CP_BATCH_SOURCE_DONE,  /* every file of bat_source is read */
+        CP_BATCH_SOURCE_FAILED, /* bat_source stopped on an error */
+        CP_BATCH_BARRIER,      /* end of an epoch: bat_barrier is the checkpoint */
+} cp_batch_kind_t;
+
 typedef struct cp_batch_s {
         cp_arena_t bat_arena;
         cp_record_t *bat_rec;
         size_t bat_n;
         size_t bat_cap;
         uint32_t bat_source;   /* index of the source in the configuration */
+        cp_batch_kind_t bat_kind;
+        /* Where the source stands after this batch (docs/exactly-once.md):
+         * set by the ingest thread, tracked by the transform thread. */
+        const char *bat_file;          /* file of the records */
+        uint64_t bat_file_records;     /* records of that file read so far */
+        uint64_t bat_file_offset;      /* byte offset after the last one */
+        /* Leading records produced before a restart: transformed again to
+         * rebuild the state, not produced again. */
+        size_t bat_replay;
+        void *bat_barrier;             /* CP_BATCH_BARRIER: owned by the batch's owner */
 } cp_batch_t;
 
 /** @returns a new empty batch for cap records, or NULL. @owns the result. */

@@ -27,6 +27,8 @@ struct cp_sink_s {
         /* Scratch: accepted records of one batch, grouped by partition. */
         Credpipe__V1__CreditRecord **sk_group;
         size_t sk_group_cap;
+        bool sk_txn;                  /* transactional (state.dir set) */
+        bool sk_txn_open;             /* a transaction is begun */
 };
 
 static void cp_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -85,26 +87,27 @@ static int cp_sink_topics_existing(cp_sink_t *sk, const char *const *names, int 
         return found;
 }
 
-/* Creates the three topics; an existing topic is fine (its partition count
- * is then whatever it has). A broker that does not answer CreateTopics
+/* Creates the topics (with the checkpoints topic when transactional); an
+ * existing topic is fine (its partition count is then whatever it has). A broker that does not answer CreateTopics
  * (librdkafka's mock cluster is one) leaves creation to the broker's
  * auto-creation, which the metadata request below triggers. */
 static int cp_sink_create_topics(cp_sink_t *sk, char *errstr, size_t errstr_size)
 {
         const cp_conf_t *c = sk->sk_conf;
-        const char *names[3] = {c->conf_topic_records, c->conf_topic_rejects,
-                                c->conf_topic_sharing};
-        rd_kafka_NewTopic_t *nt[3];
+        const char *names[4] = {c->conf_topic_records, c->conf_topic_rejects,
+                                c->conf_topic_sharing, c->conf_topic_checkpoints};
+        int ntopics = sk->sk_txn ? 4 : 3, existing;
+        rd_kafka_NewTopic_t *nt[4];
         rd_kafka_queue_t *q;
         rd_kafka_AdminOptions_t *opt;
         rd_kafka_event_t *ev;
         int rc = CP_OK;
         char err[256];
 
-        switch (cp_sink_topics_existing(sk, names, 3)) {
-        case 3:
+        existing = cp_sink_topics_existing(sk, names, ntopics);
+        if (existing == ntopics)
                 return CP_OK;
-        case -1:
+        if (existing < 0) {
                 /* Nothing else will work either: say so now, not after
                  * minutes of retries. */
                 snprintf(errstr, errstr_size, "no broker answered within %d s; check "
@@ -116,10 +119,13 @@ static int cp_sink_create_topics(cp_sink_t *sk, char *errstr, size_t errstr_size
         opt = rd_kafka_AdminOptions_new(sk->sk_rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_operation_timeout(opt, 10000, err, sizeof(err));
         rd_kafka_AdminOptions_set_request_timeout(opt, 5000, err, sizeof(err));
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < ntopics; i++)
                 nt[i] = rd_kafka_NewTopic_new(names[i], i == 0 ? c->conf_partitions : 1,
                                               c->conf_replication, err, sizeof(err));
-        rd_kafka_CreateTopics(sk->sk_rk, nt, 3, opt, q);
+        /* Checkpoints: the last one per instance is all that matters. */
+        if (ntopics == 4)
+                rd_kafka_NewTopic_set_config(nt[3], "cleanup.policy", "compact");
+        rd_kafka_CreateTopics(sk->sk_rk, nt, (size_t)ntopics, opt, q);
         ev = rd_kafka_queue_poll(q, 20000);
         if (!ev || rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR__TIMED_OUT) {
                 cp_log_warn("sink", "CREATE_TOPICS_UNANSWERED", "msg=\"the broker did not "
@@ -145,7 +151,7 @@ static int cp_sink_create_topics(cp_sink_t *sk, char *errstr, size_t errstr_size
         }
         if (ev)
                 rd_kafka_event_destroy(ev);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < ntopics; i++)
                 rd_kafka_NewTopic_destroy(nt[i]);
         rd_kafka_AdminOptions_destroy(opt);
         rd_kafka_queue_destroy(q);
@@ -234,6 +240,47 @@ static int cp_sink_wait_writable(cp_sink_t *sk, const char *topic, char *errstr,
         return CP_OK;
 }
 
+/* How long transactional calls may block before they are retried. */
+#define CP_TXN_CALL_MS 60000
+
+/* @returns CP_OK, or CP_ERR_KAFKA with errstr from a librdkafka error
+ * (which is destroyed). */
+static int cp_sink_txn_error(rd_kafka_error_t *e, const char *what, char *errstr,
+                             size_t errstr_size)
+{
+        if (!e)
+                return CP_OK;
+        snprintf(errstr, errstr_size, "%s: %s%s", what, rd_kafka_error_string(e),
+                 rd_kafka_error_is_fatal(e) ? " (fatal: the producer was fenced or "
+                 "misconfigured)" : "");
+        rd_kafka_error_destroy(e);
+        return CP_ERR_KAFKA;
+}
+
+/* Registers the transactional id with the broker. A previous instance's
+ * open transaction is aborted by the broker here, and that instance, if
+ * still alive, is fenced: its later commits fail. */
+static int cp_sink_txn_init(cp_sink_t *sk, char *errstr, size_t errstr_size)
+{
+        rd_kafka_error_t *e;
+
+        while ((e = rd_kafka_init_transactions(sk->sk_rk, CP_TXN_CALL_MS)) &&
+               rd_kafka_error_is_retriable(e)) {
+                cp_log_warn("sink", "TXN_INIT_RETRY", "err=\"%s\"", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+        }
+        return cp_sink_txn_error(e, "initialising Kafka transactions", errstr, errstr_size);
+}
+
+static int cp_sink_txn_begin(cp_sink_t *sk, char *errstr, size_t errstr_size)
+{
+        int rc = cp_sink_txn_error(rd_kafka_begin_transaction(sk->sk_rk),
+                                   "beginning a Kafka transaction", errstr, errstr_size);
+
+        sk->sk_txn_open = rc == CP_OK;
+        return rc;
+}
+
 cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
                        char *errstr, size_t errstr_size)
 {
@@ -257,6 +304,17 @@ cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
                 if (cp_conf_set(kc, conf->conf_kafka[i].kv_key,
                                 conf->conf_kafka[i].kv_value, errstr, errstr_size))
                         goto fail_conf;
+        if (conf->conf_state_dir) {
+                char tid[256];
+
+                snprintf(tid, sizeof(tid), "credpipe-%s", conf->conf_instance);
+                /* librdkafka wants messages to time out within their
+                 * transaction; a restart aborts a dead one at once anyway. */
+                if (cp_conf_set(kc, "transactional.id", tid, errstr, errstr_size) ||
+                    cp_conf_set(kc, "transaction.timeout.ms", tmo, errstr, errstr_size))
+                        goto fail_conf;
+                sk->sk_txn = true;
+        }
         rd_kafka_conf_set_dr_msg_cb(kc, cp_sink_dr);
         rd_kafka_conf_set_log_cb(kc, cp_sink_log);
         rd_kafka_conf_set_opaque(kc, sk);
@@ -264,11 +322,15 @@ cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
         if (!sk->sk_rk)
                 goto fail_conf;
         sk->sk_enc = cp_encoder_new(conf->conf_zstd_level);
-        if (!sk->sk_enc || cp_sink_create_topics(sk, errstr, errstr_size) ||
+        if (!sk->sk_enc || (sk->sk_txn && cp_sink_txn_init(sk, errstr, errstr_size)) ||
+            cp_sink_create_topics(sk, errstr, errstr_size) ||
             cp_sink_partitions(sk, errstr, errstr_size) ||
             cp_sink_wait_writable(sk, conf->conf_topic_records, errstr, errstr_size) ||
             cp_sink_wait_writable(sk, conf->conf_topic_rejects, errstr, errstr_size) ||
-            cp_sink_wait_writable(sk, conf->conf_topic_sharing, errstr, errstr_size)) {
+            cp_sink_wait_writable(sk, conf->conf_topic_sharing, errstr, errstr_size) ||
+            (sk->sk_txn && (cp_sink_wait_writable(sk, conf->conf_topic_checkpoints, errstr,
+                                                  errstr_size) ||
+                            cp_sink_txn_begin(sk, errstr, errstr_size)))) {
                 cp_sink_destroy(sk);
                 return NULL;
         }
@@ -357,7 +419,7 @@ static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
         for (int p = 0; p < sk->sk_partitions && rc == CP_OK; p++) {
                 size_t n = 0;
 
-                for (size_t i = 0; i < bat->bat_n; i++) {
+                for (size_t i = bat->bat_replay; i < bat->bat_n; i++) {
                         const cp_record_t *rec = &bat->bat_rec[i];
                         if (rec->rec_status == CP_REC_ACCEPTED &&
                             (int)(rec->rec_subject_hash % (uint64_t)sk->sk_partitions) == p)
@@ -401,7 +463,8 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
         char *scratch;
         int rc;
 
-        for (size_t i = 0; i < bat->bat_n; i++) {
+        /* Records replayed after a restart were produced before it. */
+        for (size_t i = bat->bat_replay; i < bat->bat_n; i++) {
                 const cp_record_t *rec = &bat->bat_rec[i];
 
                 if (rec->rec_status != CP_REC_REJECTED)
@@ -426,7 +489,7 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
                 free(scratch);
                 return CP_ERR_NOMEM;
         }
-        for (size_t i = 0; i < bat->bat_n; i++) {
+        for (size_t i = bat->bat_replay; i < bat->bat_n; i++) {
                 const cp_record_t *rec = &bat->bat_rec[i];
                 const char *msg = rec->rec_reject_msg ? rec->rec_reject_msg : "";
                 size_t len;
@@ -526,4 +589,82 @@ int cp_sink_flush(cp_sink_t *sk, int timeout_ms, char *errstr, size_t errstr_siz
 void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st)
 {
         *st = sk->sk_stats;
+}
+
+bool cp_sink_transactional(const cp_sink_t *sk)
+{
+        return sk->sk_txn;
+}
+
+/* The checkpoint is keyed by instance, uncompressed: it is small, and a
+ * compacted topic keeps the last one per key. */
+static int cp_sink_produce_checkpoint(cp_sink_t *sk, const ProtobufCMessage *cp,
+                                      char *errstr, size_t errstr_size)
+{
+        size_t len = protobuf_c_message_get_packed_size(cp);
+        void *buf = malloc(len ? len : 1);
+        const char *key = sk->sk_conf->conf_instance;
+        rd_kafka_resp_err_t err;
+
+        if (!buf)
+                return CP_ERR_NOMEM;
+        protobuf_c_message_pack(cp, buf);
+        for (;;) {
+                err = rd_kafka_producev(
+                        sk->sk_rk, RD_KAFKA_V_TOPIC(sk->sk_conf->conf_topic_checkpoints),
+                        RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_KEY(key, strlen(key)),
+                        RD_KAFKA_V_VALUE(buf, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_FREE),
+                        RD_KAFKA_V_HEADER("content-type", "application/x-protobuf; "
+                                          "messageType=credpipe.v1.Checkpoint", -1),
+                        RD_KAFKA_V_END);
+                if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        break;
+                rd_kafka_poll(sk->sk_rk, 100);
+        }
+        if (err) {
+                free(buf);
+                snprintf(errstr, errstr_size, "producing the checkpoint: %s",
+                         rd_kafka_err2str(err));
+                return CP_ERR_KAFKA;
+        }
+        sk->sk_stats.sk_messages++;
+        return CP_OK;
+}
+
+int cp_sink_commit(cp_sink_t *sk, const ProtobufCMessage *checkpoint, char *errstr,
+                   size_t errstr_size)
+{
+        rd_kafka_error_t *e;
+        int rc;
+
+        if (!sk->sk_txn_open) {
+                snprintf(errstr, errstr_size, "no open transaction to commit");
+                return CP_ERR_KAFKA;
+        }
+        rc = cp_sink_produce_checkpoint(sk, checkpoint, errstr, errstr_size);
+        if (rc)
+                return rc;
+        /* Commit flushes every message of the transaction first; a
+         * retriable failure (a timeout) may simply be called again. */
+        while ((e = rd_kafka_commit_transaction(sk->sk_rk, CP_TXN_CALL_MS)) &&
+               rd_kafka_error_is_retriable(e)) {
+                cp_log_warn("sink", "TXN_COMMIT_RETRY", "err=\"%s\"", rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+        }
+        if (e) {
+                /* The transaction's records are lost to read_committed
+                 * readers; only a restart from the last checkpoint can
+                 * produce them again. Abort what can be aborted. */
+                if (rd_kafka_error_txn_requires_abort(e)) {
+                        rd_kafka_error_t *ae = rd_kafka_abort_transaction(sk->sk_rk,
+                                                                          CP_TXN_CALL_MS);
+                        if (ae)
+                                rd_kafka_error_destroy(ae);
+                }
+                sk->sk_txn_open = false;
+                return cp_sink_txn_error(e, "committing the Kafka transaction", errstr,
+                                         errstr_size);
+        }
+        sk->sk_txn_open = false;
+        return cp_sink_txn_begin(sk, errstr, errstr_size);
 }

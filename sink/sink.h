@@ -12,6 +12,7 @@
 #ifndef CP_SINK_H
 #define CP_SINK_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "core/config.h"
@@ -57,6 +58,21 @@ int cp_sink_report(cp_sink_t *sk, const cp_report_t *rep);
  * @returns CP_OK when all were delivered, CP_ERR_DELIVERY otherwise.
  */
 int cp_sink_flush(cp_sink_t *sk, int timeout_ms, char *errstr, size_t errstr_size);
+
+/** @returns whether the sink produces in Kafka transactions (state.dir). */
+bool cp_sink_transactional(const cp_sink_t *sk);
+
+/**
+ * @brief Ends an epoch: produces the checkpoint to the checkpoints topic
+ * in the open transaction, commits the transaction — every message
+ * produced since the last commit and the checkpoint become visible to
+ * read_committed readers together, or none does — and begins the next.
+ * @returns CP_OK; CP_ERR_KAFKA with errstr when the commit failed (the
+ *          transaction is then aborted: restart from the last checkpoint).
+ * @locality the sink thread
+ */
+int cp_sink_commit(cp_sink_t *sk, const ProtobufCMessage *checkpoint, char *errstr,
+                   size_t errstr_size);
 
 /** @brief Copies the sink's counters. */
 void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st);

@@ -5,7 +5,9 @@
  * Layout, in the machine's byte order (a snapshot is local state, read
  * back by the same build on the same host):
  *   header   "CPSNAP01", u32 version, u32 nsources, u64 epoch,
- *            u64 fingerprint of the source set (ids, roles, categories)
+ *            u64 fingerprint of the source set (ids, roles, categories),
+ *            u64 n + n bytes of the caller's blob (the input positions the
+ *            state belongs to)
  *   tables   per table: u64 capacity, u64 count, capacity × entry
  *   stats    nsources × cp_source_stats_t with reject-code pointers
  *            replaced by indexes into a code list (u32 n, then n
@@ -143,8 +145,9 @@ static void cp_snap_put_stats(cp_snapio_t *io, const cp_transform_t *tf)
 }
 
 int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
-                      char *errstr, size_t errstr_size)
+                      const void *blob, size_t blob_len, char *errstr, size_t errstr_size)
 {
+        uint64_t blen = blob_len;
         const cp_conf_t *conf = tf->tf_conf;
         const cp_measure_t *me = &tf->tf_measure;
         cp_snapio_t io = {0};
@@ -156,15 +159,22 @@ int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
         errno = 0;
         if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
                 return cp_snap_fail(errstr, errstr_size, path, "path too long", CP_ERR_IO);
-        if (!(io.f = fopen(tmp, "wb")))
+        /* Private: the state is the operator's, like the inputs. */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (fd < 0 || !(io.f = fdopen(fd, "wb"))) {
+                if (fd >= 0)
+                        close(fd);
                 return cp_snap_fail(errstr, errstr_size, tmp, "cannot write the snapshot",
                                     CP_ERR_IO);
+        }
         XXH3_64bits_reset(&io.h);
         cp_snap_put(&io, CP_SNAP_MAGIC, 8);
         cp_snap_put(&io, &version, sizeof(version));
         cp_snap_put(&io, &nsrc, sizeof(nsrc));
         cp_snap_put(&io, &epoch, sizeof(epoch));
         cp_snap_put(&io, &fp, sizeof(fp));
+        cp_snap_put(&io, &blen, sizeof(blen));
+        cp_snap_put(&io, blob, blob_len);
         cp_snap_put_table(&io, tf->tf_dedupe.dd_slots, tf->tf_dedupe.dd_cap,
                           tf->tf_dedupe.dd_count, sizeof(cp_dedupe_entry_t));
         cp_snap_put_table(&io, tf->tf_orgmap.om_slots, tf->tf_orgmap.om_cap,
@@ -285,8 +295,10 @@ static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
 }
 
 int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
-                      char *errstr, size_t errstr_size)
+                      void **blob, size_t *blob_len, char *errstr, size_t errstr_size)
 {
+        uint64_t blen = 0;
+        void *bl = NULL;
         const cp_conf_t *conf = tf->tf_conf;
         cp_snapio_t io = {0};
         cp_snap_state_t s = {0};
@@ -317,6 +329,11 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
                                     "another set of sources (ids, roles or categories "
                                     "changed)", CP_ERR_PARSE);
         }
+        cp_snap_get(&io, &blen, sizeof(blen));
+        if (!io.failed && blen < (1u << 30) && (bl = malloc(blen ? blen : 1)))
+                cp_snap_get(&io, bl, blen);
+        else
+                io.failed = 1;
         cp_snap_get_dedupe(&io, &s.dedupe);
         s.orgmap.om_slots = cp_snap_get_table(&io, &s.orgmap.om_cap, &s.orgmap.om_count,
                                               sizeof(cp_orgmap_entry_t));
@@ -333,6 +350,7 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         errno = 0;
         if (io.failed || sum != want || extra != EOF) {
                 cp_snap_state_free(&s);
+                free(bl);
                 return cp_snap_fail(errstr, errstr_size, path, io.failed
                                     ? "the snapshot is truncated or damaged"
                                     : "the snapshot's checksum does not match: it is damaged",
@@ -354,5 +372,11 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         tf->tf_stats = s.stats;
         tf->tf_codes = s.codes;
         *epoch = ep;
+        if (blob) {
+                *blob = bl;
+                *blob_len = blen;
+        } else {
+                free(bl);
+        }
         return CP_OK;
 }

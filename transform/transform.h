@@ -43,22 +43,25 @@ void cp_transform_report(cp_transform_t *tf, cp_report_t *rep);
  * @brief Writes the transform's whole state (counters, dedupe, join and
  * completeness tables) to path, tagged with epoch, atomically: a
  * temporary file, fsync, rename, fsync of the directory. The file ends
- * with an XXH3-64 checksum of everything before it.
+ * with an XXH3-64 checksum of everything before it. blob (the caller's:
+ * the input positions the state belongs to) is kept with it.
  * @returns CP_OK, or CP_ERR_IO / CP_ERR_NOMEM with errstr.
  * @locality the transform thread, between batches
  */
 int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
-                      char *errstr, size_t errstr_size);
+                      const void *blob, size_t blob_len, char *errstr, size_t errstr_size);
 
 /**
  * @brief Replaces the transform's state by the one saved in path, but only
  * if the file is whole: a wrong magic, version, source set or checksum, or
  * a truncated file, leaves the state untouched and fails.
  * @param epoch set to the epoch the state belongs to
+ * @param blob when not NULL, set to the saved blob (free() it) and blob_len
+ *        to its length
  * @returns CP_OK, CP_ERR_IO (unreadable, absent) or CP_ERR_PARSE (corrupt),
  *          with errstr.
  */
 int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
-                      char *errstr, size_t errstr_size);
+                      void **blob, size_t *blob_len, char *errstr, size_t errstr_size);
 
 #endif

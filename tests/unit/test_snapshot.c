@@ -93,9 +93,9 @@ static void test_round_trip(void **state)
         (void)state;
         run(one, penalties(SRC_CENTRAL, 0, 3000));
         run(one, penalties(SRC_A, 1500, 3000));
-        assert_int_equal(cp_transform_save(one, path, 42, err, sizeof(err)), CP_OK);
+        assert_int_equal(cp_transform_save(one, path, 42, "pos", 3, err, sizeof(err)), CP_OK);
         assert_int_equal(access(t_path("state.snap.tmp"), F_OK), -1);
-        if (cp_transform_load(two, path, &epoch, err, sizeof(err)) != CP_OK)
+        if (cp_transform_load(two, path, &epoch, NULL, NULL, err, sizeof(err)) != CP_OK)
                 fail_msg("%s", err);
         assert_int_equal(epoch, 42);
         report(one, &r1);
@@ -132,31 +132,31 @@ static void test_damage_is_refused(void **state)
         run(one, penalties(SRC_A, 0, 500));
         run(two, penalties(SRC_A, 0, 20));
         report(two, &before);
-        assert_int_equal(cp_transform_save(one, path, 5, err, sizeof(err)), CP_OK);
+        assert_int_equal(cp_transform_save(one, path, 5, "pos", 3, err, sizeof(err)), CP_OK);
         assert_int_equal(stat(path, &st), 0);
         /* One flipped byte anywhere: header, table, stats, checksum. */
         for (size_t k = 0; k < sizeof(where) / sizeof(where[0]); k++) {
                 long at = where[k] < 0 ? st.st_size + where[k] : where[k];
                 int c;
 
-                assert_int_equal(cp_transform_save(one, path, 5, err, sizeof(err)), CP_OK);
+                assert_int_equal(cp_transform_save(one, path, 5, "pos", 3, err, sizeof(err)), CP_OK);
                 f = fopen(path, "r+b");
                 fseek(f, at, SEEK_SET);
                 c = fgetc(f);
                 fseek(f, at, SEEK_SET);
                 fputc(c ^ 0x10, f);
                 fclose(f);
-                assert_int_equal(cp_transform_load(two, path, &epoch, err, sizeof(err)),
+                assert_int_equal(cp_transform_load(two, path, &epoch, NULL, NULL, err, sizeof(err)),
                                  CP_ERR_PARSE);
                 assert_int_equal(epoch, 7);
         }
         /* Truncated. */
-        assert_int_equal(cp_transform_save(one, path, 5, err, sizeof(err)), CP_OK);
+        assert_int_equal(cp_transform_save(one, path, 5, "pos", 3, err, sizeof(err)), CP_OK);
         assert_int_equal(truncate(path, st.st_size / 2), 0);
-        assert_int_equal(cp_transform_load(two, path, &epoch, err, sizeof(err)), CP_ERR_PARSE);
+        assert_int_equal(cp_transform_load(two, path, &epoch, NULL, NULL, err, sizeof(err)), CP_ERR_PARSE);
         assert_non_null(strstr(err, "truncated"));
         /* Absent. */
-        assert_int_equal(cp_transform_load(two, t_path("none.snap"), &epoch, err, sizeof(err)),
+        assert_int_equal(cp_transform_load(two, t_path("none.snap"), &epoch, NULL, NULL, err, sizeof(err)),
                          CP_ERR_IO);
         /* Nothing changed. */
         report(two, &after);
@@ -181,8 +181,8 @@ static void test_other_sources_refused(void **state)
         other_src[SRC_A].src_id = "renamed";
         other.conf_sources = other_src;
         two = cp_transform_new(&other, err, sizeof(err));
-        assert_int_equal(cp_transform_save(one, path, 1, err, sizeof(err)), CP_OK);
-        assert_int_equal(cp_transform_load(two, path, &epoch, err, sizeof(err)), CP_ERR_PARSE);
+        assert_int_equal(cp_transform_save(one, path, 1, "pos", 3, err, sizeof(err)), CP_OK);
+        assert_int_equal(cp_transform_load(two, path, &epoch, NULL, NULL, err, sizeof(err)), CP_ERR_PARSE);
         assert_non_null(strstr(err, "another set of sources"));
         cp_transform_destroy(one);
         cp_transform_destroy(two);

@@ -1,0 +1,425 @@
+#include "epoch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "core/err.h"
+#include "core/log.h"
+
+#define CP_SNAPSHOT "snapshot"
+#define CP_PENDING "snapshot.pending."
+
+static void cp_pos_clear(cp_pos_t *p)
+{
+        free(p->ps_file);
+        memset(p, 0, sizeof(*p));
+}
+
+static void cp_pos_copy(cp_pos_t *dst, const cp_pos_t *src)
+{
+        cp_pos_clear(dst);
+        *dst = *src;
+        dst->ps_file = src->ps_file ? strdup(src->ps_file) : NULL;
+}
+
+static void cp_path(const cp_conf_t *conf, char *out, size_t n, const char *name,
+                    uint64_t epoch)
+{
+        if (epoch)
+                snprintf(out, n, "%s/%s%" PRIu64, conf->conf_state_dir, name, epoch);
+        else
+                snprintf(out, n, "%s/%s", conf->conf_state_dir, name);
+}
+
+/* The same sources, in the same roles and categories, as when the state
+ * was written: otherwise positions and counts mean nothing. */
+static uint64_t cp_sources_fingerprint(const cp_conf_t *conf)
+{
+        XXH64_state_t *h = XXH64_createState();
+        uint64_t v;
+
+        XXH64_reset(h, 0);
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                const cp_source_conf_t *s = &conf->conf_sources[i];
+
+                XXH64_update(h, s->src_id, strlen(s->src_id) + 1);
+                XXH64_update(h, &s->src_role, sizeof(s->src_role));
+                XXH64_update(h, &s->src_category, sizeof(s->src_category));
+        }
+        v = XXH64_digest(h);
+        XXH64_freeState(h);
+        return v;
+}
+
+int cp_epoch_init(cp_epoch_t *ep, const cp_conf_t *conf, char *errstr, size_t errstr_size)
+{
+        memset(ep, 0, sizeof(*ep));
+        ep->ep_conf = conf;
+        if (mkdir(conf->conf_state_dir, 0700) && errno != EEXIST) {
+                snprintf(errstr, errstr_size, "state.dir %s: %s", conf->conf_state_dir,
+                         strerror(errno));
+                return -1;
+        }
+        ep->ep_pos = calloc(conf->conf_nsources, sizeof(*ep->ep_pos));
+        if (!ep->ep_pos) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        return 0;
+}
+
+void cp_epoch_free(cp_epoch_t *ep)
+{
+        if (!ep->ep_pos)
+                return;
+        for (size_t i = 0; i < ep->ep_conf->conf_nsources; i++)
+                cp_pos_clear(&ep->ep_pos[i]);
+        free(ep->ep_pos);
+        ep->ep_pos = NULL;
+}
+
+void cp_resume_free(cp_resume_t *rs)
+{
+        cp_pos_clear(&rs->rs_start);
+        cp_pos_clear(&rs->rs_replay);
+}
+
+/* Pending snapshots of epochs never committed, left by a crash. */
+static void cp_remove_pending(const cp_conf_t *conf)
+{
+        DIR *d = opendir(conf->conf_state_dir);
+        struct dirent *de;
+        char path[4096];
+
+        if (!d)
+                return;
+        while ((de = readdir(d)))
+                if (!strncmp(de->d_name, CP_PENDING, strlen(CP_PENDING))) {
+                        snprintf(path, sizeof(path), "%s/%s", conf->conf_state_dir, de->d_name);
+                        unlink(path);
+                }
+        closedir(d);
+}
+
+/* Positions of a checkpoint, by source, into pos[] (zero when absent). */
+static int cp_positions_from(const cp_conf_t *conf, const Credpipe__V1__Checkpoint *cp,
+                             cp_pos_t *pos, char *errstr, size_t errstr_size)
+{
+        if (cp->sources_fingerprint != cp_sources_fingerprint(conf)) {
+                snprintf(errstr, errstr_size, "the last checkpoint (epoch %" PRIu64 ") was "
+                         "written for other sources: their ids, roles or categories changed. "
+                         "Keep the old configuration, or start afresh with another "
+                         "state.instance (and state.dir)", cp->epoch);
+                return -1;
+        }
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                cp_pos_clear(&pos[i]);
+                for (size_t k = 0; k < cp->n_positions; k++) {
+                        const Credpipe__V1__SourcePosition *sp = cp->positions[k];
+
+                        if (strcmp(sp->source_id, conf->conf_sources[i].src_id))
+                                continue;
+                        pos[i].ps_file = *sp->file ? strdup(sp->file) : NULL;
+                        pos[i].ps_records = sp->records;
+                        pos[i].ps_offset = sp->offset;
+                        pos[i].ps_done = sp->done;
+                }
+        }
+        return 0;
+}
+
+int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
+                     const Credpipe__V1__Checkpoint *committed, cp_resume_t *plans,
+                     char *errstr, size_t errstr_size)
+{
+        const cp_conf_t *conf = ep->ep_conf;
+        size_t n = conf->conf_nsources;
+        char path[4096], err[1024];
+        uint64_t snap_epoch = 0;
+        void *blob = NULL;
+        size_t blob_len = 0;
+        int rc = 0;
+
+        cp_remove_pending(conf);
+        cp_path(conf, path, sizeof(path), CP_SNAPSHOT, 0);
+        for (size_t i = 0; i < n; i++)
+                memset(&plans[i], 0, sizeof(plans[i]));
+        if (!committed) {
+                /* A snapshot without a committed checkpoint belongs to a run
+                 * whose output was never committed: start afresh. */
+                if (unlink(path) == 0)
+                        cp_log_warn("run", "SNAPSHOT_DISCARDED", "path=%s msg=\"no committed "
+                                    "checkpoint: the state of an uncommitted run is dropped\"",
+                                    path);
+                ep->ep_epoch = 0;
+                cp_log_info("run", "STATE_FRESH", "instance=%s msg=\"no checkpoint: "
+                            "reading every input from the start\"", conf->conf_instance);
+                return 0;
+        }
+        if (cp_positions_from(conf, committed, ep->ep_pos, errstr, errstr_size))
+                return -1;
+        ep->ep_epoch = committed->epoch;
+        for (size_t i = 0; i < n; i++)
+                cp_pos_copy(&plans[i].rs_replay, &ep->ep_pos[i]);
+
+        rc = cp_transform_load(tf, path, &snap_epoch, &blob, &blob_len, err, sizeof(err));
+        if (rc == CP_OK && snap_epoch == committed->epoch) {
+                for (size_t i = 0; i < n; i++)
+                        cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
+                cp_log_info("run", "STATE_RESTORED", "epoch=%" PRIu64 " msg=\"resuming after "
+                            "the last committed checkpoint\"", snap_epoch);
+        } else if (rc == CP_OK && snap_epoch < committed->epoch) {
+                /* Committed, crashed before the snapshot was published. */
+                Credpipe__V1__Checkpoint *cp = credpipe__v1__checkpoint__unpack(NULL, blob_len,
+                                                                                 blob);
+                cp_pos_t *start = calloc(n, sizeof(*start));
+
+                if (!cp || !start || cp_positions_from(conf, cp, start, err, sizeof(err))) {
+                        snprintf(errstr, errstr_size, "%s: its positions are unreadable; "
+                                 "remove it to replay every input", path);
+                        rc = -1;
+                } else {
+                        for (size_t i = 0; i < n; i++) {
+                                plans[i].rs_start = start[i];
+                                memset(&start[i], 0, sizeof(start[i]));
+                        }
+                        cp_log_warn("run", "STATE_REPLAY", "snapshot_epoch=%" PRIu64
+                                    " committed_epoch=%" PRIu64 " msg=\"the snapshot is one "
+                                    "epoch behind: replaying the inputs up to the committed "
+                                    "checkpoint without producing\"", snap_epoch,
+                                    committed->epoch);
+                        rc = 0;
+                }
+                if (cp)
+                        credpipe__v1__checkpoint__free_unpacked(cp, NULL);
+                free(start);
+        } else {
+                /* Damaged, missing, or ahead of Kafka: never loaded. */
+                cp_log_warn("run", "STATE_REBUILD", "committed_epoch=%" PRIu64 " msg=\"%s; "
+                            "replaying every input from the start without producing up to "
+                            "the committed checkpoint\"", committed->epoch,
+                            rc == CP_OK ? "the snapshot is ahead of the committed checkpoint"
+                                        : err);
+                if (rc == CP_OK) {
+                        /* Loaded, but of an epoch Kafka never committed. */
+                        snprintf(errstr, errstr_size, "%s is of epoch %" PRIu64 ", after the "
+                                 "last committed one (%" PRIu64 "): it cannot be used; "
+                                 "remove it to replay every input", path, snap_epoch,
+                                 committed->epoch);
+                        rc = -1;
+                } else {
+                        rc = 0;
+                }
+        }
+        free(blob);
+        return rc;
+}
+
+bool cp_resume_replays(const cp_resume_t *rs)
+{
+        const cp_pos_t *a = &rs->rs_start, *b = &rs->rs_replay;
+
+        if (a->ps_done != b->ps_done || a->ps_records != b->ps_records)
+                return true;
+        if (!a->ps_file || !b->ps_file)
+                return a->ps_file != b->ps_file;
+        return strcmp(a->ps_file, b->ps_file) != 0;
+}
+
+bool cp_resume_skip_file(const cp_resume_t *rs, const char *file)
+{
+        if (rs->rs_start.ps_done)
+                return true;
+        return rs->rs_start.ps_file && strcmp(file, rs->rs_start.ps_file) < 0;
+}
+
+/* How many of a batch's records, numbered from `first` in their file,
+ * lie before the position p (records of files before p.file all do). */
+static size_t cp_before(const cp_pos_t *p, const char *file, uint64_t first, size_t n)
+{
+        int c;
+
+        if (p->ps_done)
+                return n;
+        if (!p->ps_file)
+                return 0;
+        c = strcmp(file, p->ps_file);
+        if (c < 0)
+                return n;
+        if (c > 0 || p->ps_records <= first)
+                return 0;
+        return p->ps_records - first < n ? (size_t)(p->ps_records - first) : n;
+}
+
+bool cp_resume_filter(cp_resume_t *rs, const char *file, cp_batch_t *bat)
+{
+        uint64_t first;
+        size_t skip, replay;
+
+        if (rs->rs_file != file) {
+                rs->rs_file = file;
+                rs->rs_file_records = 0;
+        }
+        first = rs->rs_file_records;
+        rs->rs_file_records += bat->bat_n;
+        bat->bat_file = file;
+        bat->bat_file_records = rs->rs_file_records;
+        if (bat->bat_n) {
+                const cp_record_t *last = &bat->bat_rec[bat->bat_n - 1];
+                bat->bat_file_offset = last->rec_offset + last->rec_raw_len;
+        }
+        skip = cp_before(&rs->rs_start, file, first, bat->bat_n);
+        replay = cp_before(&rs->rs_replay, file, first, bat->bat_n);
+        if (skip) {
+                /* Already in the restored state: as if never read. */
+                memmove(bat->bat_rec, bat->bat_rec + skip,
+                        (bat->bat_n - skip) * sizeof(*bat->bat_rec));
+                bat->bat_n -= skip;
+        }
+        bat->bat_replay = replay > skip ? replay - skip : 0;
+        return bat->bat_n > 0;
+}
+
+void cp_epoch_track(cp_epoch_t *ep, const cp_batch_t *bat)
+{
+        cp_pos_t *p = &ep->ep_pos[bat->bat_source];
+
+        if (bat->bat_kind == CP_BATCH_SOURCE_DONE) {
+                p->ps_done = true;
+                return;
+        }
+        if (bat->bat_kind != CP_BATCH_RECORDS || !bat->bat_file)
+                return;
+        if (!p->ps_file || strcmp(p->ps_file, bat->bat_file)) {
+                free(p->ps_file);
+                p->ps_file = strdup(bat->bat_file);
+        }
+        p->ps_records = bat->bat_file_records;
+        p->ps_offset = bat->bat_file_offset;
+}
+
+bool cp_epoch_due(const cp_epoch_t *ep, int64_t now_ms)
+{
+        return now_ms >= ep->ep_next_ms;
+}
+
+/* Packs the checkpoint of the transform's current positions. */
+static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t now_ms,
+                                   size_t *len)
+{
+        const cp_conf_t *conf = ep->ep_conf;
+        size_t n = conf->conf_nsources;
+        Credpipe__V1__Checkpoint cp = CREDPIPE__V1__CHECKPOINT__INIT;
+        Credpipe__V1__SourcePosition sp[n], *spp[n];
+        uint8_t *buf;
+
+        cp.schema_version = 1;
+        cp.instance = conf->conf_instance;
+        cp.epoch = epoch;
+        cp.created_at_ms = now_ms;
+        cp.sources_fingerprint = cp_sources_fingerprint(conf);
+        for (size_t i = 0; i < n; i++) {
+                credpipe__v1__source_position__init(&sp[i]);
+                sp[i].source_id = conf->conf_sources[i].src_id;
+                sp[i].file = ep->ep_pos[i].ps_file ? ep->ep_pos[i].ps_file : "";
+                sp[i].records = ep->ep_pos[i].ps_records;
+                sp[i].offset = ep->ep_pos[i].ps_offset;
+                sp[i].done = ep->ep_pos[i].ps_done;
+                spp[i] = &sp[i];
+        }
+        cp.positions = spp;
+        cp.n_positions = n;
+        *len = credpipe__v1__checkpoint__get_packed_size(&cp);
+        buf = malloc(*len ? *len : 1);
+        if (buf)
+                credpipe__v1__checkpoint__pack(&cp, buf);
+        return buf;
+}
+
+int cp_epoch_barrier(cp_epoch_t *ep, cp_transform_t *tf, bool final, int64_t now_ms,
+                     cp_batch_t **out, char *errstr, size_t errstr_size)
+{
+        const cp_conf_t *conf = ep->ep_conf;
+        cp_barrier_t *br = calloc(1, sizeof(*br));
+        cp_batch_t *bat = cp_batch_new(0, 1);
+        char path[4096];
+        int rc;
+
+        *out = NULL;
+        if (!br || !bat) {
+                free(br);
+                cp_batch_destroy(bat);
+                snprintf(errstr, errstr_size, "out of memory");
+                return CP_ERR_NOMEM;
+        }
+        br->br_epoch = ep->ep_epoch + 1;
+        br->br_final = final;
+        br->br_checkpoint = cp_checkpoint_pack(ep, br->br_epoch, now_ms, &br->br_len);
+        if (!br->br_checkpoint) {
+                free(br);
+                cp_batch_destroy(bat);
+                snprintf(errstr, errstr_size, "out of memory");
+                return CP_ERR_NOMEM;
+        }
+        cp_path(conf, path, sizeof(path), CP_PENDING, br->br_epoch);
+        rc = cp_transform_save(tf, path, br->br_epoch, br->br_checkpoint, br->br_len, errstr,
+                               errstr_size);
+        if (rc) {
+                cp_barrier_free(br);
+                cp_batch_destroy(bat);
+                return rc;
+        }
+        ep->ep_epoch = br->br_epoch;
+        ep->ep_next_ms = now_ms + conf->conf_checkpoint_interval_ms;
+        bat->bat_kind = CP_BATCH_BARRIER;
+        bat->bat_barrier = br;
+        *out = bat;
+        return CP_OK;
+}
+
+int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br,
+                    char *errstr, size_t errstr_size)
+{
+        Credpipe__V1__Checkpoint *cp = credpipe__v1__checkpoint__unpack(NULL, br->br_len,
+                                                                         br->br_checkpoint);
+        char pending[4096], published[4096];
+        int rc, fd;
+
+        if (!cp) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return CP_ERR_NOMEM;
+        }
+        rc = cp_sink_commit(sk, &cp->base, errstr, errstr_size);
+        credpipe__v1__checkpoint__free_unpacked(cp, NULL);
+        if (rc)
+                return rc;
+        /* Committed: the snapshot of this epoch is now the one to load. */
+        cp_path(conf, pending, sizeof(pending), CP_PENDING, br->br_epoch);
+        cp_path(conf, published, sizeof(published), CP_SNAPSHOT, 0);
+        if (rename(pending, published)) {
+                /* Not fatal: a restart replays from the older snapshot. */
+                cp_log_warn("run", "SNAPSHOT_PUBLISH_FAILED", "path=%s err=\"%s\"", pending,
+                            strerror(errno));
+        } else if ((fd = open(conf->conf_state_dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+                fsync(fd);
+                close(fd);
+        }
+        cp_log_debug("run", "CHECKPOINT_COMMITTED", "epoch=%" PRIu64, br->br_epoch);
+        return CP_OK;
+}
+
+void cp_barrier_free(cp_barrier_t *br)
+{
+        if (!br)
+                return;
+        free(br->br_checkpoint);
+        free(br);
+}
