@@ -6,19 +6,24 @@
  * DESIGN: writes the feed files under DIR/feeds (eight sources: sectoral, municipal and
  * central, CSV and JSON Lines, Chinese and SPC/Credit China column names),
  * DIR/credpipe.yaml (a configuration that runs the pipeline over exactly
- * those feeds) and DIR/truth.json (the counts the pipeline must report).
+ * those feeds, observed on a fixed date) and DIR/truth.json (every figure
+ * of docs/metrics.md the pipeline must report).
  * The work is split by concern:
  *   gen_rng.h    seeded, per-index randomness (SplitMix64)
  *   gen_ids.c    USCC / organisation code / resident number arithmetic
  *   gen_text.c   regions, names, word lists
  *   gen_model.c  the entry universes: what exists and who holds it
+ *   gen_view.c   what each source writes of an entry, and the rules
+ *                (classes, matches, comparisons) that apply to it
  *   gen_sources.c  the sources and how each writes an entry
  *   gen_feed.c   writing one feed: entries, repeats, bad rows
  *   gen_truth.c  counting and writing truth.json
  *   gen_conf.c   writing credpipe.yaml
  * Output depends only on (seed, rows): no clock, no environment, no
- * rand(). Memory does not grow with --rows: entries are rebuilt from their
- * index when needed, bad rows are spooled to a temporary file.
+ * rand(). Memory does not grow with the rows written: entries are rebuilt
+ * from their index when needed, bad rows are spooled to a temporary file;
+ * only the subject bitmaps of the truth grow with the plan's pools (about
+ * 1 MB per million rows).
  */
 #include "commands.h"
 
@@ -153,6 +158,11 @@ int cp_cmd_gen(int argc, char **argv)
                 return 1;
         }
 
+        if (cp_gen_nsources > CP_GEN_MAXSRC) {
+                fprintf(stderr, "credpipe gen: %d sources, at most %d (CP_GEN_MAXSRC)\n",
+                        cp_gen_nsources, CP_GEN_MAXSRC);
+                return 1;
+        }
         clock_gettime(CLOCK_MONOTONIC, &t0);
         cp_gen_rows_per_entry(rows_per_entry);
         cp_gen_plan_init(&pl, seed, rows, rows_per_entry);
@@ -161,8 +171,8 @@ int cp_cmd_gen(int argc, char **argv)
         for (int s = 0; s < cp_gen_nsources; s++)
                 if (cp_gen_feed_write(&pl, s, out, &tr, err, sizeof(err)))
                         goto fail;
-        cp_gen_truth_count_produced(&tr, &pl);
-        if (cp_gen_truth_write(&tr, out, err, sizeof(err)) ||
+        if (cp_gen_truth_count(&tr, &pl, err, sizeof(err)) ||
+            cp_gen_truth_write(&tr, out, err, sizeof(err)) ||
             cp_gen_conf_write(out, seed, rows, err, sizeof(err)))
                 goto fail;
         for (int s = 0; s < cp_gen_nsources; s++) {

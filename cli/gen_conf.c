@@ -16,7 +16,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "gen_model.h"
 #include "gen_source.h"
+#include "gen_view.h"
 
 static bool cp_gen_yaml_needs_quotes(const char *s)
 {
@@ -77,8 +79,13 @@ int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
                 "  rejects: credpipe.rejects\n"
                 "  sharing: credpipe.sharing\n"
                 "  partitions: 6\n"
+                "# The feeds' dates are drawn around this day: truth.json's classes\n"
+                "# (expired, not yet due, ...) hold on it, not on the day of the run.\n"
+                "completeness:\n"
+                "  as_of: \"%04d-%02d-%02d\"\n"
                 "sources:\n",
-                (unsigned long long)seed, (unsigned long long)rows);
+                (unsigned long long)seed, (unsigned long long)rows,
+                CP_GEN_AS_OF_Y, CP_GEN_AS_OF_M, CP_GEN_AS_OF_D);
         for (int s = 0; s < cp_gen_nsources; s++) {
                 const cp_gen_source_t *src = &cp_gen_sources[s];
                 bool extras = false;
@@ -101,6 +108,12 @@ int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
                                 src->src_encoding);
                 if (src->src_amount_unit)
                         fprintf(fp, "    amount_unit: %s\n", src->src_amount_unit);
+                /* The regimes the truth's classes were computed with
+                 * (gen_view.c), named even where they are the default. */
+                fputs("    publication_rules: [", fp);
+                for (int r = 0; cp_gen_regimes[src->src_cat][r]; r++)
+                        fprintf(fp, "%s%s", r ? ", " : "", cp_gen_regimes[src->src_cat][r]);
+                fputs("]\n", fp);
                 fputs("    columns:\n", fp);
                 for (int i = 0; i < src->src_ncols; i++) {
                         if (!src->src_cols[i].col_field)

@@ -19,6 +19,7 @@
 #include "gen_out.h"
 #include "gen_source.h"
 #include "gen_text.h"
+#include "gen_view.h"
 #include "gen_xlsx.h"
 
 #define CP_GEN_BLANK_PER10K 3   /* blank lines between records */
@@ -37,6 +38,7 @@ typedef struct cp_gen_feed_s {
         int fd_col_name, fd_col_uscc, fd_col_pid, fd_col_rep, fd_col_doc,
             fd_col_date;
         cp_gen_entry_t fd_entry;
+        cp_gen_view_t fd_view;    /* the source's view of fd_entry */
         cp_gen_row_t fd_row;
         char fd_json[16384];
 } cp_gen_feed_t;
@@ -45,10 +47,26 @@ static void cp_gen_feed_render(cp_gen_feed_t *fd, const cp_gen_entry_t *en)
 {
         cp_gen_rng_t rng;
 
+        cp_gen_view_make(fd->fd_plan, fd->fd_si, en, &fd->fd_view);
         cp_gen_rng_init(&rng, fd->fd_plan->pl_seed,
                         CP_GEN_S_RENDER + (uint64_t)fd->fd_si, en->en_index);
         cp_gen_row_reset(&fd->fd_row);
-        fd->fd_src->src_render(en, &rng, &fd->fd_row);
+        fd->fd_src->src_render(en, &fd->fd_view, &rng, &fd->fd_row);
+}
+
+/* Counts the identifier of a record that reaches the identity check
+ * (docs/metrics.md "Identifier validity"): the subject's, if the row
+ * carries one; usable with a WARNING for pilot and suspect codes. */
+static void cp_gen_feed_count_id(cp_gen_feed_t *fd, const cp_gen_entry_t *en,
+                                 const cp_gen_view_t *vw)
+{
+        if (!cp_gen_on(vw, CP_GEN_F_SUBJ_ID))
+                return;
+        fd->fd_st->st_id_present++;
+        if (en->en_subj.sj_flagged)
+                fd->fd_st->st_id_flagged++;
+        else
+                fd->fd_st->st_id_valid++;
 }
 
 static size_t cp_gen_feed_json(cp_gen_feed_t *fd)
@@ -81,12 +99,14 @@ static void cp_gen_feed_emit(cp_gen_feed_t *fd, int ncols)
         cp_gen_out_write(&fd->fd_out, fd->fd_json, len);
 }
 
-/* Writes entry g (class cls) as the source writes it. */
+/* Writes entry g (class cls) as the source writes it; one record. */
 static void cp_gen_feed_entry(cp_gen_feed_t *fd, uint64_t g, int cls)
 {
         cp_gen_entry_build(fd->fd_plan, fd->fd_src->src_cat, g, cls, &fd->fd_entry);
         cp_gen_feed_render(fd, &fd->fd_entry);
         cp_gen_feed_emit(fd, fd->fd_src->src_ncols);
+        fd->fd_st->st_read++;
+        cp_gen_feed_count_id(fd, &fd->fd_entry, &fd->fd_view);
 }
 
 /* Finds an entry before g that the source holds, near g. */
@@ -199,7 +219,7 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         switch (kind) {
         case CP_GEN_BAD_USCC_LENGTH:
         case CP_GEN_BAD_USCC_LETTER:
-                if (sj->sj_kind != CP_GEN_SUBJ_ORG || sj->sj_pilot)
+                if (sj->sj_kind != CP_GEN_SUBJ_ORG || sj->sj_flagged)
                         cp_gen_company(pl, src->src_group,
                                        cp_gen_rng_below(&rng, (uint32_t)pl->pl_companies), sj);
                 cp_gen_feed_render(fd, en);
@@ -285,6 +305,24 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         fd->fd_st->st_read++;
         fd->fd_st->st_rejects++;
         fd->fd_st->st_bad[kind]++;
+        /* Identifiers: a bad identifier is present and invalid; a row
+         * without a subject has none; a row without 文号 and date fails
+         * after its (good) identifier was checked; rows that ingest
+         * rejects (field count, JSON, encoding) never reach the check. */
+        switch (kind) {
+        case CP_GEN_BAD_USCC_LENGTH:
+        case CP_GEN_BAD_USCC_LETTER:
+        case CP_GEN_BAD_RIC_CHECK:
+        case CP_GEN_BAD_RIC_DATE:
+                fd->fd_st->st_id_present++;
+                fd->fd_st->st_id_invalid++;
+                break;
+        case CP_GEN_BAD_NO_DOC_DATE:
+                cp_gen_feed_count_id(fd, en, &fd->fd_view);
+                break;
+        default:
+                break;
+        }
         cp_gen_truth_reject(fd->fd_truth, src, line, cp_gen_bad_codes[kind], detail);
 }
 
@@ -355,16 +393,11 @@ int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,
                 if (!cp_gen_source_holds(pl, src, g, cls))
                         continue;
                 cp_gen_feed_entry(fd, g, cls);
-                fd->fd_st->st_read++;
-                fd->fd_st->st_unique++;
-                if (src->src_central || cp_gen_central_has(pl, src->src_cat, g, cls))
-                        fd->fd_st->st_shared++;
 
                 cp_gen_rng_init(&ev, pl->pl_seed, CP_GEN_S_EVENTS + (uint64_t)si, g);
                 if (cp_gen_rng_chance(&ev, src->src_dup_per10k) &&
                     cp_gen_feed_earlier(fd, g, &ev, &g2, &cls2)) {
                         cp_gen_feed_entry(fd, g2, cls2);
-                        fd->fd_st->st_read++;
                         fd->fd_st->st_dups++;
                 }
                 if (cp_gen_rng_chance(&ev, src->src_bad_per10k))

@@ -26,6 +26,8 @@ enum {
         CP_GEN_S_RENDER = 32,   /* how a source writes an entry (+ source) */
         CP_GEN_S_EVENTS = 64,   /* duplicates and bad rows after an entry (+ source) */
         CP_GEN_S_REJECT = 96,   /* the content of a bad row (+ source) */
+        CP_GEN_S_FLAGS = 128,   /* an entry's flags: weak key, split, withdrawn (+ category) */
+        CP_GEN_S_VIEW = 160,    /* what a source leaves out or writes differently (+ source) */
 };
 
 /** @returns a well-mixed 64-bit value (the SplitMix64 finaliser). */

@@ -18,6 +18,7 @@
 #include "gen_model.h"
 #include "gen_out.h"
 #include "gen_rng.h"
+#include "gen_view.h"
 
 enum { CP_GEN_CSV = 1, CP_GEN_JSONL = 2, CP_GEN_XLSX = 3 };
 
@@ -64,15 +65,22 @@ typedef struct cp_gen_source_s {
         uint32_t src_dup_per10k;      /* exact repeats, per entry held */
         uint32_t src_bad_per10k;      /* bad rows, per entry held */
         uint8_t src_bad_weight[CP_GEN_BAD__COUNT];
-        /* Fills the row's values for an entry; rng is seeded per (source,
-         * entry), so writing the entry again writes the same bytes. */
-        void (*src_render)(const cp_gen_entry_t *en, cp_gen_rng_t *rng,
-                           cp_gen_row_t *rw);
+        /* Fills the row's values for an entry as the source's view of it
+         * says (gen_view.h: which fields are written, left empty or
+         * written differently); rng is seeded per (source, entry) and only
+         * picks spellings the normaliser absorbs, so writing the entry
+         * again writes the same bytes. */
+        void (*src_render)(const cp_gen_entry_t *en, const cp_gen_view_t *vw,
+                           cp_gen_rng_t *rng, cp_gen_row_t *rw);
         const char *src_note;         /* one line for the configuration */
         /* CSV: the file's encoding (iconv name, also the configuration's
          * `encoding`, lower-cased), written with its BOM; NULL: UTF-8.
          * XLSX: the title row above the header. */
         const char *src_encoding;
+        /* Views (gen_view.c): one required field left empty in this many
+         * entries per 10,000; a fine of 0 written as an empty cell. */
+        uint32_t src_blank_per10k;
+        bool src_zero_fine_empty;
 } cp_gen_source_t;
 
 extern const cp_gen_source_t cp_gen_sources[];
@@ -84,6 +92,9 @@ bool cp_gen_source_holds(const cp_gen_plan_t *pl, const cp_gen_source_t *src,
 
 /** @returns the column of a canonical field in a source, or -1. */
 int cp_gen_source_col(const cp_gen_source_t *src, const char *field);
+
+/** @returns the CP_GEN_F_* bits of the fields the source has columns for. */
+uint32_t cp_gen_source_fields(const cp_gen_source_t *src);
 
 /**
  * @brief Rows written per universe entry, by category: every holder's

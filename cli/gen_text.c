@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "gen_model.h"
+
 const cp_gen_region_t cp_gen_regions[] = {
         /* Beijing: CP_GEN_G_BJ is indexes 0..5 */
         {"110101", "北京市", "北京", "东城区", "京", "京东", "北京"},
@@ -128,8 +130,16 @@ const cp_gen_list_t cp_gen_lists[CP_GEN_NLISTS] = {
 
 const char *const cp_gen_penalty_types[] = {
         "罚款", "罚款", "罚款", "警告;罚款", "警告", "罚款;没收违法所得", "责令停产停业;罚款",
+        "通报批评", "吊销许可证件;罚款",
 };
-const int cp_gen_npenalty_types = 7;
+/* serious: 责令停产停业, 吊销; general: 罚款 (also with 警告); minor: 警告 or
+ * 通报批评 alone. */
+const int cp_gen_penalty_tiers[] = {
+        CP_GEN_TIER_GENERAL, CP_GEN_TIER_GENERAL, CP_GEN_TIER_GENERAL, CP_GEN_TIER_GENERAL,
+        CP_GEN_TIER_MINOR, CP_GEN_TIER_GENERAL, CP_GEN_TIER_SERIOUS, CP_GEN_TIER_MINOR,
+        CP_GEN_TIER_SERIOUS,
+};
+const int cp_gen_npenalty_types = 9;
 
 const char *const cp_gen_disrupt_types[] = {
         "有履行能力而拒不履行生效法律文书确定义务",
@@ -205,6 +215,25 @@ void cp_gen_person_name(char *out, size_t size, uint64_t h)
         /* About one name in four has a one-character given name. */
         if (h % 4 == 0)
                 g2 = "";
+        snprintf(out, size, "%s%s%s", sur, g1, g2);
+}
+
+/* 82 surnames x 60 first characters x (60 second characters or none). */
+_Static_assert(CP_GEN_N(cp_gen_surnames) * CP_GEN_N(cp_gen_given) *
+               (CP_GEN_N(cp_gen_given) + 1) == CP_GEN_NPERSON_NAMES,
+               "CP_GEN_NPERSON_NAMES is the size of the name space");
+
+void cp_gen_person_name_at(char *out, size_t size, uint64_t i)
+{
+        /* i -> 7919 i + 12345 is a bijection mod CP_GEN_NPERSON_NAMES
+         * (7919 is a prime not dividing it), so consecutive persons do not
+         * get consecutive names; the mixed-radix digits are then read as in
+         * cp_gen_person_name, with "no second character" as the 61st. */
+        uint64_t h = (i % CP_GEN_NPERSON_NAMES * 7919u + 12345u) % CP_GEN_NPERSON_NAMES;
+        const char *sur = CP_GEN_TAKE(h, cp_gen_surnames);
+        const char *g1 = CP_GEN_TAKE(h, cp_gen_given);
+        const char *g2 = h < CP_GEN_N(cp_gen_given) ? cp_gen_given[h] : "";
+
         snprintf(out, size, "%s%s%s", sur, g1, g2);
 }
 

@@ -58,13 +58,28 @@ typedef struct cp_gen_list_s {
 #define CP_GEN_NLISTS 5
 extern const cp_gen_list_t cp_gen_lists[CP_GEN_NLISTS];
 
-extern const char *const cp_gen_penalty_types[];  /* 处罚类别 */
+/* 处罚类别 and their tiers (CP_GEN_TIER_*): the tier data/publication_rules.tsv
+ * gives the type and, as cp_gen_content_text writes it, the 处罚内容 too
+ * (test_gen checks both against the rules file). The minor types (警告,
+ * 通报批评 alone) are the ones without a fine. */
+extern const char *const cp_gen_penalty_types[];
+extern const int cp_gen_penalty_tiers[];
 extern const int cp_gen_npenalty_types;
 extern const char *const cp_gen_disrupt_types[];  /* SPC disruptTypeName */
 extern const int cp_gen_ndisrupt_types;
 
 /** @brief A person's name (surname + 1 or 2 characters) from h. */
 void cp_gen_person_name(char *out, size_t size, uint64_t h);
+
+/* Distinct person names cp_gen_person_name_at can give. */
+#define CP_GEN_NPERSON_NAMES 300120u
+
+/**
+ * @brief The name of person number i (below CP_GEN_NPERSON_NAMES): no two
+ *        numbers give the same name, so persons never share a subject key
+ *        (N:name, and P:/M: keys carry the name).
+ */
+void cp_gen_person_name_at(char *out, size_t size, uint64_t i);
 
 /**
  * @brief An organisation's name fitting its USCC department+category

@@ -13,7 +13,7 @@ run_id="st$$x$(date +%s%N | tail -c 7)"
 rm -rf "$work"; mkdir -p "$work"
 bad=0
 for fault in none dup-key split-subject bad-header bad-count two-frames \
-             missing-reject wrong-rate report-differs unknown-source; do
+             missing-reject wrong-rate report-differs unknown-source figure-differs; do
   prefix="$run_id.$fault."
   d=$work/$fault
   timeout 120 "$PY" "$HERE/fake_output.py" --bootstrap "$bs" --prefix "$prefix" \

@@ -16,6 +16,8 @@ so that the checker can be shown to fail on it:
   wrong-rate      the last sharing report has a wrong sharing_rate
   report-differs  report.json disagrees with the truth
   unknown-source  a record whose provenance.source_id is not configured
+  figure-differs  a docs/metrics.md figure (a key class) differs, in
+                  report.json and in the last sharing report
 """
 
 import argparse
@@ -30,13 +32,16 @@ import time
 import zlib
 
 import zstandard
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 FAULTS = ["none", "dup-key", "split-subject", "bad-header", "bad-count", "two-frames",
-          "missing-reject", "wrong-rate", "report-differs", "unknown-source"]
+          "missing-reject", "wrong-rate", "report-differs", "unknown-source",
+          "figure-differs"]
+CMP = ["subject_name", "authority", "decision_date", "list_date", "valid_to",
+       "penalty_type", "fine_amount", "case_number"]
 CT = "application/x-protobuf; messageType=credpipe.v1."
 
 
@@ -68,7 +73,15 @@ def main():
     fs = adm.create_topics([NewTopic(t_rec, a.partitions, 1), NewTopic(t_rj, 1, 1),
                             NewTopic(t_sh, 1, 1)], operation_timeout=30, request_timeout=30)
     for f in fs.values():
-        f.result(timeout=40)
+        try:
+            f.result(timeout=40)
+        except KafkaException as e:
+            # credpipe's embedded broker (librdkafka's mock cluster) has no
+            # CreateTopics; it creates topics on first produce, with more
+            # partitions than used here. A real broker that cannot create
+            # them fails the produce below instead.
+            print(f"fake_output: creating topics: {e}; relying on auto-creation",
+                  file=sys.stderr)
 
     # Sources and their records: (key, subject id). The central source holds
     # keys k0..k19; sectoral k10..k29 (10 shared); municipal k25..k34 (5 of
@@ -88,7 +101,36 @@ def main():
               "shared_with_central": len(set(keys) & central) if role != "central"
               else len(set(keys)),
               "duplicates": 0, "produced": 0}
-        st["sharing_rate"] = st["shared_with_central"] / st["unique_keys"]
+        # The figures of docs/metrics.md, consistent with each other: every
+        # key of a non-central source active, shared or unmatched (none).
+        central_src = role == "central"
+        active = 0 if central_src else st["unique_keys"]
+        shared = 0 if central_src else st["shared_with_central"]
+        st["shared_with_central"] = shared
+        st["sharing_rate"] = shared / active if active else 0.0
+        st.update({
+            "removals": 0,
+            "rejects_by_reason": {"uscc_bad_length": len(rejects[sid])} if rejects[sid] else {},
+            "key_classes": {"active": active, "withdrawn": 0, "not_eligible": 0,
+                            "expired": 0, "not_yet_due": 0},
+            "shared_fuzzy": 0,
+            "unmatched": {"no_subject_id": 0, "masked_only": 0, "id_suspect": 0,
+                          "weak_key": 0, "none": active - shared},
+            "sharing_rate_with_fuzzy": st["sharing_rate"],
+            "central_unreported": len(central - set().union(
+                *(set(k) for _, r, _, k in sources if r != "central"))) if central_src else 0,
+            "discrepant": 0,
+            "fields_compared": {f: shared if f == "subject_name" else 0 for f in CMP},
+            "fields_differing": {f: 0 for f in CMP},
+            "time_to_central": {"bounds_days": [7, 14, 30, 60, 90, 180, 365],
+                                "buckets": [shared, 0, 0, 0, 0, 0, 0, 0],
+                                "count": shared, "sum_days": 3 * shared, "unknown": 0},
+            "completeness": {"keys": st["unique_keys"] if central_src else active,
+                             "present": {"subject_name": st["unique_keys"] if central_src
+                                         else active}},
+            "ids": {"present": len(keys), "valid": len(keys), "flagged": 0, "invalid": 0},
+            "subjects": len({int(k[1:]) // 2 for k in keys}),
+        })
         for line, k in enumerate(keys, start=2):
             if k in seen:
                 st["duplicates"] += 1
@@ -113,12 +155,24 @@ def main():
               "produced": sum(s["produced"] for s in stats),
               "duplicates": sum(s["duplicates"] for s in stats),
               "rejects": sum(s["rejects"] for s in stats)}
-    truth = {"schema_version": 1, "totals": dict(totals),
+    totals["central_keys"] = len(central)
+    pairs = []
+    for i, (si, _, _, ki) in enumerate(sources):
+        for j, (sj, _, _, kj) in enumerate(sources):
+            if i != j:
+                subj_i = {int(k[1:]) // 2 for k in ki}
+                subj_j = {int(k[1:]) // 2 for k in kj}
+                pairs.append({"source": si, "other": sj, "overlap_keys": len(set(ki) & set(kj)),
+                              "subjects_missing": len(subj_i - subj_j)})
+    truth = {"schema_version": 2, "generated_at_ms": 0, "as_of": "2026-09-30",
+             "totals": dict(totals),
              "sources": [{k: v for k, v in s.items() if k not in ("duplicates", "produced")}
                          for s in stats],
-             "rejects": truth_rejects}
-    report = {"schema_version": 1, "totals": dict(totals),
-              "sources": [dict(s) for s in stats], "rejects": list(truth_rejects)}
+             "pairs": [dict(p) for p in pairs], "rejects": truth_rejects}
+    report = {"schema_version": 2, "generated_at_ms": int(time.time() * 1000),
+              "as_of": "2026-09-30", "totals": dict(totals),
+              "sources": [json.loads(json.dumps(s)) for s in stats],
+              "pairs": [dict(p) for p in pairs], "rejects": list(truth_rejects)}
 
     if a.fault == "dup-key":
         batches[0].append(batches[0][0])
@@ -126,6 +180,10 @@ def main():
         batches[0][0].provenance.source_id = "nobody"
     if a.fault == "report-differs":
         report["sources"][1]["unique_keys"] += 1
+    if a.fault == "figure-differs":
+        for st in (report["sources"][1], stats[1]):
+            st["key_classes"] = dict(st["key_classes"], active=st["key_classes"]["active"] - 1,
+                                     expired=1)
     if a.fault == "missing-reject":
         shown_rejects = truth_rejects[1:]
     else:
@@ -197,10 +255,30 @@ def main():
                                 produced=s["produced"], unique_keys=s["unique_keys"],
                                 shared_with_central=s["shared_with_central"],
                                 sharing_rate=s["sharing_rate"])
+            ss.removals, ss.shared_fuzzy = s["removals"], s["shared_fuzzy"]
+            ss.sharing_rate_with_fuzzy = s["sharing_rate_with_fuzzy"]
+            ss.central_unreported, ss.discrepant = s["central_unreported"], s["discrepant"]
+            for name in ("rejects_by_reason", "key_classes", "unmatched", "fields_compared",
+                         "fields_differing"):
+                getattr(ss, name).update(s[name])
+            lag = s["time_to_central"]
+            ss.lag_buckets.extend(lag["buckets"])
+            ss.lag_bucket_days.extend(lag["bounds_days"])
+            ss.lag_count, ss.lag_sum_days = lag["count"], lag["sum_days"]
+            ss.lag_unknown = lag["unknown"]
+            ss.completeness_keys = s["completeness"]["keys"]
+            ss.fields_present.update(s["completeness"]["present"])
+            ss.id_present, ss.id_valid = s["ids"]["present"], s["ids"]["valid"]
+            ss.id_flagged, ss.id_invalid = s["ids"]["flagged"], s["ids"]["invalid"]
+            ss.subjects = s["subjects"]
             if n == 0:
                 ss.unique_keys += 7  # stale numbers in the older report
             if n == 1 and a.fault == "wrong-rate" and s["source"] == "sect":
                 ss.sharing_rate += 1e-6
+        sr.as_of = 20726  # 2026-09-30
+        for p in pairs:
+            sr.pairs.add(source_id=p["source"], other_id=p["other"],
+                         overlap_keys=p["overlap_keys"], subjects_missing=p["subjects_missing"])
         sr.total_read, sr.total_produced = totals["read"], totals["produced"]
         sr.total_duplicates, sr.total_rejects = totals["duplicates"], totals["rejects"]
         send(t_sh, 0, sr, len(sr.sources), "SharingReport")
