@@ -3,12 +3,18 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/err.h"
+#include "core/status_page.h"
 
 #ifndef CP_VERSION
 #define CP_VERSION "unknown"
 #endif
+
+/* The status page reloads itself this often while the run lasts: often
+ * enough to watch a run, rarely enough to cost nothing. */
+#define CP_LIVE_STATUS_REFRESH_S 5
 
 int cp_live_init(cp_live_t *lv, const cp_conf_t *conf)
 {
@@ -38,6 +44,12 @@ void cp_live_set_queues(cp_live_t *lv, cp_queue_t *in, cp_queue_t *out)
         pthread_mutex_lock(&lv->lv_lock);
         lv->lv_queues[0] = in;
         lv->lv_queues[1] = out;
+        /* Between sets of inputs (service mode) the queues are gone: they
+         * stay on /metrics, empty, with their capacity. */
+        if (in)
+                lv->lv_queue_cap[0] = cp_queue_capacity(in);
+        if (out)
+                lv->lv_queue_cap[1] = cp_queue_capacity(out);
         pthread_mutex_unlock(&lv->lv_lock);
 }
 
@@ -115,11 +127,15 @@ void cp_live_fail(cp_live_t *lv, const char *fmt, ...)
         pthread_mutex_unlock(&lv->lv_lock);
 }
 
-int cp_live_render(void *opaque, cp_buf_t *out)
+int cp_live_render(void *opaque, cp_metrics_page_t page, cp_buf_t *out)
 {
         static const char *const names[2] = {"ingest", "sink"};
         cp_live_t *lv = opaque;
         cp_pipeline_stats_t ps;
+        cp_status_run_t run = {.sr_version = CP_VERSION,
+                               .sr_refresh_s = CP_LIVE_STATUS_REFRESH_S};
+        char failure[sizeof(lv->lv_failure)];
+        struct timespec now;
         int rc;
 
         pthread_mutex_lock(&lv->lv_render_lock);
@@ -130,15 +146,26 @@ int cp_live_render(void *opaque, cp_buf_t *out)
         for (size_t q = 0; q < 2; q++) {
                 cp_queue_stat_t *qs = &ps.ps_queue[ps.ps_nqueues];
 
-                if (!lv->lv_queues[q])
+                if (!lv->lv_queues[q] && !lv->lv_queue_cap[q])
                         continue;
                 qs->qs_name = names[q];
-                qs->qs_depth = cp_queue_depth(lv->lv_queues[q]);
-                qs->qs_capacity = cp_queue_capacity(lv->lv_queues[q]);
+                qs->qs_depth = lv->lv_queues[q] ? cp_queue_depth(lv->lv_queues[q]) : 0;
+                qs->qs_capacity = lv->lv_queues[q] ? cp_queue_capacity(lv->lv_queues[q])
+                                                   : lv->lv_queue_cap[q];
                 ps.ps_nqueues++;
         }
+        run.sr_snapshots = lv->lv_snapshots;
+        run.sr_connected = lv->lv_sink_ready;
+        memcpy(failure, lv->lv_failure, sizeof(failure));
         pthread_mutex_unlock(&lv->lv_lock);
-        rc = cp_metrics_render(out, lv->lv_conf, &lv->lv_render, &ps, CP_VERSION);
+        if (page == CP_PAGE_STATUS) {
+                clock_gettime(CLOCK_REALTIME, &now);
+                run.sr_now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+                run.sr_failure = failure;
+                rc = cp_status_render(out, lv->lv_conf, &lv->lv_render, &ps, &run);
+        } else {
+                rc = cp_metrics_render(out, lv->lv_conf, &lv->lv_render, &ps, CP_VERSION);
+        }
         pthread_mutex_unlock(&lv->lv_render_lock);
         return rc;
 }

@@ -1,6 +1,7 @@
 /*
  * The live figures of a `credpipe run`, shared by its threads: what
- * /metrics and /readyz show and what the periodic SharingReport holds.
+ * /metrics, the status page and /readyz show and what the periodic
+ * SharingReport holds.
  *
  * DESIGN: the transform thread owns the counts (cp_transform_report runs
  * there). It publishes a snapshot now and then — a copy, under this
@@ -22,6 +23,7 @@
 #include "core/metrics.h"
 #include "core/queue.h"
 #include "core/report.h"
+#include "metrics_server.h"
 #include "sink/sink.h"
 
 typedef struct cp_live_s {
@@ -33,6 +35,7 @@ typedef struct cp_live_s {
         uint64_t lv_snapshots;       /* published so far; 0: lv_rep is zeros */
         cp_pipeline_stats_t lv_ps;   /* sink counters, batch sizes, finished */
         cp_queue_t *lv_queues[2];    /* depths are read at render time */
+        size_t lv_queue_cap[2];      /* capacities, kept between sets of inputs */
         bool lv_sink_ready;          /* connected to Kafka, topics ready */
         char lv_failure[256];        /* first permanent failure, "" if none */
 } cp_live_t;
@@ -79,8 +82,9 @@ void cp_live_set_finished(cp_live_t *lv);
 void cp_live_fail(cp_live_t *lv, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 
-/** @brief cp_metrics_handlers_t.mh_metrics: renders the latest figures. */
-int cp_live_render(void *lv, cp_buf_t *out);
+/** @brief cp_metrics_handlers_t.mh_render: renders the latest figures as
+ * /metrics or as the status page. */
+int cp_live_render(void *lv, cp_metrics_page_t page, cp_buf_t *out);
 
 /** @brief cp_metrics_handlers_t.mh_ready. */
 bool cp_live_ready(void *lv, char *why, size_t why_size);

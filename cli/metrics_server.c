@@ -11,6 +11,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/status_page.h"
 
 /* Scrapers connect, ask, and go: a few connections are plenty, and a
  * stalled client must not hold one for long. */
@@ -68,6 +69,26 @@ static enum MHD_Result cp_metrics_text(struct MHD_Connection *conn, unsigned sta
                                 strlen(text), MHD_RESPMEM_MUST_COPY);
 }
 
+/* A page rendered by the handlers: /metrics or the status page. */
+static enum MHD_Result cp_metrics_page(cp_metrics_server_t *ms, struct MHD_Connection *conn,
+                                       cp_metrics_page_t page, const char *ctype)
+{
+        cp_buf_t b;
+        char *body;
+        size_t len;
+
+        cp_buf_init(&b);
+        if (ms->ms_h.mh_render(ms->ms_h.mh_opaque, page, &b) != CP_OK) {
+                cp_buf_free(&b);
+                return cp_metrics_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                                       "the page could not be rendered\n");
+        }
+        body = cp_buf_steal(&b, &len);
+        if (!body)
+                return cp_metrics_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory\n");
+        return cp_metrics_reply(conn, MHD_HTTP_OK, ctype, body, len, MHD_RESPMEM_MUST_FREE);
+}
+
 static enum MHD_Result cp_metrics_handle(void *cls, struct MHD_Connection *conn,
                                          const char *url, const char *method,
                                          const char *version, const char *upload_data,
@@ -94,24 +115,10 @@ static enum MHD_Result cp_metrics_handle(void *cls, struct MHD_Connection *conn,
                 MHD_destroy_response(r);
                 return ret;
         }
-        if (!strcmp(url, "/metrics")) {
-                cp_buf_t b;
-                char *body;
-                size_t len;
-
-                cp_buf_init(&b);
-                if (ms->ms_h.mh_metrics(ms->ms_h.mh_opaque, &b) != CP_OK) {
-                        cp_buf_free(&b);
-                        return cp_metrics_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                               "the metrics could not be rendered\n");
-                }
-                body = cp_buf_steal(&b, &len);
-                if (!body)
-                        return cp_metrics_text(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                               "out of memory\n");
-                return cp_metrics_reply(conn, MHD_HTTP_OK, CP_METRICS_CONTENT_TYPE, body, len,
-                                        MHD_RESPMEM_MUST_FREE);
-        }
+        if (!strcmp(url, "/metrics"))
+                return cp_metrics_page(ms, conn, CP_PAGE_METRICS, CP_METRICS_CONTENT_TYPE);
+        if (!strcmp(url, "/") || !strcmp(url, "/status"))
+                return cp_metrics_page(ms, conn, CP_PAGE_STATUS, CP_STATUS_CONTENT_TYPE);
         if (!strcmp(url, "/healthz"))
                 /* Answered by a thread of the process: it is alive. */
                 return cp_metrics_text(conn, MHD_HTTP_OK, "ok\n");
@@ -124,7 +131,7 @@ static enum MHD_Result cp_metrics_handle(void *cls, struct MHD_Connection *conn,
                 return cp_metrics_text(conn, MHD_HTTP_SERVICE_UNAVAILABLE, line);
         }
         return cp_metrics_text(conn, MHD_HTTP_NOT_FOUND,
-                               "not found; try /metrics, /healthz or /readyz\n");
+                               "not found; try /, /metrics, /healthz or /readyz\n");
 }
 
 cp_metrics_server_t *cp_metrics_server_start(const char *listen,

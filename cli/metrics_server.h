@@ -1,6 +1,7 @@
 /*
  * The metrics endpoint: a small embedded HTTP server (libmicrohttpd) that
- * serves GET /metrics (Prometheus text exposition), /healthz and /readyz.
+ * serves GET /metrics (Prometheus text exposition), / and /status (the
+ * HTML status page, core/status_page.h), /healthz and /readyz.
  *
  * DESIGN: the server knows HTTP only; what it serves comes from callbacks,
  * which run on the server's own thread and must do their own locking.
@@ -17,9 +18,16 @@
 
 #include "core/buf.h"
 
+/* What a GET asks the render handler for. */
+typedef enum cp_metrics_page_e {
+        CP_PAGE_METRICS = 0,  /* /metrics: the Prometheus text exposition */
+        CP_PAGE_STATUS,       /* / and /status: the HTML status page */
+} cp_metrics_page_t;
+
 typedef struct cp_metrics_handlers_s {
-        /* Appends the exposition to out; @returns CP_OK or an error (500). */
-        int (*mh_metrics)(void *opaque, cp_buf_t *out);
+        /* Appends the page to out; @returns CP_OK or an error (500). One
+         * handler for both, so both render from one copy of the figures. */
+        int (*mh_render)(void *opaque, cp_metrics_page_t page, cp_buf_t *out);
         /* @returns whether credpipe is ready; if not, why (one line). */
         bool (*mh_ready)(void *opaque, char *why, size_t why_size);
         void *mh_opaque;
