@@ -12,16 +12,23 @@
  * Exit codes: 0 valid (warnings allowed); 1 an input cannot be read (a
  * missing file, a header that matches no mapped column, an I/O error);
  * 2 the configuration or the command line is invalid.
+ *
+ * --schema-markdown prints the tables of configuration keys that
+ * docs/configuration.md shows, generated from the schema table
+ * (core/config_schema.c); with a file, it rewrites them inside the file.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <librdkafka/rdkafka.h>
 
 #include "commands.h"
 #include "core/config.h"
+#include "core/config_schema.h"
 #include "core/err.h"
 #include "core/log.h"
 #include "ingest/ingest.h"
@@ -71,20 +78,97 @@ static int cp_check_brokers(const cp_conf_t *conf, const char *brokers, char *er
         return e ? -1 : 0;
 }
 
+/* Replaces a file's text through a temporary file and a rename, so that a
+ * failure leaves the file as it was. @returns 0, or -1 with errno. */
+static int cp_check_write(const char *path, const char *text)
+{
+        char tmp[4096];
+        FILE *f;
+        int bad;
+
+        if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+                errno = ENAMETOOLONG;
+                return -1;
+        }
+        if (!(f = fopen(tmp, "wb")))
+                return -1;
+        bad = fputs(text, f) < 0;
+        if (fclose(f) || bad || rename(tmp, path)) {
+                unlink(tmp);
+                return -1;
+        }
+        return 0;
+}
+
+/*
+ * --schema-markdown: the generated tables with their markers on stdout, or
+ * written into `doc` between its markers.
+ */
+static int cp_check_schema(const char *doc)
+{
+        char err[512], *text, *out;
+        size_t len = 0;
+        FILE *f;
+        int rc = 0;
+
+        if (!doc) {
+                for (const char *const *t = cp_schema_tables; *t; t++) {
+                        printf("%s", t == cp_schema_tables ? "" : "\n");
+                        cp_schema_block(stdout, *t);
+                        printf("\n");
+                }
+                return 0;
+        }
+        if (!(f = fopen(doc, "rb"))) {
+                fprintf(stderr, "credpipe check: %s: %m\n", doc);
+                return 2;
+        }
+        text = NULL;
+        if (getdelim(&text, &len, '\0', f) < 0 && ferror(f)) {
+                fprintf(stderr, "credpipe check: %s: %m\n", doc);
+                fclose(f);
+                free(text);
+                return 2;
+        }
+        fclose(f);
+        out = cp_schema_doc_regen(text ? text : "", err, sizeof(err));
+        if (!out) {
+                fprintf(stderr, "credpipe check: %s: %s\n", doc, err);
+                free(text);
+                return 2;
+        }
+        if (text && !strcmp(text, out)) {
+                printf("%s: up to date\n", doc);
+        } else if (cp_check_write(doc, out)) {
+                fprintf(stderr, "credpipe check: cannot write %s: %m\n", doc);
+                rc = 2;
+        } else {
+                printf("%s: tables of configuration keys regenerated\n", doc);
+        }
+        free(text);
+        free(out);
+        return rc;
+}
+
 static void cp_check_usage(FILE *out)
 {
         fprintf(out,
                 "usage: credpipe check -c FILE [--no-data] [--brokers LIST]\n"
-                "                      [--log-level SPEC] [--log-format logfmt|json]\n\n"
+                "                      [--log-level SPEC] [--log-format logfmt|json]\n"
+                "       credpipe check --schema-markdown [DOC]\n\n"
                 "Validates the configuration and, unless --no-data, reads every input\n"
                 "through ingest and transform as `run` would, producing nothing, and\n"
                 "prints the counts and the reject reasons per source.\n\n"
-                "Exit codes: 0 valid (warnings allowed), 1 an input cannot be read,\n"
-                "2 the configuration or the command line is invalid.\n\n"
+                "Exit codes: 0 valid (warnings allowed), 1 an input cannot be read\n"
+                "(inputs have errors), 2 the configuration or the command line is invalid.\n\n"
                 "  --log-level SPEC   of the log lines reading the inputs (on stderr):\n"
                 "                     warn (default), or e.g. info,ingest=debug\n"
                 "                     (docs/logging.md)\n"
-                "  --log-format F     logfmt (default) or json\n");
+                "  --log-format F     logfmt (default) or json\n"
+                "  --schema-markdown [DOC]\n"
+                "                     print the tables of every configuration key, generated\n"
+                "                     from core/config_schema.c; with DOC (docs/configuration.md),\n"
+                "                     rewrite them in place between its <!-- generated --> markers\n");
 }
 
 int cp_cmd_check(int argc, char **argv)
@@ -95,10 +179,11 @@ int cp_cmd_check(int argc, char **argv)
                 {"brokers", required_argument, NULL, 'b'},
                 {"log-level", required_argument, NULL, 'l'},
                 {"log-format", required_argument, NULL, 'L'},
+                {"schema-markdown", no_argument, NULL, 'S'},
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *config = NULL, *brokers = NULL;
-        int c, no_data = 0, rc = 0, warnings = 0;
+        int c, no_data = 0, schema = 0, rc = 0, warnings = 0;
         char err[1024];
         cp_conf_t *conf;
         cp_check_t ck = {0};
@@ -109,6 +194,7 @@ int cp_cmd_check(int argc, char **argv)
                 switch (c) {
                 case 'c': config = optarg; break;
                 case 'n': no_data = 1; break;
+                case 'S': schema = 1; break;
                 case 'b': brokers = optarg; break;
                 case 'l':
                         if (cp_log_set_spec(CP_LOG_FROM_CLI, optarg, err, sizeof(err))) {
@@ -126,7 +212,9 @@ int cp_cmd_check(int argc, char **argv)
                 default: cp_check_usage(stderr); return 2;
                 }
         }
-        if (!config || optind < argc) {
+        if (schema && !config && optind + 1 >= argc)
+                return cp_check_schema(optind < argc ? argv[optind] : NULL);
+        if (!config || schema || optind < argc) {
                 cp_check_usage(stderr);
                 return 2;
         }

@@ -6,6 +6,12 @@
  * against the list of keys it may hold: an unknown key is an error, never
  * ignored, because a typo that silently keeps a default is the hardest
  * configuration bug to find. Defaults live in cp_conf_defaults().
+ *
+ * The keys each mapping may hold, the ranges of numbers and durations, the
+ * values of enumerations and the numeric defaults come from the schema
+ * table (core/config_schema.c), from which docs/configuration.md's tables
+ * are generated: the loader and the docs cannot disagree on them. A new
+ * key is a row there plus its branch here (that file's table says how).
  */
 #include "config.h"
 
@@ -22,6 +28,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "config_schema.h"
 #include "field.h"
 #include "metrics.h"
 #include "presets.h"
@@ -30,6 +37,8 @@
 /* The value of a `columns` line that removes a column of the preset. */
 #define CP_COLUMN_UNMAPPED "unmapped"
 #define CP_FIELD_UNMAPPED (-1)
+
+#define CP_NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct cp_conf_ctx_s {
         yaml_document_t *doc;
@@ -159,34 +168,141 @@ static int cp_bool_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n,
         return 0;
 }
 
-/* Checks that a mapping holds only known keys. `allowed` ends with NULL. */
-static int cp_check_keys(cp_conf_ctx_t *cx, const yaml_node_t *map,
-                         const char *where, const char *const *allowed)
+/*
+ * Checks that a mapping holds only the keys the schema gives its section:
+ * "" is the top level, "sources[]" a source, "sources[].http" the http
+ * mapping of one (core/config_schema.h). The message lists them.
+ */
+static int cp_check_keys(cp_conf_ctx_t *cx, const yaml_node_t *map, const char *section)
 {
         for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
              p < map->data.mapping.pairs.top; p++) {
                 yaml_node_t *k = cp_node(cx, p->key);
                 const char *name = cp_scalar(cx, k, "key");
-                bool ok = false;
+                const char *last = strrchr(section, '.');
+                char where[80], list[512];
 
                 if (!name)
                         return -1;
-                for (const char *const *a = allowed; *a; a++)
-                        if (!strcmp(*a, name))
-                                ok = true;
-                if (!ok) {
-                        char list[256] = "";
-                        for (const char *const *a = allowed; *a; a++) {
-                                strncat(list, *a, sizeof(list) - strlen(list) - 1);
-                                if (a[1])
-                                        strncat(list, ", ", sizeof(list) - strlen(list) - 1);
-                        }
-                        cp_conf_fail(cx, k, "unknown key '%s' in %s (known keys: %s)",
-                                     name, where, list);
-                        return -1;
-                }
+                if (cp_schema_allows(section, name))
+                        continue;
+                if (!*section)
+                        snprintf(where, sizeof(where), "the top level");
+                else if (!strcmp(section, "sources[]"))
+                        snprintf(where, sizeof(where), "a source");
+                else
+                        snprintf(where, sizeof(where), "'%s'", last ? last + 1 : section);
+                cp_schema_child_list(section, list, sizeof(list));
+                cp_conf_fail(cx, k, "unknown key '%s' in %s (known keys: %s)", name, where,
+                             list);
+                return -1;
         }
         return 0;
+}
+
+/* A key that the schema lists and no branch of its mapping's loop reads: a
+ * bug of this file, reported rather than ignored. */
+static int cp_unread_key(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *key)
+{
+        cp_conf_fail(cx, n, "internal error: key '%s' is in core/config_schema.c, and "
+                     "core/config.c does not read it", key);
+        return -1;
+}
+
+/* The schema's row of a key this file reads. No row, or one of another
+ * type, is a bug here (a misspelt path): reported as one. */
+static const cp_schema_key_t *cp_key_row(cp_conf_ctx_t *cx, const yaml_node_t *n,
+                                         const char *path, cp_schema_type_t type)
+{
+        const cp_schema_key_t *k = cp_schema_find(path);
+
+        if (!k || k->sk_type != type) {
+                cp_conf_fail(cx, n, "internal error: core/config_schema.c has no key %s "
+                             "of the type core/config.c reads", path);
+                return NULL;
+        }
+        return k;
+}
+
+/* The last segment of a path: what messages about numbers and values
+ * have always called a key ('partitions', 'mode'). */
+static const char *cp_key_name(const char *path)
+{
+        const char *dot = strrchr(path, '.');
+
+        return dot ? dot + 1 : path;
+}
+
+/* The default of a whole-number or duration key (in ms), from the schema. */
+static int cp_key_default(cp_conf_ctx_t *cx, const char *path)
+{
+        const cp_schema_key_t *k = cp_schema_find(path);
+
+        if (!k || k->sk_default ||
+            (k->sk_type != CP_SCHEMA_INT && k->sk_type != CP_SCHEMA_DURATION)) {
+                cp_conf_fail(cx, NULL, "internal error: core/config_schema.c has no "
+                             "numeric default for %s", path);
+                return 0;
+        }
+        return (int)k->sk_dflt;
+}
+
+/* A whole number in the range the schema gives the key. */
+static int cp_int_key(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *path, int *out)
+{
+        const cp_schema_key_t *k = cp_key_row(cx, n, path, CP_SCHEMA_INT);
+
+        return k ? cp_int_scalar(cx, n, cp_key_name(path), k->sk_min, k->sk_max, out) : -1;
+}
+
+/* What a value of an enumeration means here. */
+typedef struct cp_enum_map_s {
+        const char *em_name;
+        int em_value;
+} cp_enum_map_t;
+
+/*
+ * One of the values the schema gives the key, mapped through `map`. The
+ * schema decides what is accepted (and documented); the map must name
+ * exactly its values, checked whenever the key is read, so that a value
+ * added to one and not the other fails every configuration using the key
+ * instead of being read as something else.
+ */
+static int cp_enum_key(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *path,
+                       const cp_enum_map_t *map, size_t nmap, int *out)
+{
+        const cp_schema_key_t *k = cp_key_row(cx, n, path, CP_SCHEMA_ENUM);
+        const char *s;
+        char list[256] = "";
+        size_t cnt = 0, used = 0;
+
+        if (!k || !(s = cp_scalar(cx, n, cp_key_name(path))))
+                return -1;
+        for (; k->sk_values[cnt]; cnt++) {
+                size_t m = 0;
+
+                while (m < nmap && strcmp(map[m].em_name, k->sk_values[cnt]))
+                        m++;
+                if (m == nmap)
+                        nmap = 0;  /* reported below */
+        }
+        if (cnt != nmap) {
+                cp_conf_fail(cx, n, "internal error: the values of %s in core/config_schema.c "
+                             "and core/config.c differ", path);
+                return -1;
+        }
+        for (size_t m = 0; m < nmap; m++) {
+                if (!strcmp(map[m].em_name, s)) {
+                        *out = map[m].em_value;
+                        return 0;
+                }
+        }
+        for (size_t i = 0; i < cnt && used < sizeof(list); i++)
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                         !i ? "" : i + 1 < cnt ? ", " : " or ",
+                                         k->sk_values[i]);
+        cp_conf_fail(cx, n, "'%s' must be %s, not '%s'", cp_key_name(path), list, s);
+        return -1;
 }
 
 /* Iterates the pairs of a mapping node as (key text, value node). Helper
@@ -292,20 +408,20 @@ static int cp_double_scalar(cp_conf_ctx_t *cx, const yaml_node_t *n, const char 
         return 0;
 }
 
-static const char *const cp_rating_scale_keys[] = {"min", "max", "baseline", NULL};
-
 /* rating_scale: {min, max, baseline}: the scale of a source's ratings
  * (0-12 with baseline 9; 0-100 with baseline 100). */
 static int cp_parse_rating_scale(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *src)
 {
         bool have_min = false, have_max = false;
 
-        if (cp_check_keys(cx, n, "'rating_scale'", cp_rating_scale_keys))
+        if (cp_check_keys(cx, n, "sources[].rating_scale"))
                 return -1;
         CP_FOREACH_PAIR(cx, n, k, v) {
                 double *d = !strcmp(k, "min") ? &src->src_rating_min
                           : !strcmp(k, "max") ? &src->src_rating_max
-                                              : &src->src_rating_baseline;
+                          : !strcmp(k, "baseline") ? &src->src_rating_baseline : NULL;
+                if (!d)
+                        return cp_unread_key(cx, v, k);
                 if (cp_double_scalar(cx, v, k, d))
                         return -1;
                 have_min |= !strcmp(k, "min");
@@ -436,17 +552,6 @@ static int cp_merge_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
 
 /* ---- http sources (format http_json): the `http` mapping ---------------- */
 
-#define CP_HTTP_DEFAULT_MAX_PAGES 10000
-#define CP_HTTP_DEFAULT_RETRIES 5
-#define CP_HTTP_DEFAULT_TIMEOUT_MS 30000
-#define CP_HTTP_DEFAULT_BACKOFF_MS 1000
-
-static const char *const cp_http_keys[] = {"url", "records", "pagination",
-                                           "retries", "timeout_ms",
-                                           "backoff_ms", "spool", NULL};
-static const char *const cp_paging_keys[] = {"mode", "first", "max_pages",
-                                             "next", "param", NULL};
-
 static void cp_http_conf_free(cp_http_conf_t *hc)
 {
         if (!hc)
@@ -544,36 +649,34 @@ static int cp_http_paging(cp_conf_ctx_t *cx, yaml_node_t *n, cp_http_conf_t *hc)
                 cp_conf_fail(cx, n, "'pagination' must be a mapping, e.g. {mode: page}");
                 return -1;
         }
-        if (cp_check_keys(cx, n, "'pagination'", cp_paging_keys))
+        if (cp_check_keys(cx, n, "sources[].http.pagination"))
                 return -1;
         CP_FOREACH_PAIR(cx, n, key, v) {
-                const char *s;
                 int rc = 0;
 
                 if (!strcmp(key, "mode")) {
-                        if (!(s = cp_scalar(cx, v, key)))
+                        static const cp_enum_map_t modes[] = {{"none", CP_PAGING_NONE},
+                                {"page", CP_PAGING_PAGE}, {"cursor", CP_PAGING_CURSOR}};
+                        int mode;
+
+                        if (cp_enum_key(cx, v, "sources[].http.pagination.mode", modes,
+                                        CP_NELEM(modes), &mode))
                                 return -1;
-                        if (!strcmp(s, "none"))
-                                hc->hc_paging = CP_PAGING_NONE;
-                        else if (!strcmp(s, "page"))
-                                hc->hc_paging = CP_PAGING_PAGE;
-                        else if (!strcmp(s, "cursor"))
-                                hc->hc_paging = CP_PAGING_CURSOR;
-                        else {
-                                cp_conf_fail(cx, v, "'mode' must be none, page or cursor, not '%s'", s);
-                                return -1;
-                        }
+                        hc->hc_paging = (cp_paging_t)mode;
                 } else if (!strcmp(key, "first")) {
-                        rc = cp_int_scalar(cx, v, key, 0, 1000000000, &first);
+                        rc = cp_int_key(cx, v, "sources[].http.pagination.first", &first);
                         hc->hc_first = first;
                         have_first = true;
                 } else if (!strcmp(key, "max_pages")) {
-                        rc = cp_int_scalar(cx, v, key, 1, 10000000, &hc->hc_max_pages);
+                        rc = cp_int_key(cx, v, "sources[].http.pagination.max_pages",
+                                        &hc->hc_max_pages);
                 } else if (!strcmp(key, "next")) {
                         rc = cp_http_path(cx, v, key, &hc->hc_next);
                 } else if (!strcmp(key, "param")) {
                         free(hc->hc_param);
                         rc = !(hc->hc_param = cp_strdup_scalar(cx, v, key));
+                } else {
+                        return cp_unread_key(cx, v, key);
                 }
                 if (rc)
                         return -1;
@@ -603,7 +706,7 @@ static int cp_parse_http(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *sr
                 cp_conf_fail(cx, n, "'http' must be a mapping with at least 'url'");
                 return -1;
         }
-        if (cp_check_keys(cx, n, "'http'", cp_http_keys))
+        if (cp_check_keys(cx, n, "sources[].http"))
                 return -1;
         cp_http_conf_free(src->src_http);
         hc = src->src_http = calloc(1, sizeof(*hc));
@@ -611,11 +714,11 @@ static int cp_parse_http(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *sr
                 cp_conf_fail(cx, n, "out of memory");
                 return -1;
         }
-        hc->hc_first = 1;
-        hc->hc_max_pages = CP_HTTP_DEFAULT_MAX_PAGES;
-        hc->hc_retries = CP_HTTP_DEFAULT_RETRIES;
-        hc->hc_timeout_ms = CP_HTTP_DEFAULT_TIMEOUT_MS;
-        hc->hc_backoff_ms = CP_HTTP_DEFAULT_BACKOFF_MS;
+        hc->hc_first = cp_key_default(cx, "sources[].http.pagination.first");
+        hc->hc_max_pages = cp_key_default(cx, "sources[].http.pagination.max_pages");
+        hc->hc_retries = cp_key_default(cx, "sources[].http.retries");
+        hc->hc_timeout_ms = cp_key_default(cx, "sources[].http.timeout_ms");
+        hc->hc_backoff_ms = cp_key_default(cx, "sources[].http.backoff_ms");
         CP_FOREACH_PAIR(cx, n, key, v) {
                 int rc = 0;
 
@@ -626,11 +729,11 @@ static int cp_parse_http(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *sr
                 } else if (!strcmp(key, "pagination")) {
                         rc = cp_http_paging(cx, v, hc);
                 } else if (!strcmp(key, "retries")) {
-                        rc = cp_int_scalar(cx, v, key, 0, 100, &hc->hc_retries);
+                        rc = cp_int_key(cx, v, "sources[].http.retries", &hc->hc_retries);
                 } else if (!strcmp(key, "timeout_ms")) {
-                        rc = cp_int_scalar(cx, v, key, 100, 3600000, &hc->hc_timeout_ms);
+                        rc = cp_int_key(cx, v, "sources[].http.timeout_ms", &hc->hc_timeout_ms);
                 } else if (!strcmp(key, "backoff_ms")) {
-                        rc = cp_int_scalar(cx, v, key, 1, 600000, &hc->hc_backoff_ms);
+                        rc = cp_int_key(cx, v, "sources[].http.backoff_ms", &hc->hc_backoff_ms);
                 } else if (!strcmp(key, "spool")) {
                         const char *s = cp_scalar(cx, v, key);
 
@@ -641,6 +744,8 @@ static int cp_parse_http(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *sr
                         }
                         free(hc->hc_spool);
                         hc->hc_spool = cp_resolve_path(cx, s);
+                } else {
+                        return cp_unread_key(cx, v, key);
                 }
                 if (rc)
                         return -1;
@@ -726,12 +831,6 @@ static int cp_http_spool_unique(cp_conf_ctx_t *cx, yaml_node_t *n,
 
 /* ---- end of http sources ------------------------------------------------ */
 
-static const char *const cp_source_keys[] = {
-        "id", "role", "category", "region", "format", "paths", "preset",
-        "columns", "delimiter", "amount_unit", "keep_unmapped",
-        "excel_date_system", "sheets", "encoding", "publication_rules",
-        "rating_scale", "http", NULL};
-
 /* The source's `preset` line, read before `columns` whatever their order
  * in the file, because an `unmapped` column needs to know the preset. */
 static int cp_parse_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
@@ -772,12 +871,13 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 cp_conf_fail(cx, n, "each entry of 'sources' must be a mapping");
                 return -1;
         }
-        if (cp_check_keys(cx, n, "a source", cp_source_keys) ||
+        if (cp_check_keys(cx, n, "sources[]") ||
             cp_parse_preset(cx, n, &pre, &pre_node))
                 return -1;
         src->src_preset = pre;
         CP_FOREACH_PAIR(cx, n, key, v) {
                 const char *s;
+                int e;
 
                 if (!strcmp(key, "id")) {
                         if (!(src->src_id = cp_strdup_scalar(cx, v, key)))
@@ -790,19 +890,13 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                                 }
                         }
                 } else if (!strcmp(key, "role")) {
-                        if (!(s = cp_scalar(cx, v, key)))
+                        static const cp_enum_map_t roles[] = {{"sectoral", CP_ROLE_SECTORAL},
+                                {"municipal", CP_ROLE_MUNICIPAL}, {"central", CP_ROLE_CENTRAL}};
+
+                        if (cp_enum_key(cx, v, "sources[].role", roles, CP_NELEM(roles), &e))
                                 return -1;
                         have_role = true;
-                        if (!strcmp(s, "sectoral"))
-                                src->src_role = CP_ROLE_SECTORAL;
-                        else if (!strcmp(s, "municipal"))
-                                src->src_role = CP_ROLE_MUNICIPAL;
-                        else if (!strcmp(s, "central"))
-                                src->src_role = CP_ROLE_CENTRAL;
-                        else {
-                                cp_conf_fail(cx, v, "'role' must be sectoral, municipal or central, not '%s'", s);
-                                return -1;
-                        }
+                        src->src_role = (cp_role_t)e;
                 } else if (!strcmp(key, "category")) {
                         if (!(s = cp_scalar(cx, v, key)))
                                 return -1;
@@ -818,21 +912,15 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                         if (!(src->src_region = cp_strdup_scalar(cx, v, key)))
                                 return -1;
                 } else if (!strcmp(key, "format")) {
-                        if (!(s = cp_scalar(cx, v, key)))
+                        static const cp_enum_map_t formats[] = {{"csv", CP_FMT_CSV},
+                                {"jsonl", CP_FMT_JSONL}, {"xlsx", CP_FMT_XLSX},
+                                {"http_json", CP_FMT_HTTP_JSON}};
+
+                        if (cp_enum_key(cx, v, "sources[].format", formats, CP_NELEM(formats),
+                                        &e))
                                 return -1;
                         have_fmt = true;
-                        if (!strcmp(s, "csv"))
-                                src->src_format = CP_FMT_CSV;
-                        else if (!strcmp(s, "jsonl"))
-                                src->src_format = CP_FMT_JSONL;
-                        else if (!strcmp(s, "xlsx"))
-                                src->src_format = CP_FMT_XLSX;
-                        else if (!strcmp(s, "http_json"))
-                                src->src_format = CP_FMT_HTTP_JSON;
-                        else {
-                                cp_conf_fail(cx, v, "'format' must be csv, jsonl, xlsx or http_json, not '%s'", s);
-                                return -1;
-                        }
+                        src->src_format = (cp_format_t)e;
                 } else if (!strcmp(key, "paths")) {
                         if (cp_parse_paths(cx, v, src))
                                 return -1;
@@ -850,29 +938,37 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                         }
                         src->src_delimiter = *s;
                 } else if (!strcmp(key, "amount_unit")) {
-                        if (!(s = cp_scalar(cx, v, key)))
+                        static const cp_enum_map_t units[] = {{"yuan", CP_UNIT_YUAN},
+                                {"wan_yuan", CP_UNIT_WAN_YUAN}};
+
+                        if (cp_enum_key(cx, v, "sources[].amount_unit", units, CP_NELEM(units),
+                                        &e))
                                 return -1;
                         have_unit = true;
-                        if (!strcmp(s, "yuan"))
-                                src->src_amount_unit = CP_UNIT_YUAN;
-                        else if (!strcmp(s, "wan_yuan"))
-                                src->src_amount_unit = CP_UNIT_WAN_YUAN;
-                        else {
-                                cp_conf_fail(cx, v, "'amount_unit' must be yuan or wan_yuan, not '%s'", s);
-                                return -1;
-                        }
+                        src->src_amount_unit = (cp_amount_unit_t)e;
                 } else if (!strcmp(key, "excel_date_system")) {
-                        int sys;
-                        if (cp_int_scalar(cx, v, key, 1900, 1904, &sys))
+                        static const cp_enum_map_t systems[] = {{"1900", 1900}, {"1904", 1904}};
+
+                        if (cp_enum_key(cx, v, "sources[].excel_date_system", systems,
+                                        CP_NELEM(systems), &src->src_excel_date_system))
                                 return -1;
-                        if (sys != 1900 && sys != 1904) {
-                                cp_conf_fail(cx, v, "'excel_date_system' must be 1900 or 1904");
-                                return -1;
-                        }
-                        src->src_excel_date_system = sys;
                 } else if (!strcmp(key, "sheets")) {
                         if (cp_parse_names(cx, v, key, &src->src_sheets, &src->src_nsheets))
                                 return -1;
+                } else if (!strcmp(key, "done")) {
+                        /* Service mode: what becomes of a file once its
+                         * records are committed (docs/exactly-once.md). */
+                        static const cp_enum_map_t fates[] = {{"keep", CP_DONE_KEEP},
+                                {"delete", CP_DONE_DELETE}, {"move", CP_DONE_MOVE}};
+
+                        if (cp_enum_key(cx, v, "sources[].done", fates, CP_NELEM(fates), &e))
+                                return -1;
+                        src->src_done = (cp_done_t)e;
+                } else if (!strcmp(key, "done_dir")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        free(src->src_done_dir);
+                        src->src_done_dir = cp_resolve_path(cx, s);
                 } else if (!strcmp(key, "publication_rules")) {
                         if (cp_parse_names(cx, v, key, &src->src_regimes, &src->src_nregimes))
                                 return -1;
@@ -880,31 +976,25 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                         if (cp_parse_rating_scale(cx, v, src))
                                 return -1;
                 } else if (!strcmp(key, "encoding")) {
-                        if (!(s = cp_scalar(cx, v, key)))
-                                return -1;
                         /* GBK is read as GB18030, its superset: decoding a
                          * GBK file as GB18030 gives the same text. */
-                        if (!strcmp(s, "utf-8"))
-                                src->src_encoding = CP_ENC_UTF8;
-                        else if (!strcmp(s, "gb18030") || !strcmp(s, "gbk"))
-                                src->src_encoding = CP_ENC_GB18030;
-                        else if (!strcmp(s, "utf-16le"))
-                                src->src_encoding = CP_ENC_UTF16LE;
-                        else if (!strcmp(s, "utf-16be"))
-                                src->src_encoding = CP_ENC_UTF16BE;
-                        else if (!strcmp(s, "auto"))
-                                src->src_encoding = CP_ENC_AUTO;
-                        else {
-                                cp_conf_fail(cx, v, "'encoding' must be utf-8, gb18030, gbk, "
-                                             "utf-16le, utf-16be or auto, not '%s'", s);
+                        static const cp_enum_map_t encodings[] = {{"utf-8", CP_ENC_UTF8},
+                                {"gb18030", CP_ENC_GB18030}, {"gbk", CP_ENC_GB18030},
+                                {"utf-16le", CP_ENC_UTF16LE}, {"utf-16be", CP_ENC_UTF16BE},
+                                {"auto", CP_ENC_AUTO}};
+
+                        if (cp_enum_key(cx, v, "sources[].encoding", encodings,
+                                        CP_NELEM(encodings), &e))
                                 return -1;
-                        }
+                        src->src_encoding = (cp_encoding_t)e;
                 } else if (!strcmp(key, "keep_unmapped")) {
                         if (cp_bool_scalar(cx, v, key, &src->src_keep_unmapped))
                                 return -1;
                 } else if (!strcmp(key, "http")) {
                         if (cp_parse_http(cx, v, src))
                                 return -1;
+                } else if (strcmp(key, "preset")) {  /* read by cp_parse_preset */
+                        return cp_unread_key(cx, v, key);
                 }
         }
         if (!src->src_id || !have_role || !have_cat || !have_fmt ||
@@ -936,6 +1026,11 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
         }
         /* The 双公示 amount columns are in 万元: the preset says so unless
          * the source does. */
+        if (src->src_done == CP_DONE_MOVE && !src->src_done_dir) {
+                cp_conf_fail(cx, n, "source %s: 'done: move' needs 'done_dir', where "
+                             "committed files go", src->src_id);
+                return -1;
+        }
         if (pre && !have_unit && pre->pre_amount_unit >= 0)
                 src->src_amount_unit = (cp_amount_unit_t)pre->pre_amount_unit;
         return 0;
@@ -979,20 +1074,6 @@ static int cp_parse_sources(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
         }
         return 0;
 }
-
-static const char *const cp_topics_keys[] = {"records", "rejects", "sharing",
-                                             "checkpoints", "partitions", "replication",
-                                             NULL};
-static const char *const cp_batch_keys[] = {"records", "zstd_level", NULL};
-static const char *const cp_queue_keys[] = {"batches", NULL};
-static const char *const cp_pseudonymize_keys[] = {"key_file", NULL};
-static const char *const cp_completeness_keys[] = {"as_of", "rules", NULL};
-static const char *const cp_top_keys[] = {"brokers", "topics", "batch", "queue",
-                                          "delivery_timeout_ms", "kafka",
-                                          "pseudonymize", "uscc_categories",
-                                          "completeness",
-                                          "log", "metrics", "report", "state",
-                                          "sources", NULL};
 
 /* Shorter keys make pseudonyms reversible: with one known ID and its
  * pseudonym, a short key can be searched for, and then every pseudonym
@@ -1095,7 +1176,7 @@ static int cp_load_key(cp_conf_ctx_t *cx, yaml_node_t *v, cp_conf_t *conf)
 /* completeness: {as_of: YYYY-MM-DD, rules: FILE} (docs/metrics.md). */
 static int cp_parse_completeness(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
 {
-        if (cp_check_keys(cx, n, "'completeness'", cp_completeness_keys))
+        if (cp_check_keys(cx, n, "completeness"))
                 return -1;
         CP_FOREACH_PAIR(cx, n, k, v) {
                 const char *s = cp_scalar(cx, v, k);
@@ -1113,7 +1194,7 @@ static int cp_parse_completeness(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *c
                         }
                         free(conf->conf_as_of);
                         conf->conf_as_of = strdup(s);
-                } else {
+                } else if (!strcmp(k, "rules")) {
                         free(conf->conf_rules);
                         conf->conf_rules = cp_resolve_path(cx, s);
                         if (access(conf->conf_rules, R_OK)) {
@@ -1121,6 +1202,8 @@ static int cp_parse_completeness(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *c
                                              conf->conf_rules, strerror(errno));
                                 return -1;
                         }
+                } else {
+                        return cp_unread_key(cx, v, k);
                 }
         }
         return 0;
@@ -1131,13 +1214,11 @@ static int cp_parse_completeness(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *c
  * it is read, as the configuration's origin: --log-level and --log-format
  * (the command line's origin) still win, whenever they were set. A file
  * without `log:` leaves the logger as it is. */
-static const char *const cp_log_keys[] = {"level", "format", NULL};
-
 static int cp_parse_log(cp_conf_ctx_t *cx, yaml_node_t *v)
 {
         char err[256];
 
-        if (cp_check_keys(cx, v, "'log'", cp_log_keys))
+        if (cp_check_keys(cx, v, "log"))
                 return -1;
         CP_FOREACH_PAIR(cx, v, lk, lv) {
                 const char *s = cp_scalar(cx, lv, lk);
@@ -1145,9 +1226,12 @@ static int cp_parse_log(cp_conf_ctx_t *cx, yaml_node_t *v)
 
                 if (!s)
                         return -1;
-                rc = !strcmp(lk, "level")
-                     ? cp_log_set_spec(CP_LOG_FROM_CONFIG, s, err, sizeof(err))
-                     : cp_log_set_format(CP_LOG_FROM_CONFIG, s, err, sizeof(err));
+                if (!strcmp(lk, "level"))
+                        rc = cp_log_set_spec(CP_LOG_FROM_CONFIG, s, err, sizeof(err));
+                else if (!strcmp(lk, "format"))
+                        rc = cp_log_set_format(CP_LOG_FROM_CONFIG, s, err, sizeof(err));
+                else
+                        return cp_unread_key(cx, lv, lk);
                 if (rc) {
                         cp_conf_fail(cx, lv, "'log.%s': %s", lk, err);
                         return -1;
@@ -1159,9 +1243,6 @@ static int cp_parse_log(cp_conf_ctx_t *cx, yaml_node_t *v)
 
 /* ---- metrics and report: the /metrics endpoint and the periodic
  * SharingReport (cli/metrics_server.h, cli/cmd_run.c) ---- */
-
-static const char *const cp_metrics_keys[] = {"listen", NULL};
-static const char *const cp_report_keys[] = {"interval", NULL};
 
 /* A duration: a whole number with a unit, ms, s, m or h ("60s", "500ms");
  * a bare number is seconds. */
@@ -1190,16 +1271,25 @@ static int cp_duration_ms(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *k
         return -1;
 }
 
+/* A duration in the range the schema gives the key; messages name it by
+ * its path ('report.interval'). */
+static int cp_duration_key(cp_conf_ctx_t *cx, const yaml_node_t *n, const char *path, int *out)
+{
+        const cp_schema_key_t *k = cp_key_row(cx, n, path, CP_SCHEMA_DURATION);
+
+        return k ? cp_duration_ms(cx, n, cp_schema_display(path), k->sk_min, k->sk_max, out)
+                 : -1;
+}
+
 static int cp_parse_metrics_report(cp_conf_ctx_t *cx, const char *key, yaml_node_t *v,
                                    cp_conf_t *conf)
 {
         bool metrics = !strcmp(key, "metrics");
 
-        if (cp_check_keys(cx, v, metrics ? "'metrics'" : "'report'",
-                          metrics ? cp_metrics_keys : cp_report_keys))
+        if (cp_check_keys(cx, v, key))
                 return -1;
         CP_FOREACH_PAIR(cx, v, k, kv) {
-                if (metrics) {
+                if (metrics && !strcmp(k, "listen")) {
                         char host[256];
                         int port;
 
@@ -1213,9 +1303,12 @@ static int cp_parse_metrics_report(cp_conf_ctx_t *cx, const char *key, yaml_node
                                              conf->conf_metrics_listen);
                                 return -1;
                         }
-                } else if (cp_duration_ms(cx, kv, "report.interval", 100, 86400000L,
-                                          &conf->conf_report_interval_ms)) {
-                        return -1;
+                } else if (!metrics && !strcmp(k, "interval")) {
+                        if (cp_duration_key(cx, kv, "report.interval",
+                                            &conf->conf_report_interval_ms))
+                                return -1;
+                } else {
+                        return cp_unread_key(cx, kv, k);
                 }
         }
         return 0;
@@ -1223,15 +1316,13 @@ static int cp_parse_metrics_report(cp_conf_ctx_t *cx, const char *key, yaml_node
 
 /* ---- end of metrics and report ---- */
 
-static const char *const cp_state_keys[] = {"dir", "instance", "checkpoint_interval", NULL};
-
 /* state: {dir, instance, checkpoint_interval}: exactly-once processing
  * (docs/exactly-once.md). The instance names the Kafka transactional id;
  * by default it is derived from the directory's absolute path, which is
  * stable across restarts of one deployment and differs between two. */
 static int cp_parse_state(cp_conf_ctx_t *cx, yaml_node_t *v, cp_conf_t *conf)
 {
-        if (cp_check_keys(cx, v, "'state'", cp_state_keys))
+        if (cp_check_keys(cx, v, "state"))
                 return -1;
         CP_FOREACH_PAIR(cx, v, k, kv) {
                 if (!strcmp(k, "dir")) {
@@ -1252,9 +1343,15 @@ static int cp_parse_state(cp_conf_ctx_t *cx, yaml_node_t *v, cp_conf_t *conf)
                         }
                         free(conf->conf_instance);
                         conf->conf_instance = strdup(s);
-                } else if (cp_duration_ms(cx, kv, "state.checkpoint_interval", 50, 3600000L,
-                                          &conf->conf_checkpoint_interval_ms)) {
-                        return -1;
+                } else if (!strcmp(k, "settle")) {
+                        if (cp_duration_key(cx, kv, "state.settle", &conf->conf_settle_ms))
+                                return -1;
+                } else if (!strcmp(k, "checkpoint_interval")) {
+                        if (cp_duration_key(cx, kv, "state.checkpoint_interval",
+                                            &conf->conf_checkpoint_interval_ms))
+                                return -1;
+                } else {
+                        return cp_unread_key(cx, kv, k);
                 }
         }
         if (!conf->conf_state_dir) {
@@ -1286,15 +1383,15 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                 cp_conf_fail(cx, root, "the configuration must be a mapping with a 'sources' list");
                 return -1;
         }
-        if (cp_check_keys(cx, root, "the top level", cp_top_keys))
+        if (cp_check_keys(cx, root, ""))
                 return -1;
         CP_FOREACH_PAIR(cx, root, key, v) {
                 if (!strcmp(key, "brokers")) {
                         if (!(conf->conf_brokers = cp_strdup_scalar(cx, v, key)))
                                 return -1;
                 } else if (!strcmp(key, "delivery_timeout_ms")) {
-                        if (cp_int_scalar(cx, v, key, 1000, 3600000,
-                                          &conf->conf_delivery_timeout_ms))
+                        if (cp_int_key(cx, v, "delivery_timeout_ms",
+                                       &conf->conf_delivery_timeout_ms))
                                 return -1;
                 } else if (!strcmp(key, "sources")) {
                         if (cp_parse_sources(cx, v, conf))
@@ -1322,7 +1419,7 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                         if (cp_parse_state(cx, v, conf))
                                 return -1;
                 } else if (!strcmp(key, "topics")) {
-                        if (cp_check_keys(cx, v, "'topics'", cp_topics_keys))
+                        if (cp_check_keys(cx, v, "topics"))
                                 return -1;
                         CP_FOREACH_PAIR(cx, v, tk, tv) {
                                 int rc = 0;
@@ -1339,31 +1436,40 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                                         rc = !(free(conf->conf_topic_checkpoints),
                                                conf->conf_topic_checkpoints = cp_strdup_scalar(cx, tv, tk));
                                 else if (!strcmp(tk, "partitions"))
-                                        rc = cp_int_scalar(cx, tv, tk, 1, 10000, &conf->conf_partitions);
+                                        rc = cp_int_key(cx, tv, "topics.partitions",
+                                                        &conf->conf_partitions);
                                 else if (!strcmp(tk, "replication"))
-                                        rc = cp_int_scalar(cx, tv, tk, 1, 32, &conf->conf_replication);
+                                        rc = cp_int_key(cx, tv, "topics.replication",
+                                                        &conf->conf_replication);
+                                else
+                                        return cp_unread_key(cx, tv, tk);
                                 if (rc)
                                         return -1;
                         }
                 } else if (!strcmp(key, "batch")) {
-                        if (cp_check_keys(cx, v, "'batch'", cp_batch_keys))
+                        if (cp_check_keys(cx, v, "batch"))
                                 return -1;
                         CP_FOREACH_PAIR(cx, v, bk, bv) {
                                 int rc = 0;
                                 if (!strcmp(bk, "records"))
-                                        rc = cp_int_scalar(cx, bv, bk, 1, 1000000, &conf->conf_batch_records);
+                                        rc = cp_int_key(cx, bv, "batch.records",
+                                                        &conf->conf_batch_records);
                                 else if (!strcmp(bk, "zstd_level"))
-                                        rc = cp_int_scalar(cx, bv, bk, -7, 19, &conf->conf_zstd_level);
+                                        rc = cp_int_key(cx, bv, "batch.zstd_level",
+                                                        &conf->conf_zstd_level);
+                                else
+                                        return cp_unread_key(cx, bv, bk);
                                 if (rc)
                                         return -1;
                         }
                 } else if (!strcmp(key, "pseudonymize")) {
                         bool have_key = false;
 
-                        if (cp_check_keys(cx, v, "'pseudonymize'", cp_pseudonymize_keys))
+                        if (cp_check_keys(cx, v, "pseudonymize"))
                                 return -1;
                         CP_FOREACH_PAIR(cx, v, pk, pv) {
-                                (void)pk;
+                                if (strcmp(pk, "key_file"))
+                                        return cp_unread_key(cx, pv, pk);
                                 have_key = true;
                                 if (cp_load_key(cx, pv, conf))
                                         return -1;
@@ -1379,11 +1485,12 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                         if (cp_parse_metrics_report(cx, key, v, conf))
                                 return -1;
                 } else if (!strcmp(key, "queue")) {
-                        if (cp_check_keys(cx, v, "'queue'", cp_queue_keys))
+                        if (cp_check_keys(cx, v, "queue"))
                                 return -1;
                         CP_FOREACH_PAIR(cx, v, qk, qv) {
-                                (void)qk;
-                                if (cp_int_scalar(cx, qv, "batches", 1, 4096, &conf->conf_queue_batches))
+                                if (strcmp(qk, "batches"))
+                                        return cp_unread_key(cx, qv, qk);
+                                if (cp_int_key(cx, qv, "queue.batches", &conf->conf_queue_batches))
                                         return -1;
                         }
                 } else if (!strcmp(key, "kafka")) {
@@ -1397,6 +1504,8 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
                                 conf->conf_kafka[conf->conf_nkafka].kv_value = strdup(s);
                                 conf->conf_nkafka++;
                         }
+                } else {
+                        return cp_unread_key(cx, v, key);
                 }
         }
         if (!conf->conf_nsources && !cx->failed)
@@ -1404,20 +1513,22 @@ static int cp_parse_root(cp_conf_ctx_t *cx, yaml_node_t *root, cp_conf_t *conf)
         return cx->failed ? -1 : 0;
 }
 
-static void cp_conf_defaults(cp_conf_t *conf)
+/* Numbers and durations from the schema, which the docs show. */
+static void cp_conf_defaults(cp_conf_ctx_t *cx, cp_conf_t *conf)
 {
         conf->conf_topic_records = strdup(CP_DEFAULT_TOPIC_RECORDS);
         conf->conf_topic_rejects = strdup(CP_DEFAULT_TOPIC_REJECTS);
         conf->conf_topic_sharing = strdup(CP_DEFAULT_TOPIC_SHARING);
         conf->conf_topic_checkpoints = strdup(CP_DEFAULT_TOPIC_CHECKPOINTS);
-        conf->conf_checkpoint_interval_ms = 10000;
-        conf->conf_partitions = CP_DEFAULT_PARTITIONS;
-        conf->conf_replication = 1;
-        conf->conf_batch_records = 2000;
-        conf->conf_zstd_level = 3;
-        conf->conf_queue_batches = 8;
-        conf->conf_delivery_timeout_ms = 300000;
-        conf->conf_report_interval_ms = 60000;
+        conf->conf_checkpoint_interval_ms = cp_key_default(cx, "state.checkpoint_interval");
+        conf->conf_settle_ms = cp_key_default(cx, "state.settle");
+        conf->conf_partitions = cp_key_default(cx, "topics.partitions");
+        conf->conf_replication = cp_key_default(cx, "topics.replication");
+        conf->conf_batch_records = cp_key_default(cx, "batch.records");
+        conf->conf_zstd_level = cp_key_default(cx, "batch.zstd_level");
+        conf->conf_queue_batches = cp_key_default(cx, "queue.batches");
+        conf->conf_delivery_timeout_ms = cp_key_default(cx, "delivery_timeout_ms");
+        conf->conf_report_interval_ms = cp_key_default(cx, "report.interval");
 }
 
 cp_conf_t *cp_conf_load(const char *path, char *errstr, size_t errstr_size)
@@ -1449,7 +1560,7 @@ cp_conf_t *cp_conf_load(const char *path, char *errstr, size_t errstr_size)
         fclose(fp);
 
         conf = calloc(1, sizeof(*conf));
-        cp_conf_defaults(conf);
+        cp_conf_defaults(&cx, conf);
         conf->conf_path = strdup(path);
         tmp = strdup(path);
         cx.dir = strdup(dirname(tmp));
@@ -1486,6 +1597,7 @@ void cp_conf_destroy(cp_conf_t *conf)
                 for (size_t j = 0; j < s->src_nregimes; j++)
                         free(s->src_regimes[j]);
                 free(s->src_regimes);
+                free(s->src_done_dir);
         }
         free(conf->conf_sources);
         for (size_t i = 0; i < conf->conf_nkafka; i++) {

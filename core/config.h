@@ -4,7 +4,10 @@
  * DESIGN: the loader turns the YAML document into cp_conf_t or fails with a
  * message naming the file, the line and the key. Unknown keys are errors,
  * so typos never pass silently. Relative paths are resolved against the
- * directory of the configuration file. docs/configuration.md lists every key.
+ * directory of the configuration file. The schema table of
+ * core/config_schema.c lists every key (the loader takes the keys, ranges,
+ * values and numeric defaults from it); docs/configuration.md's tables of
+ * keys are generated from it.
  */
 #ifndef CP_CONFIG_H
 #define CP_CONFIG_H
@@ -46,6 +49,13 @@ typedef enum cp_encoding_e {
         CP_ENC_UTF16BE = 3,
         CP_ENC_AUTO = 4,       /* detected per file (ingest/linebuf.h) */
 } cp_encoding_t;
+
+/* What service mode does with a file once its records are committed. */
+typedef enum cp_done_e {
+        CP_DONE_KEEP = 0,      /* leave it; its content hash keeps it from being read again */
+        CP_DONE_DELETE,
+        CP_DONE_MOVE,          /* into src_done_dir */
+} cp_done_t;
 
 struct cp_preset_s;
 
@@ -115,6 +125,8 @@ typedef struct cp_source_conf_s {
         char **src_regimes;       /* publication_rules: regimes; none: the default */
         size_t src_nregimes;
         bool src_has_rating_scale; /* rating_scale given */
+        cp_done_t src_done;       /* service mode: a file's fate once committed */
+        char *src_done_dir;       /* for CP_DONE_MOVE */
         double src_rating_min, src_rating_max, src_rating_baseline;
         cp_http_conf_t *src_http; /* format http_json only, else NULL */
         int src_line;             /* line of the source in the config file */
@@ -134,6 +146,7 @@ typedef struct cp_conf_s {
         char *conf_state_dir;
         char *conf_instance;      /* transactional.id is "credpipe-" + this */
         int conf_checkpoint_interval_ms;
+        int conf_settle_ms;       /* state.settle: a file unchanged this long is complete */
         int conf_partitions;      /* partitions of topics credpipe creates */
         int conf_replication;     /* replication factor of those topics */
         int conf_batch_records;   /* records per batch, and per message */

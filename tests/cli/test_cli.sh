@@ -35,6 +35,50 @@ expect "run typo" 2 "typo.yaml:4: unknown key 'categroy'" "$bin" run -c "$work/t
 printf 'sources:\n  - {id: x, role: sectoral, category: blacklist, format: csv, paths: [nothere.csv], columns: {名称: subject_name}}\n' >"$work/missing.yaml"
 expect "check missing file" 1 "nothere.csv: No such file" "$bin" check -c "$work/missing.yaml"
 
+# check's exit codes (docs/configuration.md, "Checking a configuration"):
+# 0 valid, warnings allowed; 1 inputs have errors; 2 configuration or usage.
+expect "check inputs have errors" 1 "inputs have errors, 0 warnings" \
+  "$bin" check -c "$work/missing.yaml"
+expect "check no -c" 2 "usage: credpipe check" "$bin" check
+expect "check bad option" 2 "usage: credpipe check" "$bin" check -c "$work/g/credpipe.yaml" --frob
+expect "check extra argument" 2 "usage: credpipe check" "$bin" check -c "$work/g/credpipe.yaml" x
+expect "check missing config" 2 "cannot open the configuration" "$bin" check -c "$work/nothere.yaml"
+printf 'topics:\n  partitions: zero\n' | cat - "$work/g/credpipe.yaml" >"$work/type.yaml"
+expect "check wrong type" 2 \
+  "type.yaml:2: 'partitions' must be a whole number from 1 to 10000, not 'zero'" \
+  "$bin" check -c "$work/type.yaml"
+printf 'report: {interval: 2d}\n' | cat - "$work/g/credpipe.yaml" >"$work/dur.yaml"
+expect "check bad duration" 2 "dur.yaml:1: 'report.interval' must be a duration" \
+  "$bin" check -c "$work/dur.yaml"
+printf 'sources:\n  - {id: x, role: boss}\n' >"$work/enum.yaml"
+expect "check bad value" 2 "enum.yaml:2: 'role' must be sectoral, municipal or central, not 'boss'" \
+  "$bin" check -c "$work/enum.yaml"
+printf 'uscc_categories: nothere.tsv\n' | cat - "$work/g/credpipe.yaml" >"$work/cats.yaml"
+expect "check missing named file" 2 "cats.yaml:1: 'uscc_categories': cannot read" \
+  "$bin" check -c "$work/cats.yaml"
+# An unreachable broker is a warning: it may be up by the time credpipe runs.
+expect "check unreachable brokers" 0 "warning: brokers 127.0.0.1:1 did not answer" \
+  "$bin" check -c "$work/g/credpipe.yaml" --no-data --brokers 127.0.0.1:1
+expect "check warnings counted" 0 "ok, 1 warning" \
+  "$bin" check -c "$work/g/credpipe.yaml" --no-data --brokers 127.0.0.1:1
+
+# The tables of keys in docs/configuration.md are generated from the schema.
+docs=$(dirname "$0")/../../docs/configuration.md
+expect "schema markdown" 0 "<!-- generated: config-keys begin -->" "$bin" check --schema-markdown
+expect "schema markdown rows" 0 "| \`sources\` | list | required |" "$bin" check --schema-markdown
+sed '/<!-- generated: source-keys begin -->/,/<!-- generated: source-keys end -->/{/^| `id`/d}' \
+  "$docs" >"$work/configuration.md"
+expect "schema markdown regenerates" 0 "tables of configuration keys regenerated" \
+  "$bin" check --schema-markdown "$work/configuration.md"
+if cmp -s "$docs" "$work/configuration.md"; then pass=$((pass + 1))
+else echo "FAIL schema markdown: the regenerated copy differs from docs/configuration.md"
+  diff "$docs" "$work/configuration.md" | head -10; fail=$((fail + 1)); fi
+expect "schema markdown up to date" 0 "up to date" \
+  "$bin" check --schema-markdown "$work/configuration.md"
+printf '# no markers\n' >"$work/plain.md"
+expect "schema markdown without markers" 2 "no \"<!-- generated: config-keys begin -->\"" \
+  "$bin" check --schema-markdown "$work/plain.md"
+
 expect "id valid" 0 "valid" "$bin" id 914403001922038216
 expect "id invalid" 1 "uscc_check_failed" "$bin" id 91350211M0000XUF46
 expect "id json" 0 '"valid":true' "$bin" id --json --type ric 11010519491231002X
