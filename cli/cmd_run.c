@@ -25,8 +25,11 @@
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/queue.h"
+#include <systemd/sd-daemon.h>
+
 #include "embedded.h"
 #include "epoch.h"
+#include "spool.h"
 #include "live.h"
 #include "metrics_server.h"
 #include "progress.h"
@@ -71,6 +74,8 @@ typedef struct cp_run_s {
         pthread_cond_t gate;
         cp_batch_t **held;
         size_t nheld;
+        void (*watchdog)(void);  /* called at least once a second, or NULL */
+        volatile sig_atomic_t *stop;  /* set: stop reading, commit, end */
 } cp_run_t;
 
 typedef struct cp_ingest_arg_s {
@@ -83,6 +88,7 @@ typedef struct cp_ingest_arg_s {
         int expand_failed;   /* the paths could not be expanded */
         const char *file;    /* the file being read */
         cp_resume_t resume;  /* after a restart: what to skip and replay */
+        bool stopped;        /* the run was stopped before the source's end */
 } cp_ingest_arg_t;
 
 /* Stamps the batch with its position (what a checkpoint records) and,
@@ -91,6 +97,13 @@ static int cp_run_emit(void *opaque, cp_batch_t *bat)
 {
         cp_ingest_arg_t *a = opaque;
 
+        if (a->run->stop && *a->run->stop) {
+                /* Stopping: the records of this batch are read again by the
+                 * next run, from the checkpoint committed on the way out. */
+                a->stopped = true;
+                cp_batch_destroy(bat);
+                return CP_ERR_CLOSED;
+        }
         if (!cp_resume_filter(&a->resume, a->file, bat)) {
                 cp_batch_destroy(bat);
                 return CP_OK;
@@ -128,13 +141,13 @@ static int cp_run_emit(void *opaque, cp_batch_t *bat)
 
 /* Tells the transform a source is over: read to its end (its checkpoint
  * position says so: a restart reads nothing of it), or failed. */
-static void cp_run_source_done(cp_run_t *run, uint32_t source, bool failed)
+static void cp_run_source_done(cp_run_t *run, uint32_t source, cp_batch_kind_t kind)
 {
         cp_batch_t *bat = cp_batch_new(source, 1);
 
         if (!bat)
                 return;
-        bat->bat_kind = failed ? CP_BATCH_SOURCE_FAILED : CP_BATCH_SOURCE_DONE;
+        bat->bat_kind = kind;
         if (cp_queue_push(run->q_in, bat))
                 cp_batch_destroy(bat);
 }
@@ -160,19 +173,27 @@ static void *cp_ingest_thread(void *p)
                         pthread_cond_wait(&run->central_done, &run->lock);
                 pthread_mutex_unlock(&run->lock);
         }
-        if (!failed && a->nfiles == 0 && !src->src_http)
+        /* In service mode a set without a file of this source is usual. */
+        if (!failed && a->nfiles == 0 && !src->src_http && !run->stop)
                 cp_log_warn("ingest", "NO_FILES", "source=%s msg=\"no file matches the "
                             "source's paths; check 'paths' in the configuration\"",
                             src->src_id);
-        for (size_t i = 0; i < a->nfiles && !failed; i++) {
+        a->stopped = false;
+        for (size_t i = 0; i < a->nfiles && !failed && !a->stopped; i++) {
                 const char *file = a->files[i];
 
                 if (cp_resume_skip_file(&a->resume, file))
                         continue;
+                if (run->stop && *run->stop) {
+                        a->stopped = true;
+                        break;
+                }
                 a->file = file;
                 if (cp_ingest_file(src, a->source, file,
                                    (size_t)run->conf->conf_batch_records, cp_run_emit,
                                    a, err, sizeof(err))) {
+                        if (a->stopped)
+                                break;
                         cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"",
                                      src->src_id, file, err);
                         failed = 1;
@@ -183,7 +204,9 @@ static void *cp_ingest_thread(void *p)
         }
         if (failed)
                 cp_live_fail(&run->live, "source %s could not be read", src->src_id);
-        cp_run_source_done(run, a->source, failed);
+        cp_run_source_done(run, a->source, failed ? CP_BATCH_SOURCE_FAILED
+                                           : a->stopped ? CP_BATCH_SOURCE_STOPPED
+                                                        : CP_BATCH_SOURCE_DONE);
         pthread_mutex_lock(&run->lock);
         if (failed)
                 run->ingest_errors++;
@@ -323,10 +346,23 @@ static void *cp_transform_thread(void *p)
                 if (bat->bat_kind != CP_BATCH_RECORDS) {
                         /* A marker: where the source stands, nothing to send. */
                         uint32_t source = bat->bat_source;
+                        bool over = bat->bat_kind == CP_BATCH_SOURCE_DONE;
 
                         if (run->epoch)
                                 cp_epoch_track(run->epoch, bat);
                         cp_batch_destroy(bat);
+                        if (!over && (run->replaying & (UINT64_C(1) << source))) {
+                                /* Stopped or failed before its replay's end: no
+                                 * checkpoint may be committed (it would lie
+                                 * before committed records); end the run. */
+                                cp_log_warn("run", "REPLAY_INCOMPLETE", "source=%s "
+                                            "msg=\"the source stopped before the end of its "
+                                            "replay; nothing more is committed\"",
+                                            run->conf->conf_sources[source].src_id);
+                                cp_queue_abort(run->q_in);
+                                rc = -1;
+                                break;
+                        }
                         if ((rc = cp_run_replay_over(run, source)))
                                 break;
                         continue;
@@ -454,17 +490,295 @@ static int cp_run_metrics_start(cp_run_t *run, const char *listen, const char *p
         return CP_OK;
 }
 
+
+/*
+ * Runs one set of inputs through the pipeline: one ingest thread per
+ * source over iargs[i].files, the transform thread, and the sink loop in
+ * this thread, until every file is read (or the run is stopped) and,
+ * with transactions, the set's last epoch is committed.
+ * @returns 0, or 1 when something failed (logged).
+ */
+static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
+                      cp_progress_t *pg, cp_report_t *rep, bool *final_committed)
+{
+        size_t n = run->conf->conf_nsources;
+        pthread_t ith[n], tth;
+        cp_sink_stats_t sst;
+        cp_batch_t *bat;
+        int64_t next_report;
+        char err[1024];
+        int rc = 0;
+
+        *final_committed = false;
+        run->central_pending = 0;
+        run->nheld = 0;
+        run->gate_open = run->replaying == 0;
+        for (size_t i = 0; i < n; i++)
+                run->central_pending += run->conf->conf_sources[i].src_role == CP_ROLE_CENTRAL;
+        run->q_in = cp_queue_new("ingest", (size_t)run->conf->conf_queue_batches, (int)n);
+        run->q_out = cp_queue_new("sink", (size_t)run->conf->conf_queue_batches, 1);
+        if (!run->q_in || !run->q_out) {
+                cp_log_error("transform", "OUT_OF_MEMORY", "msg=\"out of memory for the queues\"");
+                cp_queue_destroy(run->q_in);
+                cp_queue_destroy(run->q_out);
+                run->q_in = run->q_out = NULL;
+                return 1;
+        }
+        cp_live_set_queues(&run->live, run->q_in, run->q_out);
+        for (size_t i = 0; i < n; i++)
+                pthread_create(&ith[i], NULL, cp_ingest_thread, &iargs[i]);
+        pthread_create(&tth, NULL, cp_transform_thread, run);
+        pthread_setname_np(pthread_self(), "cp:sink");
+
+        /* The pop wakes up at least once a second, so the periodic report
+         * goes out on time while the queue is quiet. */
+        next_report = cp_now_ms(CLOCK_MONOTONIC) + run->conf->conf_report_interval_ms;
+        while (cp_queue_pop_timed(run->q_out, &bat, 1000) == CP_OK) {
+                int src = CP_OK;
+
+                if (run->watchdog)
+                        run->watchdog();
+                if (bat && bat->bat_kind == CP_BATCH_BARRIER) {
+                        cp_barrier_t *br = bat->bat_barrier;
+
+                        /* The last epoch holds the final report. */
+                        if (br->br_final)
+                                src = cp_run_report(run, sk, rep);
+                        if (src == CP_OK &&
+                            (src = cp_epoch_commit(run->conf, sk, br, err, sizeof(err))))
+                                cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64
+                                             " msg=\"%s\"", br->br_epoch, err);
+                        *final_committed = src == CP_OK && br->br_final;
+                        /* The commit delivered the epoch's messages. */
+                        cp_sink_get_stats(sk, &sst);
+                        cp_live_publish_sink(&run->live, &sst, 0);
+                        cp_barrier_free(br);
+                        cp_batch_destroy(bat);
+                        bat = NULL;
+                }
+                if (bat) {
+                        uint64_t nrec = bat->bat_n;
+
+                        src = cp_sink_batch(sk, bat);
+                        cp_progress_batch(pg, bat);
+                        cp_batch_destroy(bat);
+                        cp_sink_get_stats(sk, &sst);
+                        cp_live_publish_sink(&run->live, &sst, nrec);
+                        if (sst.sk_failed)
+                                cp_live_fail(&run->live, "%" PRIu64 " messages failed delivery",
+                                             sst.sk_failed);
+                }
+                if (src == CP_OK && cp_now_ms(CLOCK_MONOTONIC) >= next_report) {
+                        src = cp_run_report(run, sk, rep);
+                        next_report = cp_now_ms(CLOCK_MONOTONIC) +
+                                      run->conf->conf_report_interval_ms;
+                }
+                if (src) {
+                        /* The sink cannot go on: stop reading, report. */
+                        cp_live_fail(&run->live, "producing to Kafka failed");
+                        cp_queue_abort(run->q_out);
+                        cp_queue_abort(run->q_in);
+                        rc = 1;
+                        break;
+                }
+        }
+        for (size_t i = 0; i < n; i++)
+                pthread_join(ith[i], NULL);
+        pthread_join(tth, NULL);
+        cp_live_set_queues(&run->live, NULL, NULL);
+        cp_queue_destroy(run->q_in);
+        cp_queue_destroy(run->q_out);
+        run->q_in = run->q_out = NULL;
+        return rc || run->transform_error;
+}
+
+static volatile sig_atomic_t cp_stop_flag, cp_reload_flag;
+
+static void cp_on_stop(int sig)
+{
+        (void)sig;
+        cp_stop_flag = 1;
+}
+
+static void cp_on_reload(int sig)
+{
+        (void)sig;
+        cp_reload_flag = 1;
+}
+
+/* systemd's watchdog, at most once a second. */
+static void cp_watchdog(void)
+{
+        static int64_t last;
+        int64_t now = cp_now_ms(CLOCK_MONOTONIC);
+
+        if (now - last >= 1000) {
+                last = now;
+                sd_notify(0, "WATCHDOG=1");
+        }
+}
+
+/* The sources (ids, roles, categories) of two configurations are alike:
+ * the state and the checkpoints of one fit the other. */
+static bool cp_same_sources(const cp_conf_t *a, const cp_conf_t *b)
+{
+        if (a->conf_nsources != b->conf_nsources)
+                return false;
+        for (size_t i = 0; i < a->conf_nsources; i++)
+                if (strcmp(a->conf_sources[i].src_id, b->conf_sources[i].src_id) ||
+                    a->conf_sources[i].src_role != b->conf_sources[i].src_role ||
+                    a->conf_sources[i].src_category != b->conf_sources[i].src_category)
+                        return false;
+        return true;
+}
+
+/* SIGHUP: the new configuration is validated as a whole, and taken only
+ * when it loads and keeps the same sources. @returns true to reload. */
+static bool cp_run_reload_ok(const cp_conf_t *cur, const char *config)
+{
+        char err[1024];
+        cp_conf_t *next = cp_conf_load(config, err, sizeof(err));
+        bool ok = next && cp_same_sources(cur, next) && next->conf_state_dir &&
+                  !strcmp(next->conf_state_dir, cur->conf_state_dir);
+
+        if (!next)
+                cp_log_error("run", "CONFIG_RELOAD_FAILED", "msg=\"%s; the running "
+                             "configuration stays\"", err);
+        else if (!ok)
+                cp_log_error("run", "CONFIG_RELOAD_FAILED", "file=%s msg=\"the new "
+                             "configuration changes the sources (ids, roles, categories) or "
+                             "state.dir, which a running instance cannot; the running "
+                             "configuration stays\"", config);
+        cp_conf_destroy(next);
+        return ok;
+}
+
+/* @returns whether every source of the set was read to its end. */
+static bool cp_run_set_done(const cp_epoch_t *ep)
+{
+        for (size_t i = 0; i < ep->ep_conf->conf_nsources; i++)
+                if (!ep->ep_pos[i].ps_done)
+                        return false;
+        return true;
+}
+
+/*
+ * Service mode: reads the spool folders in sets until SIGTERM or SIGINT
+ * (the set being read is cut at the next batch and committed where it
+ * stands) or SIGHUP (after the set being read, when the new configuration
+ * is valid). @returns 0, or 1 on failure.
+ */
+static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
+                          cp_report_t *rep, cp_spool_t *spool,
+                          const Credpipe__V1__Checkpoint *committed, const char *config,
+                          bool *reload)
+{
+        cp_epoch_t *ep = run->epoch;
+        size_t n = run->conf->conf_nsources;
+        uint64_t next = (committed ? committed->set : 0) + 1;
+        bool resumed = spool->sp_set != 0, final_committed;
+        char err[1024];
+        int rc = 0;
+
+        if (spool->sp_set >= next)
+                next = spool->sp_set + 1;
+        /* The restored counts, for /metrics and the report at the end,
+         * before any set is read. */
+        cp_run_snapshot(run);
+        run->stop = &cp_stop_flag;
+        run->watchdog = cp_watchdog;
+        sd_notify(0, "READY=1\nSTATUS=reading the spool folders");
+        cp_log_info("run", "SERVICE_READY", "instance=%s msg=\"watching the sources' paths; "
+                    "SIGTERM stops, SIGHUP reloads the configuration\"",
+                    run->conf->conf_instance);
+        while (!cp_stop_flag) {
+                cp_watchdog();
+                if (cp_reload_flag) {
+                        cp_reload_flag = 0;
+                        if (cp_run_reload_ok(run->conf, config)) {
+                                *reload = true;
+                                break;
+                        }
+                }
+                if (!spool->sp_set) {
+                        int t = cp_spool_take(spool, next, err, sizeof(err));
+
+                        if (t < 0) {
+                                cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
+                                rc = 1;
+                                break;
+                        }
+                        if (t == 0) {
+                                struct timespec tick = {0, 200 * 1000000L};
+
+                                nanosleep(&tick, NULL);
+                                continue;
+                        }
+                        next = spool->sp_set + 1;
+                        cp_epoch_new_set(ep, spool->sp_set);
+                        run->replaying = 0;
+                        for (size_t i = 0; i < n; i++) {
+                                cp_resume_free(&iargs[i].resume);
+                                memset(&iargs[i].resume, 0, sizeof(iargs[i].resume));
+                        }
+                } else if (resumed && committed && committed->set == spool->sp_set &&
+                           cp_run_set_done(ep)) {
+                        /* Committed before the crash; only the files' fate
+                         * was left to do. */
+                        resumed = false;
+                        if (cp_spool_finish(spool, err, sizeof(err))) {
+                                cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
+                                rc = 1;
+                                break;
+                        }
+                        continue;
+                }
+                resumed = false;
+                for (size_t i = 0; i < n; i++) {
+                        cp_ingest_paths_free(iargs[i].files, iargs[i].nfiles);
+                        iargs[i].files = cp_spool_paths(spool, i, &iargs[i].nfiles);
+                        iargs[i].expand_failed = 0;
+                }
+                if (cp_run_set(run, sk, iargs, NULL, rep, &final_committed)) {
+                        rc = 1;
+                        break;
+                }
+                if (!final_committed) {
+                        cp_log_error("run", "NOT_COMMITTED", "msg=\"the set's last epoch was "
+                                     "not committed; a restart resumes from the last "
+                                     "checkpoint\"");
+                        rc = 1;
+                        break;
+                }
+                if (!cp_run_set_done(ep))
+                        break;  /* stopped: the rest of the set waits for a restart */
+                if (cp_spool_finish(spool, err, sizeof(err))) {
+                        cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
+                        rc = 1;
+                        break;
+                }
+        }
+        sd_notify(0, "STOPPING=1");
+        cp_log_info("run", "SERVICE_STOP", "reload=%d msg=\"%s\"", *reload ? 1 : 0,
+                    *reload ? "reloading the configuration" : "stopped");
+        return rc;
+}
+
 static void cp_run_usage(FILE *out)
 {
         fprintf(out,
-                "usage: credpipe run -c FILE --once [--brokers LIST] [--report-json FILE]\n"
+                "usage: credpipe run -c FILE [--once] [--brokers LIST] [--report-json FILE]\n"
                 "                    [--topic-prefix PREFIX] [--log-level SPEC]\n"
                 "                    [--log-format logfmt|json]\n\n"
                 "Reads every configured source, normalises, deduplicates and joins the\n"
                 "records with the central records, produces them to Kafka, then prints\n"
-                "the sharing report. Exits 0 only when every record was delivered.\n\n"
+                "the sharing report. With --once it reads the inputs there are and exits,\n"
+                "0 only when every record was delivered. Without it, it is the service:\n"
+                "it reads the sources' paths as spool folders, in sets of complete files,\n"
+                "until SIGTERM (commits and exits 0); SIGHUP reloads the configuration.\n"
+                "Service mode needs state.dir (docs/exactly-once.md).\n\n"
                 "  -c, --config FILE      configuration (docs/configuration.md)\n"
-                "      --once             read every input once, flush and exit\n"
+                "      --once             read the inputs there are, commit and exit\n"
                 "  -b, --brokers LIST     Kafka bootstrap servers, overriding the file;\n"
                 "                         with none configured the embedded broker is used\n"
                 "      --report-json FILE also write the sharing report as JSON\n"
@@ -496,6 +810,16 @@ static char *cp_prefixed(const char *prefix, char *name)
         return s;
 }
 
+/* What the command line asked for. */
+typedef struct cp_run_opts_s {
+        const char *config, *brokers, *report_path, *prefix;
+        const char *metrics_listen, *port_file;
+        int once, no_progress;
+        long linger_ms;
+} cp_run_opts_t;
+
+static int cp_run_main(const cp_run_opts_t *o, bool *reload);
+
 int cp_cmd_run(int argc, char **argv)
 {
         static const struct option opts[] = {
@@ -513,28 +837,12 @@ int cp_cmd_run(int argc, char **argv)
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0}};
         const char *config = NULL, *brokers = NULL, *report_path = NULL, *prefix = NULL;
-        int once = 0, c, rc = 0;
+        int once = 0, c, rc;
         char err[1024];
-        cp_run_t run = {0};
-        cp_embedded_t *em = NULL;
-        cp_progress_t *pg = NULL;
         int no_progress = 0;
-        cp_sink_t *sk = NULL;
-        pthread_t *ith = NULL, tth;
-        cp_ingest_arg_t *iargs = NULL;
-        cp_report_t rep = {0};
-        cp_sink_stats_t sst;
-        cp_batch_t *bat;
         const char *metrics_listen = NULL, *port_file = NULL;
         long linger_ms = 0;
-        cp_metrics_server_t *ms = NULL;
-        bool live_ok = false;
-        cp_epoch_t epoch = {0};
-        bool final_committed = false;
-        Credpipe__V1__Checkpoint *committed = NULL;
-        int64_t next_report;
-        struct timespec t0, t1;
-        double secs;
+        bool reload;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "c:b:h", opts, NULL)) != -1) {
@@ -589,14 +897,65 @@ int cp_cmd_run(int argc, char **argv)
                         return 2;
                 }
         }
-        if (!once) {
-                fprintf(stderr, "credpipe run: service mode (watching inputs) is not "
-                        "built yet; run with --once to process the inputs and exit\n");
-                return 2;
+        {
+                cp_run_opts_t o = {config, brokers, report_path, prefix, metrics_listen,
+                                   port_file, once, no_progress, linger_ms};
+
+                if (!once) {
+                        struct sigaction sa = {.sa_handler = cp_on_stop};
+
+                        sigemptyset(&sa.sa_mask);
+                        sigaction(SIGTERM, &sa, NULL);
+                        sigaction(SIGINT, &sa, NULL);
+                        sa.sa_handler = cp_on_reload;
+                        sigaction(SIGHUP, &sa, NULL);
+                }
+                /* A reload is a restart in the process, at the checkpoint
+                 * just committed, with the configuration just validated. */
+                do {
+                        reload = false;
+                        rc = cp_run_main(&o, &reload);
+                        if (reload)
+                                sd_notify(0, "RELOADING=1");
+                } while (reload && rc == 0);
+                return rc;
         }
+}
+
+static int cp_run_main(const cp_run_opts_t *o, bool *reload)
+{
+        const char *config = o->config, *brokers = o->brokers, *report_path = o->report_path;
+        const char *prefix = o->prefix, *metrics_listen = o->metrics_listen;
+        const char *port_file = o->port_file;
+        int once = o->once, no_progress = o->no_progress, rc = 0;
+        long linger_ms = o->linger_ms;
+        char err[1024];
+        cp_run_t run = {0};
+        cp_embedded_t *em = NULL;
+        cp_progress_t *pg = NULL;
+        cp_sink_t *sk = NULL;
+        cp_ingest_arg_t *iargs = NULL;
+        cp_report_t rep = {0};
+        cp_sink_stats_t sst;
+        cp_metrics_server_t *ms = NULL;
+        bool live_ok = false;
+        cp_epoch_t epoch = {0};
+        cp_spool_t spool = {0};
+        bool final_committed = false;
+        Credpipe__V1__Checkpoint *committed = NULL;
+        struct timespec t0, t1;
+        double secs;
+
         run.conf = cp_conf_load(config, err, sizeof(err));
         if (!run.conf) {
                 fprintf(stderr, "credpipe run: %s\n", err);
+                return 2;
+        }
+        if (!once && !run.conf->conf_state_dir) {
+                fprintf(stderr, "credpipe run: %s: service mode (without --once) needs "
+                        "`state: {dir: ...}`: files are read in sets, committed exactly once, "
+                        "and remembered there (docs/exactly-once.md)\n", config);
+                cp_conf_destroy(run.conf);
                 return 2;
         }
         run.conf->conf_topic_records = cp_prefixed(prefix, run.conf->conf_topic_records);
@@ -653,9 +1012,8 @@ int cp_cmd_run(int argc, char **argv)
                 rc = 1;
                 goto out;
         }
-        ith = calloc(run.conf->conf_nsources, sizeof(*ith));
         iargs = calloc(run.conf->conf_nsources, sizeof(*iargs));
-        if (!ith || !iargs) {
+        if (!iargs) {
                 fprintf(stderr, "credpipe run: out of memory\n");
                 rc = 1;
                 goto out;
@@ -668,7 +1026,13 @@ int cp_cmd_run(int argc, char **argv)
 
                 if (cp_epoch_init(&epoch, run.conf, err, sizeof(err)) ||
                     cp_checkpoint_read_last(run.conf, brokers, &committed, err, sizeof(err)) ||
-                    cp_epoch_recover(&epoch, run.tf, committed, plans, err, sizeof(err))) {
+                    (!once && cp_spool_open(&spool, run.conf, err, sizeof(err))) ||
+                    cp_epoch_recover(&epoch, run.tf, committed,
+                                     /* the set about to be read: a set left
+                                      * unfinished, else none new yet */
+                                     spool.sp_set ? spool.sp_set
+                                                  : committed ? committed->set : 0,
+                                     plans, err, sizeof(err))) {
                         fprintf(stderr, "credpipe run: %s\n", err);
                         rc = 1;
                         goto out;
@@ -688,20 +1052,17 @@ int cp_cmd_run(int argc, char **argv)
                 goto out;
         }
         cp_live_set_sink_ready(&run.live);
-        run.q_in = cp_queue_new("ingest", (size_t)run.conf->conf_queue_batches,
-                                (int)run.conf->conf_nsources);
-        run.q_out = cp_queue_new("sink", (size_t)run.conf->conf_queue_batches, 1);
-        if (!run.q_in || !run.q_out) {
-                fprintf(stderr, "credpipe run: out of memory\n");
-                rc = 1;
-                goto out;
-        }
-        cp_live_set_queues(&run.live, run.q_in, run.q_out);
         pthread_mutex_init(&run.lock, NULL);
         pthread_cond_init(&run.central_done, NULL);
         pthread_cond_init(&run.gate, NULL);
-        for (size_t i = 0; i < run.conf->conf_nsources; i++)
-                run.central_pending += run.conf->conf_sources[i].src_role == CP_ROLE_CENTRAL;
+        for (size_t i = 0; i < run.conf->conf_nsources; i++) {
+                iargs[i].run = &run;
+                iargs[i].source = (uint32_t)i;
+        }
+        if (!once) {
+                rc = cp_run_service(&run, sk, iargs, &rep, &spool, committed, config, reload);
+                goto done;
+        }
         /* Paths are expanded before any thread starts, so the progress
          * line knows every file and its size from the beginning. */
         {
@@ -725,72 +1086,23 @@ int cp_cmd_run(int argc, char **argv)
                 pg = cp_progress_new(run.conf->conf_nsources, fl, nf,
                                      isatty(STDERR_FILENO) && !no_progress);
         }
-        for (size_t i = 0; i < run.conf->conf_nsources; i++)
-                pthread_create(&ith[i], NULL, cp_ingest_thread, &iargs[i]);
-        pthread_create(&tth, NULL, cp_transform_thread, &run);
-        pthread_setname_np(pthread_self(), "cp:sink");
-
-        /* The pop wakes up at least once a second, so the periodic report
-         * goes out on time while the queue is quiet. */
-        next_report = cp_now_ms(CLOCK_MONOTONIC) + run.conf->conf_report_interval_ms;
-        while (cp_queue_pop_timed(run.q_out, &bat, 1000) == CP_OK) {
-                int src = CP_OK;
-
-                if (bat && bat->bat_kind == CP_BATCH_BARRIER) {
-                        cp_barrier_t *br = bat->bat_barrier;
-
-                        /* The last epoch holds the final report. */
-                        if (br->br_final)
-                                src = cp_run_report(&run, sk, &rep);
-                        if (src == CP_OK &&
-                            (src = cp_epoch_commit(run.conf, sk, br, err, sizeof(err))))
-                                cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64
-                                             " msg=\"%s\"", br->br_epoch, err);
-                        final_committed = src == CP_OK && br->br_final;
-                        cp_barrier_free(br);
-                        cp_batch_destroy(bat);
-                        bat = NULL;
-                }
-                if (bat) {
-                        uint64_t nrec = bat->bat_n;
-
-                        src = cp_sink_batch(sk, bat);
-                        cp_progress_batch(pg, bat);
-                        cp_batch_destroy(bat);
-                        cp_sink_get_stats(sk, &sst);
-                        cp_live_publish_sink(&run.live, &sst, nrec);
-                        if (sst.sk_failed)
-                                cp_live_fail(&run.live, "%" PRIu64 " messages failed delivery",
-                                             sst.sk_failed);
-                }
-                if (src == CP_OK && cp_now_ms(CLOCK_MONOTONIC) >= next_report) {
-                        src = cp_run_report(&run, sk, &rep);
-                        next_report = cp_now_ms(CLOCK_MONOTONIC) +
-                                      run.conf->conf_report_interval_ms;
-                }
-                if (src) {
-                        /* The sink cannot go on: stop reading, report. */
-                        cp_live_fail(&run.live, "producing to Kafka failed");
-                        cp_queue_abort(run.q_out);
-                        cp_queue_abort(run.q_in);
-                        rc = 1;
-                        break;
-                }
-        }
-        for (size_t i = 0; i < run.conf->conf_nsources; i++)
-                pthread_join(ith[i], NULL);
-        pthread_join(tth, NULL);
+        if (cp_run_set(&run, sk, iargs, pg, &rep, &final_committed))
+                rc = 1;
+done:
         cp_progress_end(pg);
         pg = NULL;
         cp_log_info("run", "INPUTS_DONE", "msg=\"every input read and handed to Kafka; "
                     "waiting for deliveries\"");
 
         /* The transform thread's last snapshot, taken after its last
-         * batch, holds the final counts (produced here, unless the loop
-         * above already did: always, with transactions). */
-        if (cp_run_report(&run, sk, &rep))
+         * batch, holds the final counts. Produced here, unless the loop
+         * above already did; with transactions it did, in the last epoch
+         * (a report produced now would be in no committed transaction). */
+        if (run.epoch)
+                cp_live_latest_report(&run.live, &rep);
+        else if (cp_run_report(&run, sk, &rep))
                 rc = 1;
-        if (run.epoch && !final_committed) {
+        if (run.epoch && once && !final_committed) {
                 /* What was produced since the last commit is aborted, to
                  * be produced again by the next run. */
                 cp_log_error("run", "NOT_COMMITTED", "msg=\"the run ended before its last "
@@ -845,18 +1157,16 @@ out:
         cp_report_free(&run.snap);
         cp_progress_end(pg);
         cp_report_free(&rep);
-        free(ith);
         for (size_t i = 0; iargs && i < run.conf->conf_nsources; i++) {
                 cp_ingest_paths_free(iargs[i].files, iargs[i].nfiles);
                 cp_resume_free(&iargs[i].resume);
         }
         free(iargs);
         cp_epoch_free(&epoch);
+        cp_spool_close(&spool);
         free(run.held);
         if (committed)
                 credpipe__v1__checkpoint__free_unpacked(committed, NULL);
-        cp_queue_destroy(run.q_in);
-        cp_queue_destroy(run.q_out);
         cp_transform_destroy(run.tf);
         cp_sink_destroy(sk);
         cp_embedded_stop(em);

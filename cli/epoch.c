@@ -15,6 +15,7 @@
 #include "core/log.h"
 
 #define CP_SNAPSHOT "snapshot"
+#define CP_SNAPSHOT_PREV "snapshot.prev"
 #define CP_PENDING "snapshot.pending."
 
 static void cp_pos_clear(cp_pos_t *p)
@@ -136,25 +137,56 @@ static int cp_positions_from(const cp_conf_t *conf, const Credpipe__V1__Checkpoi
         return 0;
 }
 
+void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set)
+{
+        for (size_t i = 0; i < ep->ep_conf->conf_nsources; i++)
+                cp_pos_clear(&ep->ep_pos[i]);
+        ep->ep_set = set;
+}
+
+/* Loads the published snapshot, else the one before it (service mode
+ * cannot replay finished sets, so it keeps two). @returns as
+ * cp_transform_load, with the path used in path. */
+static int cp_load_snapshot(const cp_conf_t *conf, cp_transform_t *tf, char *path, size_t n,
+                            uint64_t *epoch, void **blob, size_t *blob_len, char *err,
+                            size_t errsz)
+{
+        int rc;
+
+        cp_path(conf, path, n, CP_SNAPSHOT, 0);
+        rc = cp_transform_load(tf, path, epoch, blob, blob_len, err, errsz);
+        if (rc == CP_OK)
+                return rc;
+        cp_log_warn("run", "SNAPSHOT_UNUSABLE", "path=%s msg=\"%s\"", path, err);
+        cp_path(conf, path, n, CP_SNAPSHOT_PREV, 0);
+        if (cp_transform_load(tf, path, epoch, blob, blob_len, err, errsz) == CP_OK)
+                return CP_OK;
+        return rc;
+}
+
 int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
-                     const Credpipe__V1__Checkpoint *committed, cp_resume_t *plans,
-                     char *errstr, size_t errstr_size)
+                     const Credpipe__V1__Checkpoint *committed, uint64_t set,
+                     cp_resume_t *plans, char *errstr, size_t errstr_size)
 {
         const cp_conf_t *conf = ep->ep_conf;
         size_t n = conf->conf_nsources;
         char path[4096], err[1024];
         uint64_t snap_epoch = 0;
+        Credpipe__V1__Checkpoint *at = NULL;
         void *blob = NULL;
         size_t blob_len = 0;
-        int rc = 0;
+        int rc;
 
         cp_remove_pending(conf);
-        cp_path(conf, path, sizeof(path), CP_SNAPSHOT, 0);
         for (size_t i = 0; i < n; i++)
                 memset(&plans[i], 0, sizeof(plans[i]));
+        ep->ep_set = set;
         if (!committed) {
-                /* A snapshot without a committed checkpoint belongs to a run
+                /* Snapshots without a committed checkpoint belong to a run
                  * whose output was never committed: start afresh. */
+                cp_path(conf, path, sizeof(path), CP_SNAPSHOT_PREV, 0);
+                unlink(path);
+                cp_path(conf, path, sizeof(path), CP_SNAPSHOT, 0);
                 if (unlink(path) == 0)
                         cp_log_warn("run", "SNAPSHOT_DISCARDED", "path=%s msg=\"no committed "
                                     "checkpoint: the state of an uncommitted run is dropped\"",
@@ -167,58 +199,59 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
         if (cp_positions_from(conf, committed, ep->ep_pos, errstr, errstr_size))
                 return -1;
         ep->ep_epoch = committed->epoch;
+        if (committed->set != set)
+                for (size_t i = 0; i < n; i++)  /* a finished set: this one starts afresh */
+                        cp_pos_clear(&ep->ep_pos[i]);
         for (size_t i = 0; i < n; i++)
                 cp_pos_copy(&plans[i].rs_replay, &ep->ep_pos[i]);
 
-        rc = cp_transform_load(tf, path, &snap_epoch, &blob, &blob_len, err, sizeof(err));
+        rc = cp_load_snapshot(conf, tf, path, sizeof(path), &snap_epoch, &blob, &blob_len, err,
+                              sizeof(err));
         if (rc == CP_OK && snap_epoch == committed->epoch) {
                 for (size_t i = 0; i < n; i++)
                         cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
                 cp_log_info("run", "STATE_RESTORED", "epoch=%" PRIu64 " msg=\"resuming after "
                             "the last committed checkpoint\"", snap_epoch);
-        } else if (rc == CP_OK && snap_epoch < committed->epoch) {
-                /* Committed, crashed before the snapshot was published. */
-                Credpipe__V1__Checkpoint *cp = credpipe__v1__checkpoint__unpack(NULL, blob_len,
-                                                                                 blob);
-                cp_pos_t *start = calloc(n, sizeof(*start));
-
-                if (!cp || !start || cp_positions_from(conf, cp, start, err, sizeof(err))) {
-                        snprintf(errstr, errstr_size, "%s: its positions are unreadable; "
-                                 "remove it to replay every input", path);
+                rc = 0;
+        } else if (rc == CP_OK && snap_epoch < committed->epoch && committed->set == set &&
+                   (at = credpipe__v1__checkpoint__unpack(NULL, blob_len, blob))) {
+                /* Committed, crashed before the snapshot was published: the
+                 * records between the two are replayed. A snapshot of an
+                 * earlier set is the state this set started from. */
+                if (at->set == set && cp_positions_from(conf, at, ep->ep_pos, err, sizeof(err))) {
+                        snprintf(errstr, errstr_size, "%s: %s", path, err);
                         rc = -1;
                 } else {
                         for (size_t i = 0; i < n; i++) {
-                                plans[i].rs_start = start[i];
-                                memset(&start[i], 0, sizeof(start[i]));
+                                if (at->set == set)
+                                        cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
+                                cp_pos_copy(&ep->ep_pos[i], &plans[i].rs_replay);
                         }
                         cp_log_warn("run", "STATE_REPLAY", "snapshot_epoch=%" PRIu64
-                                    " committed_epoch=%" PRIu64 " msg=\"the snapshot is one "
-                                    "epoch behind: replaying the inputs up to the committed "
-                                    "checkpoint without producing\"", snap_epoch,
-                                    committed->epoch);
+                                    " committed_epoch=%" PRIu64 " msg=\"the snapshot is behind "
+                                    "the committed checkpoint: replaying the inputs in between "
+                                    "without producing\"", snap_epoch, committed->epoch);
                         rc = 0;
                 }
-                if (cp)
-                        credpipe__v1__checkpoint__free_unpacked(cp, NULL);
-                free(start);
-        } else {
-                /* Damaged, missing, or ahead of Kafka: never loaded. */
+        } else if (rc != CP_OK && committed->set == 0 && set == 0) {
+                /* Damaged or missing, never loaded: a --once run's inputs
+                 * are all there, so the state is rebuilt by replaying them. */
                 cp_log_warn("run", "STATE_REBUILD", "committed_epoch=%" PRIu64 " msg=\"%s; "
                             "replaying every input from the start without producing up to "
-                            "the committed checkpoint\"", committed->epoch,
-                            rc == CP_OK ? "the snapshot is ahead of the committed checkpoint"
-                                        : err);
-                if (rc == CP_OK) {
-                        /* Loaded, but of an epoch Kafka never committed. */
-                        snprintf(errstr, errstr_size, "%s is of epoch %" PRIu64 ", after the "
-                                 "last committed one (%" PRIu64 "): it cannot be used; "
-                                 "remove it to replay every input", path, snap_epoch,
-                                 committed->epoch);
-                        rc = -1;
-                } else {
-                        rc = 0;
-                }
+                            "the committed checkpoint\"", committed->epoch, err);
+                rc = 0;
+        } else {
+                snprintf(errstr, errstr_size, "%s", rc != CP_OK
+                         ? "no usable state snapshot, and the inputs of the sets read before "
+                           "are gone: the state cannot be rebuilt. Restore state.dir from a "
+                           "backup (docs/exactly-once.md)"
+                         : "the state snapshot does not match the last committed checkpoint "
+                           "(it is of a later epoch, or of a finished set): restore state.dir "
+                           "from a backup, or start afresh with another state.instance");
+                rc = -1;
         }
+        if (at)
+                credpipe__v1__checkpoint__free_unpacked(at, NULL);
         free(blob);
         return rc;
 }
@@ -326,6 +359,7 @@ static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t
         cp.epoch = epoch;
         cp.created_at_ms = now_ms;
         cp.sources_fingerprint = cp_sources_fingerprint(conf);
+        cp.set = ep->ep_set;
         for (size_t i = 0; i < n; i++) {
                 credpipe__v1__source_position__init(&sp[i]);
                 sp[i].source_id = conf->conf_sources[i].src_id;
@@ -390,7 +424,7 @@ int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br
 {
         Credpipe__V1__Checkpoint *cp = credpipe__v1__checkpoint__unpack(NULL, br->br_len,
                                                                          br->br_checkpoint);
-        char pending[4096], published[4096];
+        char pending[4096], published[4096], previous[4096];
         int rc, fd;
 
         if (!cp) {
@@ -403,7 +437,12 @@ int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br
                 return rc;
         /* Committed: the snapshot of this epoch is now the one to load. */
         cp_path(conf, pending, sizeof(pending), CP_PENDING, br->br_epoch);
+        cp_path(conf, previous, sizeof(previous), CP_SNAPSHOT_PREV, 0);
         cp_path(conf, published, sizeof(published), CP_SNAPSHOT, 0);
+        /* The one before stays, for when this one is found damaged. */
+        if (rename(published, previous) && errno != ENOENT)
+                cp_log_warn("run", "SNAPSHOT_PUBLISH_FAILED", "path=%s err=\"%s\"", published,
+                            strerror(errno));
         if (rename(pending, published)) {
                 /* Not fatal: a restart replays from the older snapshot. */
                 cp_log_warn("run", "SNAPSHOT_PUBLISH_FAILED", "path=%s err=\"%s\"", pending,

@@ -56,6 +56,7 @@ typedef struct cp_barrier_s {
 typedef struct cp_epoch_s {
         const cp_conf_t *ep_conf;
         uint64_t ep_epoch;         /* the last epoch ended (or committed at start) */
+        uint64_t ep_set;           /* the set of inputs being read (service mode) */
         cp_pos_t *ep_pos;          /* per source, as transformed */
         int64_t ep_next_ms;        /* monotonic time of the next barrier */
 } cp_epoch_t;
@@ -69,13 +70,18 @@ void cp_epoch_free(cp_epoch_t *ep);
  * @brief Restores the transform from the state directory and the last
  * committed checkpoint, and plans each source's resumption.
  * @param committed the last committed checkpoint, or NULL
+ * @param set the set of inputs about to be read (0 for --once): positions
+ *        of a checkpoint of another set do not apply to it
  * @param plans one per source, filled
  * @returns 0, or -1 with errstr (the checkpoint belongs to other sources).
  * @locality before any thread starts
  */
 int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
-                     const Credpipe__V1__Checkpoint *committed, cp_resume_t *plans,
-                     char *errstr, size_t errstr_size);
+                     const Credpipe__V1__Checkpoint *committed, uint64_t set,
+                     cp_resume_t *plans, char *errstr, size_t errstr_size);
+
+/** @brief Starts a new set of inputs: positions start from nothing. */
+void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set);
 
 void cp_resume_free(cp_resume_t *rs);
 

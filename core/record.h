@@ -62,6 +62,7 @@ typedef enum cp_batch_kind_e {
         CP_BATCH_RECORDS = 0,
         CP_BATCH_SOURCE_DONE,  /* every file of bat_source is read */
         CP_BATCH_SOURCE_FAILED, /* bat_source stopped on an error */
+        CP_BATCH_SOURCE_STOPPED, /* the run was asked to stop */
         CP_BATCH_BARRIER,      /* end of an epoch: bat_barrier is the checkpoint */
 } cp_batch_kind_t;
 

@@ -104,6 +104,9 @@ for ((r = 1; r <= rounds; r++)); do
          say "round $r: flipped a byte of the snapshot" ;;
       2) truncate -s $(( $(stat -c %s "$work/state/snapshot") / 2 )) "$work/state/snapshot"
          say "round $r: truncated the snapshot" ;;
+      0) printf '\x55' | dd of="$work/state/snapshot" bs=1 seek=200 conv=notrunc status=none
+         [[ -f $work/state/snapshot.prev ]] && truncate -s 100 "$work/state/snapshot.prev"
+         say "round $r: damaged both snapshots" ;;
     esac
   fi
 done

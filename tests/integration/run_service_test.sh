@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Service mode against a real broker: `credpipe run` without --once watches
+# spool folders. Files are delivered while it runs (written under another
+# name, then renamed), in two sets; the second is cut by SIGKILL and
+# resumed by a restart; an identical file delivered again is not read
+# again; committed files are moved or deleted as their source says; an
+# invalid configuration on SIGHUP is refused, a valid one reloaded; SIGTERM
+# ends it with exit 0. Then check_output.py reads every topic back
+# read_committed and compares everything with the generator's truth.
+#
+#   run_service_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR ROWS
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+usage="usage: $0 CREDPIPE BOOTSTRAP_FILE WORK_DIR ROWS"
+credpipe=${1:?$usage}
+bsfile=${2:?$usage}
+work=${3:?$usage}
+rows=${4:?$usage}
+
+say() { echo "run_service_test: $*"; }
+fail() { echo "run_service_test: FAIL: $*" >&2; [[ -f $log ]] && tail -n 30 "$log" >&2; exit 1; }
+
+[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+bs=$(head -n1 "$bsfile")
+[[ $bs == 127.0.0.1:* ]] || fail "bootstrap $bs is not on loopback"
+case $work in /|"") fail "refusing work dir '$work'" ;; esac
+rm -rf "$work"
+mkdir -p "$work"
+gen=$work/gen
+prefix=s$(date +%s%N | cut -c1-13)$$.
+log=$work/service.log
+pid=
+trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+
+timeout 300 "$credpipe" gen --out "$gen" --rows "$rows" --seed 9 >"$work/gen.log" 2>&1 \
+  || fail "credpipe gen failed"
+# Each source reads its own spool folder; the generated files are
+# delivered into them later.
+sed -i -E 's#paths: \[feeds/([a-z_]+)\.([a-z]+)\]#paths: [spool/\1/*.\2]#' "$gen/credpipe.yaml"
+grep -q 'paths: \[spool/mem_penalties/\*.csv\]' "$gen/credpipe.yaml" \
+  || fail "cannot point the generated configuration at spool folders"
+# mem_penalties' files are moved once committed, sh_penalties' deleted,
+# the others kept.
+sed -i -E '/id: mem_penalties/a\    done: move\n    done_dir: done/mem_penalties' "$gen/credpipe.yaml"
+sed -i -E '/id: sh_penalties/a\    done: delete' "$gen/credpipe.yaml"
+cat >>"$gen/credpipe.yaml" <<EOF
+state:
+  dir: $work/state
+  instance: service-$$
+  checkpoint_interval: 200ms
+  settle: 1s
+EOF
+for f in "$gen"/feeds/*; do
+  b=$(basename "$f"); mkdir -p "$gen/spool/${b%.*}"
+done
+
+start() {  # starts the service, waits until it is ready
+  "$credpipe" run -c "$gen/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
+    --report-json "$work/report.json" >>"$work/service.out" 2>>"$log" &
+  pid=$!
+  wait_for "event=SERVICE_READY" "$1"
+}
+count() { grep -c -- "$1" "$log" || true; }
+wait_for() {  # wait_for PATTERN N: until the log has N lines matching
+  local t
+  for ((t = 0; t < 600; t++)); do
+    (( $(count "$1") >= $2 )) && return 0
+    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting for $1"
+    sleep 0.1
+  done
+  fail "no $1 (#$2) within 60 s"
+}
+deliver() {  # deliver SOURCE [NAME]: write under a temporary name, rename
+  local f=("$gen"/feeds/"$1".*) name=${2:-$(basename "${f[0]}")}
+  cp "${f[0]}" "$gen/spool/$1/.$name.part"
+  mv "$gen/spool/$1/.$name.part" "$gen/spool/$1/$name"
+}
+
+start 1
+say "ready; delivering the central sources and mem_penalties (set 1)"
+for s in central_penalties central_defaulters central_blacklist mem_penalties; do deliver $s; done
+wait_for "event=SET_DONE set=1" 1
+[[ -f $gen/done/mem_penalties/mem_penalties.csv && ! -e $gen/spool/mem_penalties/mem_penalties.csv ]] \
+  || fail "mem_penalties.csv was not moved to its done_dir after set 1"
+
+say "delivering the other sources (set 2), killing credpipe mid-set"
+for s in court_defaulters court_defaulters_org bj_blacklist sh_penalties; do deliver $s; done
+wait_for "event=SET_TAKEN set=2" 1
+sleep 0.1
+kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+(( $(count "event=SET_DONE set=2") == 0 )) || say "note: set 2 was done before the kill"
+start 2
+wait_for "event=SET_DONE set=2" 1
+(( $(count "event=SET_RESUMED") >= 1 )) || (( $(count "event=SET_DONE set=2") >= 1 )) \
+  || fail "set 2 was not resumed"
+[[ ! -e $gen/spool/sh_penalties/sh_penalties.csv ]] || fail "sh_penalties.csv was not deleted"
+[[ -f $gen/spool/court_defaulters/court_defaulters.jsonl ]] || fail "a kept file is gone"
+
+say "delivering an identical file again"
+deliver court_defaulters again.jsonl
+wait_for "event=FILE_REDELIVERED" 1
+
+say "SIGHUP with a configuration that changes the sources: refused"
+cp "$gen/credpipe.yaml" "$work/good.yaml"
+sed -i 's/id: bj_blacklist/id: bj_blacklist_renamed/' "$gen/credpipe.yaml"
+kill -HUP "$pid"
+wait_for "event=CONFIG_RELOAD_FAILED" 1
+cp "$work/good.yaml" "$gen/credpipe.yaml"
+say "SIGHUP with a valid configuration: reloaded"
+kill -HUP "$pid"
+wait_for "event=SERVICE_STOP reload=1" 1
+wait_for "event=SERVICE_READY" 3
+
+say "SIGTERM"
+kill -TERM "$pid"
+for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$pid" 2>/dev/null && fail "credpipe did not stop within 30 s of SIGTERM"
+wait "$pid" || fail "credpipe exited $? after SIGTERM"
+pid=
+
+timeout 600 "$PY" "$HERE/check_output.py" --bootstrap "$bs" --truth "$gen/truth.json" \
+    --report "$work/report.json" --records-topic "${prefix}credpipe.records" \
+    --rejects-topic "${prefix}credpipe.rejects" --sharing-topic "${prefix}credpipe.sharing" \
+    --isolation read_committed --timeout 300 >"$work/check.log" 2>&1 \
+  || { tail -n 30 "$work/check.log" >&2; fail "check_output.py: the output is not exactly the truth"; }
+tail -n 2 "$work/check.log"
+say "PASS"
