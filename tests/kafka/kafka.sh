@@ -4,6 +4,8 @@
 #   kafka.sh fetch                 download Kafka + runtime deps into the cache
 #   kafka.sh start DIR             start a broker with its state in DIR; prints host:port
 #   kafka.sh stop DIR              stop it (SIGTERM, then SIGKILL after a deadline); idempotent
+#   kafka.sh kill DIR              SIGKILL it (a crash)
+#   kafka.sh resume DIR            start it again on its data and ports (after stop or kill)
 #   kafka.sh status DIR            exit 0 when the broker in DIR answers metadata
 #   kafka.sh create-topic DIR NAME PARTITIONS
 #   kafka.sh libs                  print the cached libs dir (fetching if needed)
@@ -298,24 +300,42 @@ b = bytearray(os.urandom(16)); b[0] = (b[0] & 0x7f) | 0x01  # not "-"-led, never
 print(base64.urlsafe_b64encode(bytes(b)).decode().rstrip("="))')
   echo "$cluster_id" >"$dir/cluster.id"
 
-  local heap jvm
-  read -r -a heap <<<"$HEAP"
-  jvm=(-server "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
-             "-Dlog4j2.configurationFile=$dir/log4j2.properties" "-Dkafka.logs.dir=$dir")
+  echo "$port" >"$dir/port"
+  format_storage "$dir" "$libs"
+  launch "$dir" "$libs" "$port"
+}
+
+# Formats the storage of DIR's server.properties (a new cluster).
+format_storage() {
+  local dir=$1 libs=$2 cluster_id
+  cluster_id=$(cat "$dir/cluster.id")
+  jvm_args "$dir"
   log "formatting storage (cluster id $cluster_id)"
-  if ! timeout 120 "$JAVA" "${jvm[@]}" -cp "$libs/*" kafka.tools.StorageTool \
+  if ! timeout 120 "$JAVA" "${JVM[@]}" -cp "$libs/*" kafka.tools.StorageTool \
         format -t "$cluster_id" -c "$dir/server.properties" >"$dir/format.log" 2>&1; then
     cat "$dir/format.log" >&2
     die "storage format failed"
   fi
+}
 
+jvm_args() {  # jvm_args DIR: into the array JVM
+  local dir=$1 heap
+  read -r -a heap <<<"$HEAP"
+  JVM=(-server "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
+       "-Dlog4j2.configurationFile=$dir/log4j2.properties" "-Dkafka.logs.dir=$dir")
+}
+
+# Starts the broker of DIR on its storage and waits until it answers.
+launch() {
+  local dir=$1 libs=$2 port=$3
+  jvm_args "$dir"
   # timeout(1) makes itself a process-group leader and is the pid we record:
   # it forwards SIGTERM to java, and kills it by itself after MAX_LIFETIME so
   # a forgotten broker never outlives the test run. All fds are redirected so
   # nothing (e.g. ctest) waits on the broker's output pipes.
   : >"$dir/kafka.log"
   timeout --signal=TERM --kill-after="$STOP_TIMEOUT" "$MAX_LIFETIME" \
-    "$JAVA" "${jvm[@]}" -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
+    "$JAVA" "${JVM[@]}" -cp "$libs/*" kafka.Kafka "$dir/server.properties" \
     </dev/null >>"$dir/kafka.log" 2>&1 &
   local pid=$!
   echo "$pid" >"$dir/kafka.pid"
@@ -343,6 +363,31 @@ print(base64.urlsafe_b64encode(bytes(b)).decode().rstrip("="))')
   echo "$bootstrap" >"$dir/bootstrap"
   log "broker pid $pid up at $bootstrap (kafka $(basename "$(dirname "$libs")"), state in $dir)"
   echo "$bootstrap"
+}
+
+# The broker of DIR again, on its data and ports, after stop or kill: a
+# broker that went away and came back, for outage tests.
+cmd_resume() {
+  local dir=${1:?usage: $PROG resume DIR}
+  dir=$(cd "$dir" && pwd)
+  [[ -f $dir/server.properties && -f $dir/port ]] || die "no broker was started in $dir"
+  pid_alive "$(read_pid "$dir")" && die "the broker of $dir is running"
+  rm -f "$dir/kafka.pid" "$dir/bootstrap"
+  launch "$dir" "$(ensure_libs)" "$(cat "$dir/port")"
+}
+
+# SIGKILL: a broker that crashes.
+cmd_kill() {
+  local dir=${1:?usage: $PROG kill DIR} pid target pgid
+  pid=$(read_pid "$dir")
+  pid_alive "$pid" || { log "no broker running for $dir"; return 0; }
+  target=$pid
+  pgid=$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ' || true)
+  [[ $pgid == "$pid" ]] && target=-$pid
+  kill -KILL -- "$target" 2>/dev/null || true
+  while pid_alive "$pid"; do sleep 0.1; done
+  rm -f "$dir/kafka.pid"
+  log "broker pid $pid killed"
 }
 
 # ----------------------------------------------------------------- stop ---
@@ -412,6 +457,8 @@ case ${1:-} in
   fetch) shift; cmd_fetch "$@" ;;
   start) shift; cmd_start "$@" ;;
   stop) shift; cmd_stop "$@" ;;
+  kill) shift; cmd_kill "$@" ;;
+  resume) shift; cmd_resume "$@" ;;
   status) shift; cmd_status "$@" ;;
   create-topic) shift; cmd_create_topic "$@" ;;
   libs) ensure_libs ;;
