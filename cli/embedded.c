@@ -14,6 +14,11 @@ struct cp_embedded_s {
 
 cp_embedded_t *cp_embedded_start(char *errstr, size_t errstr_size)
 {
+        return cp_embedded_start_n(1, errstr, errstr_size);
+}
+
+cp_embedded_t *cp_embedded_start_n(int brokers, char *errstr, size_t errstr_size)
+{
         cp_embedded_t *em = calloc(1, sizeof(*em));
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
 
@@ -30,7 +35,7 @@ cp_embedded_t *cp_embedded_start(char *errstr, size_t errstr_size)
                 free(em);
                 return NULL;
         }
-        em->em_mc = rd_kafka_mock_cluster_new(em->em_rk, 1);
+        em->em_mc = rd_kafka_mock_cluster_new(em->em_rk, brokers);
         if (!em->em_mc) {
                 snprintf(errstr, errstr_size, "could not start the embedded broker");
                 rd_kafka_destroy(em->em_rk);
@@ -59,4 +64,9 @@ void cp_embedded_stop(cp_embedded_t *em)
         rd_kafka_mock_cluster_destroy(em->em_mc);
         rd_kafka_destroy(em->em_rk);
         free(em);
+}
+
+rd_kafka_mock_cluster_t *cp_embedded_mock(cp_embedded_t *em)
+{
+        return em->em_mc;
 }

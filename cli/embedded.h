@@ -15,6 +15,13 @@ typedef struct cp_embedded_s cp_embedded_t;
 /** @returns a running single-broker cluster, or NULL with errstr. */
 cp_embedded_t *cp_embedded_start(char *errstr, size_t errstr_size);
 
+/** @returns a running cluster of n brokers (ids 1..n), or NULL with errstr. */
+cp_embedded_t *cp_embedded_start_n(int brokers, char *errstr, size_t errstr_size);
+
+struct rd_kafka_mock_cluster_s;
+/** @returns the mock cluster, for fault injection (cli/broker_cmds.c). */
+struct rd_kafka_mock_cluster_s *cp_embedded_mock(cp_embedded_t *em);
+
 /** @returns its bootstrap address, "127.0.0.1:PORT". */
 const char *cp_embedded_bootstraps(const cp_embedded_t *em);
 
