@@ -194,6 +194,12 @@ static void *cp_ingest_thread(void *p)
                                    a, err, sizeof(err))) {
                         if (a->stopped)
                                 break;
+                        if (cp_queue_aborted(run->q_in)) {
+                                /* The pipeline stopped behind us: no fault of
+                                 * the input, which is read again next time. */
+                                a->stopped = true;
+                                break;
+                        }
                         cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"",
                                      src->src_id, file, err);
                         failed = 1;
@@ -560,13 +566,22 @@ static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         uint64_t nrec = bat->bat_n;
 
                         src = cp_sink_batch(sk, bat);
+                        if (src && cp_sink_permanent_error(sk, err, sizeof(err)))
+                                cp_live_fail(&run->live, "%s", err);
                         cp_progress_batch(pg, bat);
                         cp_batch_destroy(bat);
                         cp_sink_get_stats(sk, &sst);
                         cp_live_publish_sink(&run->live, &sst, nrec);
+                        if (cp_sink_permanent_error(sk, err, sizeof(err)))
+                                cp_live_fail(&run->live, "%s", err);
                         if (sst.sk_failed)
                                 cp_live_fail(&run->live, "%" PRIu64 " messages failed delivery",
                                              sst.sk_failed);
+                }
+                if (src == CP_OK && cp_sink_permanent_error(sk, err, sizeof(err))) {
+                        /* Reading on would only pile up what cannot go. */
+                        cp_live_fail(&run->live, "%s", err);
+                        src = CP_ERR_DELIVERY;
                 }
                 if (src == CP_OK && cp_now_ms(CLOCK_MONOTONIC) >= next_report) {
                         src = cp_run_report(run, sk, rep);
@@ -574,7 +589,9 @@ static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                                       run->conf->conf_report_interval_ms;
                 }
                 if (src) {
-                        /* The sink cannot go on: stop reading, report. */
+                        /* The sink cannot go on: stop reading, report. The
+                         * first failure /readyz names stays (a permanent
+                         * refusal's advice). */
                         cp_live_fail(&run->live, "producing to Kafka failed");
                         cp_queue_abort(run->q_out);
                         cp_queue_abort(run->q_in);
@@ -709,9 +726,10 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                                 break;
                         }
                         if (t == 0) {
-                                struct timespec tick = {0, 200 * 1000000L};
-
-                                nanosleep(&tick, NULL);
+                                /* Woken by a file renamed or written into a
+                                 * folder, else to look again: settle and the
+                                 * signals are checked at least this often. */
+                                cp_spool_wait(spool, 200);
                                 continue;
                         }
                         next = spool->sp_set + 1;
@@ -818,7 +836,12 @@ typedef struct cp_run_opts_s {
         long linger_ms;
 } cp_run_opts_t;
 
-static int cp_run_main(const cp_run_opts_t *o, bool *reload);
+static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry);
+
+/* Restarts from the last checkpoint after a failed transaction, before
+ * giving up: the broker aborted it, and resuming is what a restart by
+ * hand (or by systemd) would do. */
+#define CP_RUN_RETRIES 5
 
 int cp_cmd_run(int argc, char **argv)
 {
@@ -912,17 +935,31 @@ int cp_cmd_run(int argc, char **argv)
                 }
                 /* A reload is a restart in the process, at the checkpoint
                  * just committed, with the configuration just validated. */
+                int tries = 0;
+                bool retry;
+
                 do {
-                        reload = false;
-                        rc = cp_run_main(&o, &reload);
+                        reload = retry = false;
+                        rc = cp_run_main(&o, &reload, &retry);
                         if (reload)
                                 sd_notify(0, "RELOADING=1");
+                        if (retry && rc && !cp_stop_flag && tries < CP_RUN_RETRIES) {
+                                unsigned wait_s = 1u << tries++;
+
+                                cp_log_warn("run", "RESTART_FROM_CHECKPOINT", "attempt=%d "
+                                            "wait_s=%u msg=\"a Kafka transaction failed and was "
+                                            "aborted; resuming from the last committed "
+                                            "checkpoint\"", tries, wait_s);
+                                sleep(wait_s);
+                                rc = 0;
+                                reload = true;
+                        }
                 } while (reload && rc == 0);
                 return rc;
         }
 }
 
-static int cp_run_main(const cp_run_opts_t *o, bool *reload)
+static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
 {
         const char *config = o->config, *brokers = o->brokers, *report_path = o->report_path;
         const char *prefix = o->prefix, *metrics_listen = o->metrics_listen;
@@ -1140,6 +1177,10 @@ done:
         }
         if (run.ingest_errors || run.transform_error)
                 rc = 1;
+        /* A failed transaction, nothing refused for good, inputs readable:
+         * worth resuming from the checkpoint (cp_cmd_run). */
+        *retry = rc && run.epoch && sk && !cp_sink_permanent_error(sk, err, sizeof(err)) &&
+                 !run.ingest_errors && !run.transform_error;
         fflush(stdout);
         /* Figures final, report written: credpipe_run_finished says so. */
         if (ms && linger_ms > 0)

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -138,10 +140,100 @@ static int cp_spool_load(cp_spool_t *sp, char *errstr, size_t errstr_size)
         return 0;
 }
 
+/* Watches the folder of every source path pattern: a rename into it or a
+ * close after writing says a file is complete without waiting to see it
+ * settle. A folder that is not there yet is found by the scan later. */
+static void cp_spool_watch(cp_spool_t *sp)
+{
+        const cp_conf_t *conf = sp->sp_conf;
+
+        sp->sp_inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (sp->sp_inotify < 0)
+                return;
+        for (size_t i = 0; i < conf->conf_nsources; i++)
+                for (size_t k = 0; k < conf->conf_sources[i].src_npaths; k++) {
+                        char buf[4096], *dir, **g;
+                        int *gw;
+                        int wd;
+
+                        snprintf(buf, sizeof(buf), "%s", conf->conf_sources[i].src_paths[k]);
+                        dir = dirname(buf);
+                        if (strpbrk(dir, "*?["))
+                                continue;  /* a pattern in the folder part: scan only */
+                        wd = inotify_add_watch(sp->sp_inotify, dir, IN_MOVED_TO | IN_CLOSE_WRITE);
+                        if (wd < 0)
+                                continue;
+                        g = realloc(sp->sp_wd_dir, (sp->sp_nwd + 1) * sizeof(*g));
+                        if (g)
+                                sp->sp_wd_dir = g;
+                        gw = realloc(sp->sp_wd, (sp->sp_nwd + 1) * sizeof(*gw));
+                        if (gw)
+                                sp->sp_wd = gw;
+                        if (!g || !gw)
+                                return;
+                        sp->sp_wd[sp->sp_nwd] = wd;
+                        sp->sp_wd_dir[sp->sp_nwd++] = strdup(dir);
+                }
+}
+
+static const char *cp_spool_wd_dir(const cp_spool_t *sp, int wd)
+{
+        for (size_t i = 0; i < sp->sp_nwd; i++)
+                if (sp->sp_wd[i] == wd)
+                        return sp->sp_wd_dir[i];
+        return NULL;
+}
+
+void cp_spool_wait(cp_spool_t *sp, int timeout_ms)
+{
+        struct pollfd pfd = {.fd = sp->sp_inotify, .events = POLLIN};
+        char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n;
+
+        if (sp->sp_inotify < 0) {
+                struct timespec t = {timeout_ms / 1000, (timeout_ms % 1000) * 1000000L};
+
+                nanosleep(&t, NULL);
+                return;
+        }
+        if (poll(&pfd, 1, timeout_ms) <= 0)
+                return;
+        while ((n = read(sp->sp_inotify, buf, sizeof(buf))) > 0)
+                for (char *p = buf; p < buf + n;) {
+                        const struct inotify_event *ev = (const struct inotify_event *)p;
+                        const char *dir = cp_spool_wd_dir(sp, ev->wd);
+                        char path[4096], **g;
+
+                        p += sizeof(*ev) + ev->len;
+                        /* Hidden names are files still being written. */
+                        if (!ev->len || ev->name[0] == '.' || !dir)
+                                continue;
+                        snprintf(path, sizeof(path), "%s/%s", dir, ev->name);
+                        g = realloc(sp->sp_ready, (sp->sp_nready + 1) * sizeof(*g));
+                        if (!g)
+                                return;
+                        sp->sp_ready = g;
+                        sp->sp_ready[sp->sp_nready++] = strdup(path);
+                }
+}
+
+/* Announced complete by inotify (and forgotten once asked about). */
+static bool cp_spool_ready(cp_spool_t *sp, const char *path)
+{
+        for (size_t i = 0; i < sp->sp_nready; i++)
+                if (sp->sp_ready[i] && !strcmp(sp->sp_ready[i], path)) {
+                        free(sp->sp_ready[i]);
+                        sp->sp_ready[i] = sp->sp_ready[--sp->sp_nready];
+                        return true;
+                }
+        return false;
+}
+
 int cp_spool_open(cp_spool_t *sp, const cp_conf_t *conf, char *errstr, size_t errstr_size)
 {
         memset(sp, 0, sizeof(*sp));
         sp->sp_conf = conf;
+        sp->sp_inotify = -1;
         sp->sp_files = calloc(conf->conf_nsources, sizeof(*sp->sp_files));
         sp->sp_nfiles = calloc(conf->conf_nsources, sizeof(*sp->sp_nfiles));
         if (!sp->sp_files || !sp->sp_nfiles || cp_dedupe_init(&sp->sp_seen, 1024) ||
@@ -154,6 +246,7 @@ int cp_spool_open(cp_spool_t *sp, const cp_conf_t *conf, char *errstr, size_t er
                 cp_spool_close(sp);
                 return -1;
         }
+        cp_spool_watch(sp);
         return 0;
 }
 
@@ -163,6 +256,15 @@ void cp_spool_close(cp_spool_t *sp)
                 cp_spool_clear_set(sp);
         free(sp->sp_files);
         free(sp->sp_nfiles);
+        for (size_t i = 0; i < sp->sp_nwd; i++)
+                free(sp->sp_wd_dir[i]);
+        free(sp->sp_wd_dir);
+        free(sp->sp_wd);
+        for (size_t i = 0; i < sp->sp_nready; i++)
+                free(sp->sp_ready[i]);
+        free(sp->sp_ready);
+        if (sp->sp_inotify >= 0)
+                close(sp->sp_inotify);
         cp_dedupe_free(&sp->sp_seen);
         cp_dedupe_free(&sp->sp_known);
         memset(sp, 0, sizeof(*sp));
@@ -286,11 +388,14 @@ int cp_spool_take(cp_spool_t *sp, uint64_t id, char *errstr, size_t errstr_size)
                         /* Read already (kept), or found identical before. */
                         if (cp_dedupe_find(&sp->sp_known, ident))
                                 continue;
-                        /* Complete: unchanged for settle (whole seconds at
-                         * least one, since mtimes of some file systems are). */
-                        if ((double)(now - st.st_mtime) * 1000.0 <
-                                    (double)(conf->conf_settle_ms > 1000 ? conf->conf_settle_ms
-                                                                          : 1000) ||
+                        /* Complete: renamed into place or closed after
+                         * writing (inotify), else unchanged for settle
+                         * (whole seconds at least one, since mtimes of some
+                         * file systems are). */
+                        if ((!cp_spool_ready(sp, files[k]) &&
+                             (double)(now - st.st_mtime) * 1000.0 <
+                                     (double)(conf->conf_settle_ms > 1000 ? conf->conf_settle_ms
+                                                                           : 1000)) ||
                             cp_file_hash(files[k], h))
                                 continue;
                         if (cp_dedupe_find(&sp->sp_seen, h)) {

@@ -6,9 +6,11 @@
  * files not yet read, taken when the previous set is committed: its list
  * is written to state.dir/set.tsv before any of its records is read, so
  * that a restart reads the same set again, resuming from the checkpoint.
- * A file is complete when it matches its source's paths and has not
- * changed for state.settle (a writer that writes under another name and
- * renames is never seen half-written). Once the set's last epoch is
+ * A file is complete when it matches its source's paths and was renamed
+ * into its folder or closed after writing (inotify says so), or, for
+ * what inotify cannot see (network file systems, a crash in between), has
+ * not changed for state.settle. A writer writes under a hidden name
+ * (".x.part") and renames: such a file is never seen half-written. Once the set's last epoch is
  * committed, each file's content hash (XXH3-128) is appended to
  * state.dir/files.tsv — an identical file delivered again is not read
  * again; a changed file under the same name is a new file — and the file
@@ -36,6 +38,12 @@ typedef struct cp_spool_s {
         cp_dedupe_t sp_known;         /* (path, size, mtime) of files read or
                                        * found identical: not hashed again */
         uint64_t sp_set;              /* id of the set in sp_files; 0: none */
+        int sp_inotify;               /* -1: none (the scan alone finds files) */
+        char **sp_ready;              /* paths announced complete by inotify */
+        size_t sp_nready;
+        int *sp_wd;                   /* inotify watches and their folders */
+        char **sp_wd_dir;
+        size_t sp_nwd;
         cp_spool_file_t **sp_files;   /* per source */
         size_t *sp_nfiles;
 } cp_spool_t;
@@ -44,6 +52,13 @@ typedef struct cp_spool_s {
 int cp_spool_open(cp_spool_t *sp, const cp_conf_t *conf, char *errstr, size_t errstr_size);
 
 void cp_spool_close(cp_spool_t *sp);
+
+/**
+ * @brief Waits up to timeout_ms for a file to be renamed into, or closed
+ * after writing in, a source's folder (inotify). Such a file is complete
+ * at once; other files wait for state.settle.
+ */
+void cp_spool_wait(cp_spool_t *sp, int timeout_ms);
 
 /**
  * @brief Takes the complete files not read yet as set `id` and writes its

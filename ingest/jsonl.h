@@ -17,6 +17,7 @@
 #ifndef CP_INGEST_JSONL_H
 #define CP_INGEST_JSONL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,7 +45,9 @@ typedef struct cp_jsonl_member_s {
 } cp_jsonl_member_t;
 
 typedef struct cp_jsonl_row_s {
-        json_t *obj;        /* the object, reader-owned; NULL on error */
+        json_t *obj;        /* the object when jansson parsed the line
+                             * (reader-owned); NULL on error, and for the
+                             * flat objects the reader decodes itself */
         size_t nmembers;
         const cp_jsonl_member_t *member;  /* in document order */
         uint64_t line;      /* 1-based line */
@@ -77,6 +80,13 @@ int cp_jsonl_set_encoding(cp_jsonl_t *jl, cp_encoding_t enc,
 
 /** @brief Test hook, as cp_csv_set_sizes(). */
 void cp_jsonl_set_sizes(cp_jsonl_t *jl, size_t chunk, size_t max_record);
+
+/**
+ * @brief Test hook: every line through jansson, none through the
+ * reader's own decoder of flat objects (jsonl.c), so that tests can
+ * compare the two.
+ */
+void cp_jsonl_set_jansson_only(cp_jsonl_t *jl, bool on);
 
 /**
  * @brief Reads the next non-blank line.

@@ -31,6 +31,14 @@ bool cp_text_utf8_valid(const char *s, size_t n, size_t *bad)
                         continue;
                 }
                 unsigned char c = p[i];
+
+                /* Most of a Chinese feed: three-byte sequences whose lead
+                 * (E1–EC, EE, EF) allows any continuation byte second. */
+                if (c >= 0xE1 && c <= 0xEF && c != 0xED && n - i >= 3 &&
+                    (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+                        i += 3;
+                        continue;
+                }
                 /* Allowed range of the second byte, and sequence length. */
                 unsigned char lo = 0x80, hi = 0xBF;
                 size_t len;

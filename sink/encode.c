@@ -6,11 +6,17 @@
 #include <zstd.h>
 
 #include "core/err.h"
+#include "pbpack.h"
 
 struct cp_encoder_s {
         ZSTD_CCtx *enc_cctx;
         uint8_t *enc_buf;   /* packed protobuf, reused between calls */
         size_t enc_cap;
+        cp_pbpack_t enc_pk;
+        /* The message types seen, and whether cp_pbpack() packs them. */
+        const ProtobufCMessageDescriptor *enc_desc[8];
+        bool enc_fast[8];
+        size_t enc_ndesc;
 };
 
 cp_encoder_t *cp_encoder_new(int zstd_level)
@@ -37,33 +43,70 @@ void cp_encoder_destroy(cp_encoder_t *enc)
                 return;
         ZSTD_freeCCtx(enc->enc_cctx);
         free(enc->enc_buf);
+        cp_pbpack_free(&enc->enc_pk);
         free(enc);
+}
+
+/* Whether cp_pbpack() packs this message type (decided once per type). */
+static bool cp_encode_fast(cp_encoder_t *enc, const ProtobufCMessageDescriptor *desc)
+{
+        for (size_t i = 0; i < enc->enc_ndesc; i++)
+                if (enc->enc_desc[i] == desc)
+                        return enc->enc_fast[i];
+        if (enc->enc_ndesc == sizeof(enc->enc_desc) / sizeof(enc->enc_desc[0]))
+                return cp_pbpack_supported(desc);
+        enc->enc_desc[enc->enc_ndesc] = desc;
+        return enc->enc_fast[enc->enc_ndesc++] = cp_pbpack_supported(desc);
+}
+
+int cp_encode_pack(cp_encoder_t *enc, const ProtobufCMessage *msg, const uint8_t **out,
+                   size_t *len)
+{
+        size_t n = 0;
+
+        if (cp_encode_fast(enc, msg->descriptor)) {
+                n = cp_pbpack(&enc->enc_pk, msg, &enc->enc_buf, &enc->enc_cap);
+                if (enc->enc_pk.pk_nomem)
+                        return CP_ERR_NOMEM;
+        }
+        if (!n) {
+                /* protobuf-c: a type cp_pbpack() does not implement, or
+                 * an empty message. */
+                n = protobuf_c_message_get_packed_size(msg);
+                if (n > enc->enc_cap) {
+                        size_t cap = enc->enc_cap ? enc->enc_cap : 64 * 1024;
+                        uint8_t *nb;
+
+                        while (cap < n)
+                                cap *= 2;
+                        nb = realloc(enc->enc_buf, cap);
+                        if (!nb)
+                                return CP_ERR_NOMEM;
+                        enc->enc_buf = nb;
+                        enc->enc_cap = cap;
+                }
+                protobuf_c_message_pack(msg, enc->enc_buf);
+        }
+        *out = enc->enc_buf;
+        *len = n;
+        return CP_OK;
 }
 
 int cp_encode_message(cp_encoder_t *enc, const ProtobufCMessage *msg,
                       void **out, size_t *out_len, size_t *raw_len)
 {
-        size_t n = protobuf_c_message_get_packed_size(msg), bound, z;
+        const uint8_t *raw;
+        size_t n, bound, z;
         void *dst;
+        int rc = cp_encode_pack(enc, msg, &raw, &n);
 
-        if (n > enc->enc_cap) {
-                size_t cap = enc->enc_cap ? enc->enc_cap : 64 * 1024;
-                uint8_t *nb;
-
-                while (cap < n)
-                        cap *= 2;
-                nb = realloc(enc->enc_buf, cap);
-                if (!nb)
-                        return CP_ERR_NOMEM;
-                enc->enc_buf = nb;
-                enc->enc_cap = cap;
-        }
-        protobuf_c_message_pack(msg, enc->enc_buf);
+        if (rc)
+                return rc;
         bound = ZSTD_compressBound(n);
         dst = malloc(bound);
         if (!dst)
                 return CP_ERR_NOMEM;
-        z = ZSTD_compress2(enc->enc_cctx, dst, bound, enc->enc_buf, n);
+        z = ZSTD_compress2(enc->enc_cctx, dst, bound, raw, n);
         if (ZSTD_isError(z)) {
                 free(dst);
                 return CP_ERR_NOMEM;

@@ -24,6 +24,14 @@ cp_encoder_t *cp_encoder_new(int zstd_level);
 void cp_encoder_destroy(cp_encoder_t *enc);
 
 /**
+ * @brief Packs msg as protobuf_c_message_pack() would (sink/pbpack.h).
+ * @param out set to the packed bytes, valid until the next call
+ * @returns CP_OK or CP_ERR_NOMEM.
+ */
+int cp_encode_pack(cp_encoder_t *enc, const ProtobufCMessage *msg, const uint8_t **out,
+                   size_t *len);
+
+/**
  * @brief Packs msg and compresses it as one zstd frame.
  * @param out set to a malloc'd buffer: @owns it passes to the caller
  * @param raw_len set to the packed (uncompressed) size

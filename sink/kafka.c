@@ -24,12 +24,83 @@ struct cp_sink_s {
         uint64_t *sk_seq;             /* next record sequence per partition */
         cp_sink_stats_t sk_stats;
         rd_kafka_resp_err_t sk_first_err;
+        rd_kafka_resp_err_t sk_permanent;  /* an error retrying cannot cure */
         /* Scratch: accepted records of one batch, grouped by partition. */
         Credpipe__V1__CreditRecord **sk_group;
         size_t sk_group_cap;
+        size_t *sk_group_start;       /* per partition, and one past the last */
+        size_t *sk_group_next;        /* per partition */
         bool sk_txn;                  /* transactional (state.dir set) */
         bool sk_txn_open;             /* a transaction is begun */
 };
+
+/*
+ * Errors no retry cures: the broker refuses on principle (authorisation,
+ * size, a topic that does not exist and will not be created, a record it
+ * considers invalid). librdkafka retries transient errors by itself until
+ * delivery.timeout.ms; these it reports at once, and the pipeline stops
+ * rather than read on into a wall.
+ */
+static bool cp_err_permanent(rd_kafka_resp_err_t e)
+{
+        switch (e) {
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+        case RD_KAFKA_RESP_ERR_TOPIC_EXCEPTION:
+        case RD_KAFKA_RESP_ERR_POLICY_VIOLATION:
+        case RD_KAFKA_RESP_ERR__FENCED:
+        case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* What to do about a permanent error, for the log and /readyz. */
+static const char *cp_err_advice(rd_kafka_resp_err_t e)
+{
+        switch (e) {
+        case RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_CLUSTER_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED:
+        case RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED:
+                return "grant credpipe's principal Write (and, with state.dir, the "
+                       "transactional id) on its topics, or fix its credentials";
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+                return "lower batch.records, or raise the topic's max.message.bytes";
+        case RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART:
+        case RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC:
+                return "create the topic (the broker does not create it by itself)";
+        case RD_KAFKA_RESP_ERR__FENCED:
+        case RD_KAFKA_RESP_ERR_PRODUCER_FENCED:
+                return "another instance runs with the same state.instance: stop one";
+        default:
+                return "see the broker's log";
+        }
+}
+
+/* Remembers, and says once, that the broker refuses for good. Called on
+ * librdkafka's threads too (the log callback): the store is atomic. */
+static void cp_sink_refused(cp_sink_t *sk, const char *topic, rd_kafka_resp_err_t e)
+{
+        int none = 0;
+
+        if (!cp_err_permanent(e) ||
+            !__atomic_compare_exchange_n((int *)&sk->sk_permanent, &none, (int)e, false,
+                                         __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+                return;
+        cp_log_error("sink", "KAFKA_REFUSED", "topic=%s err=%s msg=\"the broker refuses the "
+                     "messages, and retrying cannot change that; %s\"", topic,
+                     rd_kafka_err2name(e), cp_err_advice(e));
+}
 
 static void cp_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
 {
@@ -40,6 +111,7 @@ static void cp_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque
                 sk->sk_stats.sk_failed++;
                 if (!sk->sk_first_err)
                         sk->sk_first_err = m->err;
+                cp_sink_refused(sk, rd_kafka_topic_name(m->rkt), m->err);
                 cp_log_error("sink", "DELIVERY_FAILED",
                              "msg=\"message not delivered\" topic=%s partition=%" PRId32
                              " err=%s", rd_kafka_topic_name(m->rkt), m->partition,
@@ -49,6 +121,26 @@ static void cp_sink_dr(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque
         }
 }
 
+/* The error a failed transaction names at the end of librdkafka's line,
+ * "... must be aborted (TOPIC_AUTHORIZATION_FAILED)": in a transaction a
+ * refused produce request only shows there (later calls say _STATE). */
+static rd_kafka_resp_err_t cp_txn_error_cause(const char *line)
+{
+        const char *open = strrchr(line, '('), *close = strrchr(line, ')');
+        const struct rd_kafka_err_desc *descs;
+        size_t n, len;
+
+        if (!open || !close || close < open)
+                return RD_KAFKA_RESP_ERR_NO_ERROR;
+        len = (size_t)(close - open - 1);
+        rd_kafka_get_err_descs(&descs, &n);
+        for (size_t i = 0; i < n; i++)
+                if (descs[i].name && strlen(descs[i].name) == len &&
+                    !strncmp(descs[i].name, open + 1, len))
+                        return descs[i].code;
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
 static void cp_sink_log(const rd_kafka_t *rk, int level, const char *fac,
                         const char *buf)
 {
@@ -56,6 +148,8 @@ static void cp_sink_log(const rd_kafka_t *rk, int level, const char *fac,
          * hold quotes) and rate-limits per facility: event RDKAFKA_<FAC>. */
         cp_log_syslog(level, "kafka", CP_LOG_EVENT_RDKAFKA, fac,
                       rk ? rd_kafka_name(rk) : NULL, buf);
+        if (rk && !strcmp(fac, "TXNERR") && rd_kafka_opaque(rk))
+                cp_sink_refused(rd_kafka_opaque(rk), "(transaction)", cp_txn_error_cause(buf));
 }
 
 static int cp_conf_set(rd_kafka_conf_t *kc, const char *k, const char *v,
@@ -335,6 +429,13 @@ cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
                 return NULL;
         }
         sk->sk_seq = calloc((size_t)sk->sk_partitions, sizeof(*sk->sk_seq));
+        sk->sk_group_start = calloc((size_t)sk->sk_partitions + 1, sizeof(size_t));
+        sk->sk_group_next = calloc((size_t)sk->sk_partitions, sizeof(size_t));
+        if (!sk->sk_seq || !sk->sk_group_start || !sk->sk_group_next) {
+                snprintf(errstr, errstr_size, "out of memory");
+                cp_sink_destroy(sk);
+                return NULL;
+        }
         cp_log_info("sink", "SINK_READY", "brokers=%s topic=%s partitions=%d",
                     brokers, conf->conf_topic_records, sk->sk_partitions);
         return sk;
@@ -354,6 +455,8 @@ void cp_sink_destroy(cp_sink_t *sk)
         cp_encoder_destroy(sk->sk_enc);
         free(sk->sk_seq);
         free(sk->sk_group);
+        free(sk->sk_group_start);
+        free(sk->sk_group_next);
         free(sk);
 }
 
@@ -393,6 +496,7 @@ static int cp_sink_produce(cp_sink_t *sk, const char *topic, int32_t partition,
                 free(buf);
                 cp_log_error("sink", "PRODUCE_FAILED", "topic=%s err=%s", topic,
                              rd_kafka_err2name(err));
+                cp_sink_refused(sk, topic, err);
                 sk->sk_stats.sk_failed++;
                 return CP_ERR_KAFKA;
         }
@@ -405,7 +509,8 @@ static int cp_sink_produce(cp_sink_t *sk, const char *topic, int32_t partition,
 
 static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
 {
-        int rc = CP_OK;
+        int np = sk->sk_partitions, rc = CP_OK;
+        size_t *start = sk->sk_group_start;
 
         if (sk->sk_group_cap < bat->bat_n) {
                 free(sk->sk_group);
@@ -414,24 +519,37 @@ static int cp_sink_records(cp_sink_t *sk, const cp_batch_t *bat)
                         return CP_ERR_NOMEM;
                 sk->sk_group_cap = bat->bat_n;
         }
-        /* Group by partition with one counting pass per partition present:
-         * partitions are few, and order within a partition is kept. */
-        for (int p = 0; p < sk->sk_partitions && rc == CP_OK; p++) {
-                size_t n = 0;
+        /* Group by partition in two passes over the batch, a count and a
+         * placement (a stable counting sort), whatever the partition
+         * count: order within a partition is kept. Partition p's records
+         * end up in sk_group[start[p] .. start[p + 1]). */
+        memset(start, 0, ((size_t)np + 1) * sizeof(*start));
+        for (size_t i = bat->bat_replay; i < bat->bat_n; i++) {
+                const cp_record_t *rec = &bat->bat_rec[i];
 
-                for (size_t i = bat->bat_replay; i < bat->bat_n; i++) {
-                        const cp_record_t *rec = &bat->bat_rec[i];
-                        if (rec->rec_status == CP_REC_ACCEPTED &&
-                            (int)(rec->rec_subject_hash % (uint64_t)sk->sk_partitions) == p)
-                                sk->sk_group[n++] = rec->rec_pb;
-                }
+                if (rec->rec_status == CP_REC_ACCEPTED)
+                        start[rec->rec_subject_hash % (uint64_t)np + 1]++;
+        }
+        for (int p = 0; p < np; p++)
+                start[p + 1] += start[p];
+        memcpy(sk->sk_group_next, start, (size_t)np * sizeof(*start));
+        for (size_t i = bat->bat_replay; i < bat->bat_n; i++) {
+                const cp_record_t *rec = &bat->bat_rec[i];
+
+                if (rec->rec_status == CP_REC_ACCEPTED)
+                        sk->sk_group[sk->sk_group_next[rec->rec_subject_hash % (uint64_t)np]++] =
+                                rec->rec_pb;
+        }
+        for (int p = 0; p < np && rc == CP_OK; p++) {
+                size_t n = start[p + 1] - start[p];
+
                 if (!n)
                         continue;
                 Credpipe__V1__RecordBatch rb = CREDPIPE__V1__RECORD_BATCH__INIT;
                 rb.schema_version = CP_SCHEMA_VERSION;
                 rb.first_sequence = sk->sk_seq[p];
                 rb.partition = p;
-                rb.records = sk->sk_group;
+                rb.records = sk->sk_group + start[p];
                 rb.n_records = n;
                 rc = cp_sink_produce(sk, sk->sk_conf->conf_topic_records, p,
                                      &rb.base, n);
@@ -542,6 +660,18 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
         free(pos);
         free(scratch);
         return rc;
+}
+
+int cp_sink_permanent_error(const cp_sink_t *sk, char *errstr, size_t errstr_size)
+{
+        rd_kafka_resp_err_t e = (rd_kafka_resp_err_t)__atomic_load_n((const int *)&sk->sk_permanent,
+                                                                     __ATOMIC_SEQ_CST);
+
+        if (!e)
+                return CP_OK;
+        snprintf(errstr, errstr_size, "Kafka refused the messages (%s): %s",
+                 rd_kafka_err2name(e), cp_err_advice(e));
+        return CP_ERR_DELIVERY;
 }
 
 int cp_sink_batch(cp_sink_t *sk, const cp_batch_t *bat)

@@ -50,6 +50,13 @@ void cp_sink_destroy(cp_sink_t *sk);
  */
 int cp_sink_batch(cp_sink_t *sk, const cp_batch_t *bat);
 
+/**
+ * @brief Says whether the broker refused messages for good (authorisation,
+ * size, unknown topic, fenced): the pipeline must stop, not read on.
+ * @returns CP_OK, or CP_ERR_DELIVERY with errstr saying what to do.
+ */
+int cp_sink_permanent_error(const cp_sink_t *sk, char *errstr, size_t errstr_size);
+
 /** @brief Produces the sharing report to the sharing topic. */
 int cp_sink_report(cp_sink_t *sk, const cp_report_t *rep);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/err.h"
+#include "dedupe.h"
 
 void cp_central_free(cp_central_t *ct)
 {
@@ -28,7 +29,7 @@ static cp_central_entry_t *cp_central_slot(cp_central_entry_t *slots, size_t cap
 static int cp_central_grow(cp_central_t *ct)
 {
         size_t ncap = ct->ct_cap ? ct->ct_cap * 2 : 1024;
-        cp_central_entry_t *ns = calloc(ncap, sizeof(*ns));
+        cp_central_entry_t *ns = cp_table_calloc(ncap, sizeof(*ns));
 
         if (!ns)
                 return CP_ERR_NOMEM;

@@ -6,7 +6,14 @@
  * accepted; a few billion keys stay far from the birthday bound) and a
  * bitmask of the sources that reported it. The mask is all the join with
  * the central records needs: a key is shared when the mask holds a central
- * source. The table doubles at 70% load.
+ * source.
+ *
+ * The table is CP_DEDUPE_SEGS segments, chosen by the hash's top bits,
+ * each an independent table that doubles at 70% load. One table doubling
+ * as a whole would need its old and its new array at once: at 10 M keys a
+ * peak of 600 MB for 400 MB of slots, 60 bytes per key. Segments double
+ * one at a time, so the state costs 24 / load bytes per key: 34 to 69,
+ * 40 at 10 M keys (docs/performance.md).
  */
 #ifndef CP_DEDUPE_H
 #define CP_DEDUPE_H
@@ -14,21 +21,63 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CP_DEDUPE_SEG_BITS 6
+#define CP_DEDUPE_SEGS (1u << CP_DEDUPE_SEG_BITS)
+
 typedef struct cp_dedupe_entry_s {
         uint64_t de_hash[2];
         uint64_t de_sources;  /* bit i: source i reported the key; 0 = empty slot */
 } cp_dedupe_entry_t;
 
+typedef struct cp_dedupe_seg_s {
+        cp_dedupe_entry_t *sg_slots;
+        size_t sg_cap;    /* power of two */
+        size_t sg_count;
+} cp_dedupe_seg_t;
+
 typedef struct cp_dedupe_s {
-        cp_dedupe_entry_t *dd_slots;
-        size_t dd_cap;    /* power of two */
-        size_t dd_count;
+        cp_dedupe_seg_t dd_seg[CP_DEDUPE_SEGS];
+        size_t dd_count;  /* keys in every segment */
 } cp_dedupe_t;
 
-/** @returns 0, or CP_ERR_NOMEM. */
+/** @returns 0, or CP_ERR_NOMEM (dd is then empty: cp_dedupe_free() is fine). */
 int cp_dedupe_init(cp_dedupe_t *dd, size_t expected);
 
 void cp_dedupe_free(cp_dedupe_t *dd);
+
+/** @returns the segment of a hash. */
+static inline cp_dedupe_seg_t *cp_dedupe_seg(const cp_dedupe_t *dd, const uint64_t hash[2])
+{
+        return (cp_dedupe_seg_t *)&dd->dd_seg[hash[0] >> (64 - CP_DEDUPE_SEG_BITS)];
+}
+
+/** @returns the slot a hash probes first. */
+static inline const cp_dedupe_entry_t *cp_dedupe_home(const cp_dedupe_t *dd,
+                                                      const uint64_t hash[2])
+{
+        const cp_dedupe_seg_t *sg = cp_dedupe_seg(dd, hash);
+
+        return &sg->sg_slots[hash[0] & (sg->sg_cap - 1)];
+}
+
+/*
+ * Starts loading the slot a hash probes first, for a lookup soon after:
+ * callers that know several hashes ahead hide the cache miss. A macro:
+ * GCC takes a function whose only effect is a prefetch for one without
+ * effects, and drops the call before inlining it. A read prefetch: x86-64
+ * without PRFCHW has no write one, and the slot is read first anyway.
+ */
+#define cp_dedupe_prefetch(dd, hash) __builtin_prefetch(cp_dedupe_home((dd), (hash)))
+
+/**
+ * @brief calloc() for the slots of a hash table, zeroed by writing: a
+ * large calloc() maps the shared zero page, which a table's first probe
+ * of a slot then reads before its insert writes, and each such write is
+ * a copy-on-write fault whose TLB flush interrupts every other core
+ * running the process's threads (3 % of the transform thread's time in
+ * a run, and as much of the other threads'). Free with free().
+ */
+void *cp_table_calloc(size_t n, size_t size);
 
 /**
  * @brief Records that `source` reported the key with this hash.
@@ -37,6 +86,13 @@ void cp_dedupe_free(cp_dedupe_t *dd);
  */
 int cp_dedupe_add(cp_dedupe_t *dd, const uint64_t hash[2], unsigned source,
                   uint64_t *prev);
+
+/**
+ * @brief Inserts an entry as it is (hash and mask), for a table rebuilt
+ * from another layout; the key must not be in the table yet.
+ * @returns CP_OK or CP_ERR_NOMEM.
+ */
+int cp_dedupe_put(cp_dedupe_t *dd, const cp_dedupe_entry_t *e);
 
 /** @returns the mask of sources that reported the key, 0 when none. */
 uint64_t cp_dedupe_find(const cp_dedupe_t *dd, const uint64_t hash[2]);

@@ -17,14 +17,21 @@
 
 #include "id_internal.h"
 
-/* The 31 symbols, valued by their index (§1.3): no I, O, S, V, Z. */
-static const char cp_uscc_symbols[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+/* The 31 symbols 0123456789ABCDEFGHJKLMNPQRTUWXY, valued by their index
+ * (§1.3: no I, O, S, V, Z), as a table by byte of value + 1 (0: not a
+ * symbol): it is looked up 35 times per USCC checked. */
+static const unsigned char cp_uscc_values[256] = {
+        ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+        ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['A'] = 11, ['B'] = 12,
+        ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16, ['G'] = 17, ['H'] = 18,
+        ['J'] = 19, ['K'] = 20, ['L'] = 21, ['M'] = 22, ['N'] = 23, ['P'] = 24,
+        ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28, ['W'] = 29, ['X'] = 30,
+        ['Y'] = 31,
+};
 
 int cp_uscc_value(char c)
 {
-        const char *p = c ? strchr(cp_uscc_symbols, c) : NULL;
-
-        return p ? (int)(p - cp_uscc_symbols) : -1;
+        return (int)cp_uscc_values[(unsigned char)c] - 1;
 }
 
 /* Mod-31 check of pos 18 (§1.4); s must be in the 31-symbol set. */

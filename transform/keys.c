@@ -1,23 +1,37 @@
 #include "keys.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "normalize.h"
 #include "proto/credpipe.pb-c.h"
 
-/* Appends "|tag:value"; a value that does not fit truncates the key, which
- * only makes it longer-than-real, never ambiguous (the tag prefixes). */
+/* Appends n bytes, as many as fit: a value that does not fit truncates
+ * the key, which only makes it longer-than-real, never ambiguous (the tag
+ * prefixes). The same bytes snprintf gave, without its format parsing:
+ * keys are built for every record. */
+static void cp_key_append(cp_key_t *key, const char *s, size_t n)
+{
+        size_t room = sizeof(key->key_text) - 1 - key->key_len;
+
+        if (n > room)
+                n = room;
+        memcpy(key->key_text + key->key_len, s, n);
+        key->key_len += n;
+        key->key_text[key->key_len] = '\0';
+}
+
+/* Appends "|tag:value" (tags are one letter). */
+static void cp_key_part_n(cp_key_t *key, const char *tag, const char *value, size_t n)
+{
+        char head[3] = {'|', tag[0], ':'};
+
+        cp_key_append(key, head, sizeof(head));
+        cp_key_append(key, value, n);
+}
+
 static void cp_key_part(cp_key_t *key, const char *tag, const char *value)
 {
-        int n = snprintf(key->key_text + key->key_len,
-                         sizeof(key->key_text) - key->key_len, "|%s:%s", tag,
-                         value);
-
-        if (n > 0)
-                key->key_len += (size_t)n;
-        if (key->key_len >= sizeof(key->key_text))
-                key->key_len = sizeof(key->key_text) - 1;
+        cp_key_part_n(key, tag, value, strlen(value));
 }
 
 static const char *cp_field_or_null(const cp_record_t *rec, cp_field_t f)
@@ -62,8 +76,18 @@ static void cp_key_folded(cp_key_t *key, const char *tag, const char *raw,
 {
         char buf[256];
 
-        norm(raw ? raw : "", buf, sizeof(buf));
-        cp_key_part(key, tag, buf);
+        cp_key_part_n(key, tag, buf, norm(raw ? raw : "", buf, sizeof(buf)));
+}
+
+/* A number part (document or case number), kept normalised in the key
+ * for the fuzzy match (measure.c), which would normalise it again. */
+static void cp_key_number(cp_key_t *key, const char *tag, const char *raw,
+                          cp_field_t f, size_t (*norm)(const char *, char *, size_t))
+{
+        _Static_assert(sizeof(key->key_num) == 256, "as cp_key_folded's buffer");
+        key->key_num_len = norm(raw, key->key_num, sizeof(key->key_num));
+        key->key_num_field = (int)f;
+        cp_key_part_n(key, tag, key->key_num, key->key_num_len);
 }
 
 int cp_key_build(int category, const cp_record_t *rec, const char *authority_key,
@@ -79,12 +103,14 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
         key->key_missing_field = -1;
         key->key_invalid = false;
         key->key_text[0] = '\0';
+        key->key_num_field = -1;
+        key->key_num_len = 0;
         {
                 const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(
                         &credpipe__v1__category__descriptor, category);
-                int n = snprintf(key->key_text, sizeof(key->key_text), "%s",
-                                 ev ? ev->name : "UNKNOWN");
-                key->key_len = (size_t)n;
+                const char *name = ev ? ev->name : "UNKNOWN";
+
+                cp_key_append(key, name, strlen(name));
         }
 
         switch (category) {
@@ -92,8 +118,8 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
         case CREDPIPE__V1__CATEGORY__ADMIN_PERMIT:
                 cp_key_part(key, "A", authority_key);
                 if (doc) {
-                        cp_key_folded(key, "D", doc, cp_norm_docno);
-                        cp_key_part(key, "S", subject->sk_text);
+                        cp_key_number(key, "D", doc, CP_F_DOCUMENT_NUMBER, cp_norm_docno);
+                        cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                         return 0;
                 }
                 /* Weak fallback (§4.3.5, §4.4.2): no document number, as
@@ -108,7 +134,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                                 return cp_key_missing(key, CP_F_DOCUMENT_NUMBER);
                         cp_key_folded(key, "P", no, cp_norm_fold);
                 }
-                cp_key_part(key, "S", subject->sk_text);
+                cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                 if (cp_key_date(key, "T", date, CP_F_DECISION_DATE, dates))
                         return -1;
                 if (category == CREDPIPE__V1__CATEGORY__ADMIN_PENALTY) {
@@ -122,8 +148,8 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
         case CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER: {
                 const char *cs = cp_field_or_null(rec, CP_F_CASE_NUMBER);
                 if (cs) {
-                        cp_key_folded(key, "C", cs, cp_norm_caseno);
-                        cp_key_part(key, "S", subject->sk_text);
+                        cp_key_number(key, "C", cs, CP_F_CASE_NUMBER, cp_norm_caseno);
+                        cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                         return 0;
                 }
                 /* Weak fallback (§4.9): the number of the judgment being
@@ -132,7 +158,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                         return cp_key_missing(key, CP_F_CASE_NUMBER);
                 key->key_weak = true;
                 cp_key_folded(key, "G", doc, cp_norm_caseno);
-                cp_key_part(key, "S", subject->sk_text);
+                cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                 return 0;
         }
 
@@ -140,7 +166,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                 date = cp_field_or_null(rec, CP_F_LIST_DATE);
                 if (!date)
                         return cp_key_missing(key, CP_F_LIST_DATE);
-                cp_key_part(key, "S", subject->sk_text);
+                cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                 if (cp_key_date(key, "T", date, CP_F_LIST_DATE, dates))
                         return -1;
                 cp_key_folded(key, "R", cp_field_or_null(rec, CP_F_REASON),
@@ -158,7 +184,7 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                 }
                 if (!date)
                         return cp_key_missing(key, CP_F_LIST_DATE);
-                cp_key_part(key, "S", subject->sk_text);
+                cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                 cp_key_folded(key, "L", cp_field_or_null(rec, CP_F_LIST_NAME),
                               cp_norm_name);
                 /* Red lists such as A-level taxpayers are per evaluation
@@ -171,12 +197,12 @@ int cp_key_build(int category, const cp_record_t *rec, const char *authority_key
                 /* SAMR's serious-dishonesty list: the listing decision
                  * number separates two listings on one day (§4.6). */
                 if (doc && category == CREDPIPE__V1__CATEGORY__BLACKLIST)
-                        cp_key_folded(key, "D", doc, cp_norm_docno);
+                        cp_key_number(key, "D", doc, CP_F_DOCUMENT_NUMBER, cp_norm_docno);
                 return 0;
         }
 
         default: /* BASIC_INFO: the subject is the entry */
-                cp_key_part(key, "S", subject->sk_text);
+                cp_key_part_n(key, "S", subject->sk_text, subject->sk_len);
                 return 0;
         }
 }

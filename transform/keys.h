@@ -27,6 +27,13 @@ typedef struct cp_key_s {
         const char *key_missing;  /* canonical field lacking, when no key */
         bool key_invalid;         /* that field is present but not valid */
         int key_missing_field;
+        /* The document number (cp_norm_docno) or case number
+         * (cp_norm_caseno) as normalised for the key, for whoever needs it
+         * normalised again (the fuzzy match); key_num_field is -1 when the
+         * key has none. */
+        char key_num[256];
+        size_t key_num_len;
+        int key_num_field;
 } cp_key_t;
 
 /**

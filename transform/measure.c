@@ -10,6 +10,7 @@
 
 #include "core/err.h"
 #include "ids.h"
+#include "keys.h"
 
 static const cp_field_t cp_vd_field[CP_VD__COUNT] = {
         [CP_VD_DECISION] = CP_F_DECISION_DATE,
@@ -78,13 +79,19 @@ static uint32_t cp_h32(const void *p, size_t n)
 
 static uint32_t cp_h32_text(const char *s, size_t (*norm)(const char *, char *, size_t))
 {
-        char buf[512];
+        char buf[CP_VIEW_TEXT_MAX];
         size_t n;
 
         if (cp_norm_is_null(s))
                 return 0;
         n = norm(s, buf, sizeof(buf));
         return n ? cp_h32(buf, n) : 0;
+}
+
+/* cp_h32_text of a text transform normalised (NULL: absent). */
+static uint32_t cp_h32_normed(const char *s, size_t n)
+{
+        return s && n ? cp_h32(s, n) : 0;
 }
 
 static uint32_t cp_h32_days(const cp_view_t *v, int vd)
@@ -113,16 +120,28 @@ void cp_view_build(const cp_record_t *rec, const cp_source_conf_t *src, cp_view_
                 v->vw_amount_rc = cp_norm_amount_ex(f[CP_F_FINE_AMOUNT],
                                                     src->src_amount_unit == CP_UNIT_WAN_YUAN,
                                                     &v->vw_fen, &v->vw_claim) == 1 ? 1 : -1;
+}
 
-        v->vw_cmp[CP_CMP_SUBJECT_NAME] = cp_h32_text(f[CP_F_SUBJECT_NAME], cp_norm_name);
-        v->vw_cmp[CP_CMP_AUTHORITY] = cp_h32_text(f[CP_F_AUTHORITY], cp_norm_name);
-        v->vw_cmp[CP_CMP_DECISION_DATE] = cp_h32_days(v, CP_VD_DECISION);
-        v->vw_cmp[CP_CMP_LIST_DATE] = cp_h32_days(v, CP_VD_LIST);
-        v->vw_cmp[CP_CMP_VALID_TO] = cp_h32_days(v, CP_VD_VALID_TO);
-        v->vw_cmp[CP_CMP_PENALTY_TYPE] = cp_h32_text(f[CP_F_PENALTY_TYPE], cp_norm_fold);
-        v->vw_cmp[CP_CMP_FINE_AMOUNT] = v->vw_amount_rc == 1
-                ? cp_h32(&v->vw_fen, sizeof(v->vw_fen)) : 0;
-        v->vw_cmp[CP_CMP_CASE_NUMBER] = cp_h32_text(f[CP_F_CASE_NUMBER], cp_norm_caseno);
+/* The 32-bit hashes of a view's compared fields (0: absent), with the
+ * names transform normalised when it did. */
+static void cp_view_compared(const cp_record_t *rec, const cp_view_t *v,
+                             const cp_keyinfo_t *ki, uint32_t cmp[CP_CMP__COUNT])
+{
+        const char *const *f = rec->rec_field;
+
+        cmp[CP_CMP_SUBJECT_NAME] = ki->ki_name_set
+                ? cp_h32_normed(ki->ki_name, ki->ki_name_len)
+                : cp_h32_text(f[CP_F_SUBJECT_NAME], cp_norm_name);
+        cmp[CP_CMP_AUTHORITY] = ki->ki_authority_set
+                ? cp_h32_normed(ki->ki_authority, ki->ki_authority_len)
+                : cp_h32_text(f[CP_F_AUTHORITY], cp_norm_name);
+        cmp[CP_CMP_DECISION_DATE] = cp_h32_days(v, CP_VD_DECISION);
+        cmp[CP_CMP_LIST_DATE] = cp_h32_days(v, CP_VD_LIST);
+        cmp[CP_CMP_VALID_TO] = cp_h32_days(v, CP_VD_VALID_TO);
+        cmp[CP_CMP_PENALTY_TYPE] = cp_h32_text(f[CP_F_PENALTY_TYPE], cp_norm_fold);
+        cmp[CP_CMP_FINE_AMOUNT] = v->vw_amount_rc == 1 ? cp_h32(&v->vw_fen, sizeof(v->vw_fen))
+                                                       : 0;
+        cmp[CP_CMP_CASE_NUMBER] = cp_h32_text(f[CP_F_CASE_NUMBER], cp_norm_caseno);
 }
 
 void cp_measure_window(const cp_measure_t *me, const cp_source_conf_t *src,
@@ -172,10 +191,16 @@ cp_key_class_t cp_measure_class(const cp_measure_t *me, const cp_record_t *rec,
         return CP_KC_ACTIVE;
 }
 
-static bool cp_id_usable(const char *raw, cp_id_type_t want)
+/* Whether field f holds a usable identifier of type want: as transform
+ * judged it when it did (same field, same type), else checked here. */
+static bool cp_id_usable(const cp_record_t *rec, const cp_keyinfo_t *ki, cp_field_t f,
+                         cp_id_type_t want)
 {
+        const char *raw = rec->rec_field[f];
         cp_id_result_t res;
 
+        if (ki->ki_ids_checked & (UINT32_C(1) << f))
+                return ki->ki_ids_usable & (UINT32_C(1) << f);
         if (cp_norm_is_null(raw))
                 return false;
         cp_id_check(raw, strlen(raw), want, &res);
@@ -197,11 +222,11 @@ static bool cp_present(const cp_record_t *rec, const cp_view_t *v,
                                v->vw_date_rc[i] == CP_DATE_OPEN_ENDED;
         switch (req) {
         case CP_F_FINE_AMOUNT: return v->vw_amount_rc == 1;
-        case CP_F_SUBJECT_USCC: return cp_id_usable(raw, CP_ID_USCC);
-        case CP_F_AUTHORITY_USCC: return cp_id_usable(raw, CP_ID_USCC);
-        case CP_F_SUBJECT_ORG_CODE: return cp_id_usable(raw, CP_ID_ORG_CODE);
-        case CP_F_SUBJECT_REG_NO: return cp_id_usable(raw, CP_ID_REG_NO);
-        case CP_F_SUBJECT_PERSON_ID: return cp_id_usable(raw, CP_ID_UNKNOWN);
+        case CP_F_SUBJECT_USCC: return cp_id_usable(rec, ki, req, CP_ID_USCC);
+        case CP_F_AUTHORITY_USCC: return cp_id_usable(rec, ki, req, CP_ID_USCC);
+        case CP_F_SUBJECT_ORG_CODE: return cp_id_usable(rec, ki, req, CP_ID_ORG_CODE);
+        case CP_F_SUBJECT_REG_NO: return cp_id_usable(rec, ki, req, CP_ID_REG_NO);
+        case CP_F_SUBJECT_PERSON_ID: return cp_id_usable(rec, ki, req, CP_ID_UNKNOWN);
         case CP_F_RATING: {
                 char *end;
                 if (cp_norm_is_null(raw))
@@ -233,20 +258,26 @@ static void cp_count_present(const cp_measure_t *me, cp_source_stats_t *st, int 
 static bool cp_fuzzy_hash(const cp_record_t *rec, int category, const cp_keyinfo_t *ki,
                           uint64_t out[2])
 {
-        char num[256];
+        char buf[256];
+        const char *num = buf;
         size_t n;
         XXH3_state_t st;
         XXH128_hash_t h;
         unsigned char cat = (unsigned char)category;
-        const char *raw = category == CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER
-                                  ? rec->rec_field[CP_F_CASE_NUMBER]
-                                  : rec->rec_field[CP_F_DOCUMENT_NUMBER];
+        bool defaulter = category == CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER;
+        cp_field_t f = defaulter ? CP_F_CASE_NUMBER : CP_F_DOCUMENT_NUMBER;
+        const char *raw = rec->rec_field[f];
 
         if (cp_norm_is_null(raw))
                 return false;
-        n = category == CREDPIPE__V1__CATEGORY__JUDGMENT_DEFAULTER
-                    ? cp_norm_caseno(raw, num, sizeof(num))
-                    : cp_norm_docno(raw, num, sizeof(num));
+        if (ki->ki_num_field == (int)f) {
+                /* The key's number, with the same normaliser and buffer. */
+                num = ki->ki_num;
+                n = ki->ki_num_len;
+        } else {
+                n = defaulter ? cp_norm_caseno(raw, buf, sizeof(buf))
+                              : cp_norm_docno(raw, buf, sizeof(buf));
+        }
         if (!n)
                 return false;
         XXH3_128bits_reset(&st);
@@ -260,21 +291,42 @@ static bool cp_fuzzy_hash(const cp_record_t *rec, int category, const cp_keyinfo
         return true;
 }
 
+void cp_measure_subject_hash(int category, const char *subject, size_t len, uint64_t out[2])
+{
+        char buf[1 + sizeof(((cp_subject_key_t *)0)->sk_text)];
+        XXH128_hash_t h;
+
+        /* One call over category and key side by side: the value the
+         * streaming form gives (XXH3 streams consistently), at a fraction
+         * of its cost on inputs this short. */
+        if (len >= sizeof(buf)) {
+                XXH3_state_t st;
+                unsigned char cat = (unsigned char)category;
+
+                XXH3_128bits_reset(&st);
+                XXH3_128bits_update(&st, &cat, 1);
+                XXH3_128bits_update(&st, subject, len);
+                h = XXH3_128bits_digest(&st);
+        } else {
+                buf[0] = (char)(unsigned char)category;
+                memcpy(buf + 1, subject, len);
+                h = XXH3_128bits(buf, len + 1);
+        }
+        out[0] = h.low64;
+        out[1] = h.high64;
+}
+
 static int cp_count_subject(cp_measure_t *me, unsigned source, int category,
                             const cp_keyinfo_t *ki)
 {
-        XXH3_state_t st;
-        XXH128_hash_t h;
-        unsigned char cat = (unsigned char)category;
         uint64_t hash[2], prev;
+        const uint64_t *h = ki->ki_subject_hash;
 
-        XXH3_128bits_reset(&st);
-        XXH3_128bits_update(&st, &cat, 1);
-        XXH3_128bits_update(&st, ki->ki_subject, ki->ki_subject_len);
-        h = XXH3_128bits_digest(&st);
-        hash[0] = h.low64;
-        hash[1] = h.high64;
-        return cp_dedupe_add(&me->me_subjects, hash, source, &prev) < 0 ? CP_ERR_NOMEM : CP_OK;
+        if (!h) {
+                cp_measure_subject_hash(category, ki->ki_subject, ki->ki_subject_len, hash);
+                h = hash;
+        }
+        return cp_dedupe_add(&me->me_subjects, h, source, &prev) < 0 ? CP_ERR_NOMEM : CP_OK;
 }
 
 static void cp_count_lag(cp_source_stats_t *st, const cp_view_t *v,
@@ -295,18 +347,20 @@ static void cp_count_lag(cp_source_stats_t *st, const cp_view_t *v,
         st->st_lag_sum_days += lag;
 }
 
-static void cp_compare(cp_source_stats_t *st, const cp_view_t *v,
-                       const cp_central_entry_t *ce)
+static void cp_compare(cp_source_stats_t *st, const cp_record_t *rec, const cp_view_t *v,
+                       const cp_keyinfo_t *ki, const cp_central_entry_t *ce)
 {
+        uint32_t cmp[CP_CMP__COUNT];
         bool differs = false;
 
         if (!ce)
                 return;
+        cp_view_compared(rec, v, ki, cmp);
         for (int f = 0; f < CP_CMP__COUNT; f++) {
-                if (!v->vw_cmp[f] || !ce->ce_cmp[f])
+                if (!cmp[f] || !ce->ce_cmp[f])
                         continue;
                 st->st_compared[f]++;
-                if (v->vw_cmp[f] != ce->ce_cmp[f]) {
+                if (cmp[f] != ce->ce_cmp[f]) {
                         st->st_differs[f]++;
                         differs = true;
                 }
@@ -329,8 +383,7 @@ static cp_nomatch_t cp_nomatch_reason(const cp_keyinfo_t *ki)
 
 int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned source,
                           const cp_source_conf_t *src, const cp_record_t *rec,
-                          const cp_view_t *v, const cp_keyinfo_t *ki,
-                          const cp_window_t *win)
+                          const cp_view_t *v, const cp_keyinfo_t *ki)
 {
         int cat = src->src_category;
         uint64_t fh[2];
@@ -340,18 +393,21 @@ int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned sour
                 return CP_ERR_NOMEM;
         if (src->src_role == CP_ROLE_CENTRAL) {
                 uint64_t prev;
+                uint32_t cmp[CP_CMP__COUNT];
 
-                if (!(ki->ki_prev & me->me_central_mask) &&
-                    cp_central_put(&me->me_central, ki->ki_hash, v->vw_cmp,
-                                   v->vw_days[CP_VD_PUBLISH]))
-                        return CP_ERR_NOMEM;
+                if (!(ki->ki_prev & me->me_central_mask)) {
+                        cp_view_compared(rec, v, ki, cmp);
+                        if (cp_central_put(&me->me_central, ki->ki_hash, cmp,
+                                           v->vw_days[CP_VD_PUBLISH]))
+                                return CP_ERR_NOMEM;
+                }
                 if (cp_fuzzy_hash(rec, cat, ki, fh) &&
                     cp_dedupe_add(&me->me_fuzzy, fh, source, &prev) < 0)
                         return CP_ERR_NOMEM;
                 cp_count_present(me, st, cat, rec, v, ki);
                 return CP_OK;
         }
-        cls = cp_measure_class(me, rec, win);
+        cls = ki->ki_class;
         st->st_class[cls]++;
         if (cls != CP_KC_ACTIVE)
                 return CP_OK;
@@ -360,15 +416,47 @@ int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned sour
                 const cp_central_entry_t *ce = cp_central_get(&me->me_central, ki->ki_hash);
 
                 st->st_shared++;
-                cp_compare(st, v, ce);
+                cp_compare(st, rec, v, ki, ce);
                 cp_count_lag(st, v, ce);
-        } else if (cp_fuzzy_hash(rec, cat, ki, fh) &&
+        } else if (me->me_central_mask &&  /* without central sources, never */
+                   cp_fuzzy_hash(rec, cat, ki, fh) &&
                    (cp_dedupe_find(&me->me_fuzzy, fh) & me->me_central_mask)) {
                 st->st_shared_fuzzy++;
         } else {
                 st->st_unmatched[cp_nomatch_reason(ki)]++;
         }
         return CP_OK;
+}
+
+/* A key's share of the report: the sources that reported it (mask m). */
+static void cp_report_key(cp_report_t *rep, size_t n, uint64_t cmask, uint64_t m)
+{
+        if (m & cmask) {
+                rep->rep_central_keys++;
+                if (!(m & ~cmask))
+                        for (uint64_t c = m; c; c &= c - 1)
+                                rep->rep_src[__builtin_ctzll(c)].st_central_unreported++;
+        }
+        for (uint64_t a = m; a; a &= a - 1) {
+                int i = __builtin_ctzll(a);
+
+                rep->rep_src[i].st_unique_keys++;
+                for (uint64_t b = m; b; b &= b - 1)
+                        rep->rep_overlap[(size_t)i * n + (size_t)__builtin_ctzll(b)]++;
+        }
+}
+
+/* A subject's: an entry is per category, so all of its sources share one. */
+static void cp_report_subject(cp_report_t *rep, size_t n, const uint64_t *same_cat,
+                              uint64_t m)
+{
+        for (uint64_t a = m; a; a &= a - 1) {
+                int i = __builtin_ctzll(a);
+
+                rep->rep_src[i].st_subjects++;
+                for (uint64_t b = same_cat[i] & ~m; b; b &= b - 1)
+                        rep->rep_subjects_missing[(size_t)i * n + (size_t)__builtin_ctzll(b)]++;
+        }
 }
 
 void cp_measure_report(const cp_measure_t *me, const cp_dedupe_t *keys,
@@ -392,38 +480,14 @@ void cp_measure_report(const cp_measure_t *me, const cp_dedupe_t *keys,
         rep->rep_central_keys = 0;
         rep->rep_as_of = me->me_as_of;
 
-        for (size_t s = 0; s < keys->dd_cap; s++) {
-                uint64_t m = keys->dd_slots[s].de_sources;
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++) {
+                const cp_dedupe_seg_t *k = &keys->dd_seg[g], *sj = &me->me_subjects.dd_seg[g];
 
-                if (!m)
-                        continue;
-                if (m & cmask) {
-                        rep->rep_central_keys++;
-                        if (!(m & ~cmask))
-                                for (uint64_t c = m; c; c &= c - 1)
-                                        rep->rep_src[__builtin_ctzll(c)].st_central_unreported++;
-                }
-                for (uint64_t a = m; a; a &= a - 1) {
-                        int i = __builtin_ctzll(a);
-
-                        rep->rep_src[i].st_unique_keys++;
-                        for (uint64_t b = m; b; b &= b - 1)
-                                rep->rep_overlap[(size_t)i * n + (size_t)__builtin_ctzll(b)]++;
-                }
-        }
-        /* A subject entry is per category, so all of its sources share one. */
-        for (size_t s = 0; s < me->me_subjects.dd_cap; s++) {
-                uint64_t m = me->me_subjects.dd_slots[s].de_sources;
-
-                if (!m)
-                        continue;
-                for (uint64_t a = m; a; a &= a - 1) {
-                        int i = __builtin_ctzll(a);
-
-                        rep->rep_src[i].st_subjects++;
-                        for (uint64_t b = same_cat[i] & ~m; b; b &= b - 1)
-                                rep->rep_subjects_missing[(size_t)i * n +
-                                                          (size_t)__builtin_ctzll(b)]++;
-                }
+                for (size_t s = 0; s < k->sg_cap; s++)
+                        if (k->sg_slots[s].de_sources)
+                                cp_report_key(rep, n, cmask, k->sg_slots[s].de_sources);
+                for (size_t s = 0; s < sj->sg_cap; s++)
+                        if (sj->sg_slots[s].de_sources)
+                                cp_report_subject(rep, n, same_cat, sj->sg_slots[s].de_sources);
         }
 }

@@ -35,14 +35,15 @@ enum {
         CP_VD__COUNT
 };
 
-/* A record's facts, normalised once. */
+/* A record's facts, normalised once. The hashes of its compared fields
+ * are not part of it: only a key the central records hold is compared,
+ * so cp_measure_first_view() makes them only then. */
 typedef struct cp_view_s {
         cp_date_rc_t vw_date_rc[CP_VD__COUNT];
         int32_t vw_days[CP_VD__COUNT];        /* set when rc is CP_DATE_OK */
         int vw_amount_rc;                     /* 1: parsed; 0: absent; -1: invalid */
         int64_t vw_fen;
         cp_unit_claim_t vw_claim;
-        uint32_t vw_cmp[CP_CMP__COUNT];       /* 0: absent */
 } cp_view_t;
 
 /* What transform knows of a record beyond its view. */
@@ -51,10 +52,33 @@ typedef struct cp_keyinfo_s {
         uint64_t ki_prev;           /* sources that reported the key before */
         const char *ki_subject;     /* subject key text: "U:…", "M:…|name", "N:…" */
         size_t ki_subject_len;
+        const uint64_t *ki_subject_hash;  /* cp_measure_subject_hash(), or NULL */
         bool ki_has_id;             /* the subject has a usable identifier */
         bool ki_id_flagged;         /* … with a WARNING finding */
         bool ki_weak;               /* the key used fallback fields */
+        cp_key_class_t ki_class;    /* the key's class (cp_measure_class) */
+
+        /* What transform normalised or checked already, so that measure
+         * does not do it again (every field is optional: measure does the
+         * work itself where transform did not). */
+        bool ki_name_set;           /* ki_name is set: */
+        const char *ki_name;        /* cp_norm_name(subject_name), into a
+                                     * CP_VIEW_TEXT_MAX buffer; NULL: absent */
+        size_t ki_name_len;
+        bool ki_authority_set;      /* ki_authority is set: */
+        const char *ki_authority;   /* the same of authority */
+        size_t ki_authority_len;
+        int ki_num_field;           /* CP_F_DOCUMENT_NUMBER (cp_norm_docno) or
+                                     * CP_F_CASE_NUMBER (cp_norm_caseno): the
+                                     * field ki_num normalises; -1: none */
+        const char *ki_num;         /* into a 256-byte buffer */
+        size_t ki_num_len;
+        uint32_t ki_ids_checked;    /* bit f: cp_id_check() judged field f … */
+        uint32_t ki_ids_usable;     /* … usable, for the type measure asks */
 } cp_keyinfo_t;
+
+/* The buffer the compared texts are normalised into. */
+#define CP_VIEW_TEXT_MAX 512
 
 typedef struct cp_measure_s {
         cp_rules_t me_rules;
@@ -71,7 +95,7 @@ int cp_measure_init(cp_measure_t *me, const cp_conf_t *conf, char *errstr,
 
 void cp_measure_free(cp_measure_t *me);
 
-/** @brief Parses a record's dates and amount and hashes its compared fields. */
+/** @brief Parses a record's dates and amount. */
 void cp_view_build(const cp_record_t *rec, const cp_source_conf_t *src, cp_view_t *v);
 
 /** @brief The record's publication window under the source's regimes. */
@@ -82,15 +106,24 @@ void cp_measure_window(const cp_measure_t *me, const cp_source_conf_t *src,
 cp_key_class_t cp_measure_class(const cp_measure_t *me, const cp_record_t *rec,
                                 const cp_window_t *win);
 
+/** @brief The subjects table's hash of a subject key of a category. */
+void cp_measure_subject_hash(int category, const char *subject, size_t len, uint64_t out[2]);
+
+/* Starts loading what cp_measure_first_view() will look the subject up
+ * in, for a caller that knows subjects some records ahead (a macro, as
+ * cp_dedupe_prefetch is). */
+#define cp_measure_prefetch(me, subject_hash) \
+        cp_dedupe_prefetch(&(me)->me_subjects, (subject_hash))
+
 /**
  * @brief Measures the source's view of a key: called once per (source,
- * key), for the first record of the source with that key.
+ * key), for the first record of the source with that key; ki->ki_class
+ * is its class (for a non-central source).
  * @returns CP_OK or CP_ERR_NOMEM.
  */
 int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned source,
                           const cp_source_conf_t *src, const cp_record_t *rec,
-                          const cp_view_t *v, const cp_keyinfo_t *ki,
-                          const cp_window_t *win);
+                          const cp_view_t *v, const cp_keyinfo_t *ki);
 
 /**
  * @brief Fills the report's per-key figures that depend on which sources

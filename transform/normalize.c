@@ -13,32 +13,42 @@
  * truncated value is a prefix of the full one, never a value with a hole. */
 static bool cp_utf8_put(char *out, size_t *n, size_t outsz, uint32_t cp)
 {
-        unsigned char b[4];
-        size_t len = cp_utf8_encode(cp, b);
+        size_t len = cp_utf8_len(cp);
 
         if (*n + len >= outsz)
                 return false;
-        memcpy(out + *n, b, len);
-        *n += len;
+        /* Straight into out: a memcpy of 1–4 bytes per character was the
+         * normalisers' largest cost. */
+        *n += cp_utf8_encode(cp, (unsigned char *)out + *n);
         return true;
 }
 
 bool cp_norm_is_null(const char *s)
 {
-        static const char *const nulls[] = {
-                "", "-", "--", "—", "——", "/", "\\", "无", "暂无", "空",
-                "null", "none", "n/a", "na", "#n/a", NULL};
-
+        /* The placeholders, "", "-", "--", "—", "——", "/", "\\", "无",
+         * "暂无", "空", "null", "none", "n/a", "na" and "#n/a" (ASCII case
+         * ignored), by length: this runs for most fields of every record,
+         * and a value longer than 6 bytes is never one. */
         if (!s)
                 return true;
-        /* Called for most fields of every record: a value longer than the
-         * longest placeholder ("——", "暂无": 6 bytes) is never one. */
-        if (strnlen(s, 7) > 6)
+        switch (strnlen(s, 7)) {
+        case 0:
+                return true;
+        case 1:
+                return s[0] == '-' || s[0] == '/' || s[0] == '\\';
+        case 2:
+                return !strcmp(s, "--") || !strcasecmp(s, "na");
+        case 3:
+                return !strcmp(s, "—") || !strcmp(s, "无") || !strcmp(s, "空") ||
+                       !strcasecmp(s, "n/a");
+        case 4:
+                return !strcasecmp(s, "null") || !strcasecmp(s, "none") ||
+                       !strcasecmp(s, "#n/a");
+        case 6:
+                return !strcmp(s, "——") || !strcmp(s, "暂无");
+        default:
                 return false;
-        for (const char *const *n = nulls; *n; n++)
-                if (!strcasecmp(s, *n))
-                        return true;
-        return false;
+        }
 }
 
 /* Folds s into out: full-width ASCII to ASCII, spaces dropped, then each
@@ -161,8 +171,7 @@ size_t cp_norm_name(const char *s, char *out, size_t outsz)
                 if (pending_space) {
                         /* The space only with the character after it: a
                          * truncated name must not end in a space. */
-                        unsigned char b[4];
-                        if (n + 1 + cp_utf8_encode(cp, b) >= outsz)
+                        if (n + 1 + cp_utf8_len(cp) >= outsz)
                                 break;
                         out[n++] = ' ';
                         pending_space = false;

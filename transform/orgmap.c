@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include "core/err.h"
+#include "dedupe.h"
 
 static uint64_t cp_orgmap_hash(const char *code)
 {
@@ -33,7 +34,7 @@ void cp_orgmap_free(cp_orgmap_t *om)
 static int cp_orgmap_grow(cp_orgmap_t *om)
 {
         size_t ncap = om->om_cap ? om->om_cap * 2 : 1024;
-        cp_orgmap_entry_t *ns = calloc(ncap, sizeof(*ns));
+        cp_orgmap_entry_t *ns = cp_table_calloc(ncap, sizeof(*ns));
 
         if (!ns)
                 return CP_ERR_NOMEM;
@@ -67,6 +68,13 @@ int cp_orgmap_put(cp_orgmap_t *om, const char *uscc)
                 om->om_count++;
         }
         return CP_OK;
+}
+
+const cp_orgmap_entry_t *cp_orgmap_home(const cp_orgmap_t *om, const char *uscc)
+{
+        if (!om->om_cap || strlen(uscc) != 18)
+                return NULL;
+        return &om->om_slots[cp_orgmap_hash(uscc + 8) & (om->om_cap - 1)];
 }
 
 bool cp_orgmap_get(const cp_orgmap_t *om, const char *orgcode, char *out)

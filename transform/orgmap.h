@@ -38,4 +38,11 @@ int cp_orgmap_put(cp_orgmap_t *om, const char *uscc);
 /** @brief Finds the USCC embedding a 9-character code into out[19]. */
 bool cp_orgmap_get(const cp_orgmap_t *om, const char *orgcode, char *out);
 
+/** @returns the slot cp_orgmap_put(om, uscc) probes first, or NULL. */
+const cp_orgmap_entry_t *cp_orgmap_home(const cp_orgmap_t *om, const char *uscc);
+
+/* Starts loading that slot, for a put a little later (a macro for the
+ * reason cp_dedupe_prefetch is one). */
+#define cp_orgmap_prefetch(om, uscc) __builtin_prefetch(cp_orgmap_home((om), (uscc)))
+
 #endif

@@ -380,8 +380,9 @@ void cp_rules_window(const cp_rules_t *rs, char *const *regimes, size_t nregimes
         for (size_t i = 0; i < rs->rs_nrules && !win->wi_rule; i++) {
                 const cp_rule_t *r = &rs->rs_rules[i];
 
-                if (cp_regime_listed(r->ru_regime, regimes, nregimes) &&
-                    cp_rule_applies(r, category, tier, decision))
+                /* The integer tests first: most rules are of another category. */
+                if (cp_rule_applies(r, category, tier, decision) &&
+                    cp_regime_listed(r->ru_regime, regimes, nregimes))
                         win->wi_rule = r;
         }
         if (!win->wi_rule)

@@ -8,7 +8,11 @@
  *            u64 fingerprint of the source set (ids, roles, categories),
  *            u64 n + n bytes of the caller's blob (the input positions the
  *            state belongs to)
- *   tables   per table: u64 capacity, u64 count, capacity × entry
+ *   tables   per table: u64 capacity, u64 count, capacity × entry; a dedupe
+ *            table (keys, fuzzy keys, subjects) is CP_DEDUPE_SEGS such
+ *            tables, one per segment (version 2). Version 1 had one table
+ *            for each: it is still read, its entries put into segments,
+ *            so an upgrade keeps its state.
  *   stats    nsources × cp_source_stats_t with reject-code pointers
  *            replaced by indexes into a code list (u32 n, then n
  *            NUL-terminated strings)
@@ -31,7 +35,8 @@
 #include "transform_state.h"
 
 #define CP_SNAP_MAGIC "CPSNAP01"
-#define CP_SNAP_VERSION 1u
+#define CP_SNAP_VERSION 2u
+#define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table */
 
 typedef struct cp_snapio_s {
         FILE *f;
@@ -112,6 +117,13 @@ static void *cp_snap_get_table(cp_snapio_t *io, size_t *cap, size_t *count, size
         return slots;
 }
 
+static void cp_snap_put_dedupe(cp_snapio_t *io, const cp_dedupe_t *dd)
+{
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++)
+                cp_snap_put_table(io, dd->dd_seg[g].sg_slots, dd->dd_seg[g].sg_cap,
+                                  dd->dd_seg[g].sg_count, sizeof(cp_dedupe_entry_t));
+}
+
 static int cp_snap_fail(char *errstr, size_t errstr_size, const char *path, const char *what,
                         int rc)
 {
@@ -175,16 +187,13 @@ int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
         cp_snap_put(&io, &fp, sizeof(fp));
         cp_snap_put(&io, &blen, sizeof(blen));
         cp_snap_put(&io, blob, blob_len);
-        cp_snap_put_table(&io, tf->tf_dedupe.dd_slots, tf->tf_dedupe.dd_cap,
-                          tf->tf_dedupe.dd_count, sizeof(cp_dedupe_entry_t));
+        cp_snap_put_dedupe(&io, &tf->tf_dedupe);
         cp_snap_put_table(&io, tf->tf_orgmap.om_slots, tf->tf_orgmap.om_cap,
                           tf->tf_orgmap.om_count, sizeof(cp_orgmap_entry_t));
         cp_snap_put_table(&io, me->me_central.ct_slots, me->me_central.ct_cap,
                           me->me_central.ct_count, sizeof(cp_central_entry_t));
-        cp_snap_put_table(&io, me->me_fuzzy.dd_slots, me->me_fuzzy.dd_cap,
-                          me->me_fuzzy.dd_count, sizeof(cp_dedupe_entry_t));
-        cp_snap_put_table(&io, me->me_subjects.dd_slots, me->me_subjects.dd_cap,
-                          me->me_subjects.dd_count, sizeof(cp_dedupe_entry_t));
+        cp_snap_put_dedupe(&io, &me->me_fuzzy);
+        cp_snap_put_dedupe(&io, &me->me_subjects);
         cp_snap_put_stats(&io, tf);
         sum = XXH3_64bits_digest(&io.h);
         if (!io.failed && fwrite(&sum, sizeof(sum), 1, io.f) != 1)
@@ -230,12 +239,45 @@ static void cp_snap_state_free(cp_snap_state_t *s)
         free(s->codes);
 }
 
-static void cp_snap_get_dedupe(cp_snapio_t *io, cp_dedupe_t *dd)
+/* A version-1 dedupe table: one array, whose entries go into segments. */
+static void cp_snap_get_flat_dedupe(cp_snapio_t *io, cp_dedupe_t *dd)
 {
-        dd->dd_slots = cp_snap_get_table(io, &dd->dd_cap, &dd->dd_count,
-                                         sizeof(cp_dedupe_entry_t));
-        if (!io->failed && !dd->dd_cap)
+        size_t cap = 0, count = 0, seen = 0;
+        cp_dedupe_entry_t *flat = cp_snap_get_table(io, &cap, &count,
+                                                    sizeof(cp_dedupe_entry_t));
+
+        if (!io->failed && !cap)
                 io->failed = 1;  /* these tables always have slots */
+        if (!io->failed && cp_dedupe_init(dd, count))
+                io->failed = 1;
+        for (size_t i = 0; i < cap && !io->failed; i++) {
+                if (!flat[i].de_sources)
+                        continue;
+                if (cp_dedupe_put(dd, &flat[i]))
+                        io->failed = 1;
+                seen++;
+        }
+        /* The checksum vouches for the bytes, not for their sense. */
+        if (!io->failed && (seen != count || dd->dd_count != count))
+                io->failed = 1;
+        free(flat);
+}
+
+static void cp_snap_get_dedupe(cp_snapio_t *io, cp_dedupe_t *dd, uint32_t version)
+{
+        if (version == CP_SNAP_VERSION_FLAT) {
+                cp_snap_get_flat_dedupe(io, dd);
+                return;
+        }
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS && !io->failed; g++) {
+                cp_dedupe_seg_t *sg = &dd->dd_seg[g];
+
+                sg->sg_slots = cp_snap_get_table(io, &sg->sg_cap, &sg->sg_count,
+                                                 sizeof(cp_dedupe_entry_t));
+                if (!io->failed && !sg->sg_cap)
+                        io->failed = 1;  /* these tables always have slots */
+                dd->dd_count += sg->sg_count;
+        }
 }
 
 /* Codes, then the stats whose reject codes point into them. */
@@ -318,7 +360,8 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         cp_snap_get(&io, &ep, sizeof(ep));
         cp_snap_get(&io, &fp, sizeof(fp));
         errno = 0;
-        if (io.failed || memcmp(magic, CP_SNAP_MAGIC, 8) || version != CP_SNAP_VERSION) {
+        if (io.failed || memcmp(magic, CP_SNAP_MAGIC, 8) ||
+            (version != CP_SNAP_VERSION && version != CP_SNAP_VERSION_FLAT)) {
                 fclose(io.f);
                 return cp_snap_fail(errstr, errstr_size, path,
                                     "not a credpipe snapshot of this version", CP_ERR_PARSE);
@@ -334,13 +377,13 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
                 cp_snap_get(&io, bl, blen);
         else
                 io.failed = 1;
-        cp_snap_get_dedupe(&io, &s.dedupe);
+        cp_snap_get_dedupe(&io, &s.dedupe, version);
         s.orgmap.om_slots = cp_snap_get_table(&io, &s.orgmap.om_cap, &s.orgmap.om_count,
                                               sizeof(cp_orgmap_entry_t));
         s.central.ct_slots = cp_snap_get_table(&io, &s.central.ct_cap, &s.central.ct_count,
                                                sizeof(cp_central_entry_t));
-        cp_snap_get_dedupe(&io, &s.fuzzy);
-        cp_snap_get_dedupe(&io, &s.subjects);
+        cp_snap_get_dedupe(&io, &s.fuzzy, version);
+        cp_snap_get_dedupe(&io, &s.subjects, version);
         cp_snap_get_stats(&io, &s, nsrc);
         want = XXH3_64bits_digest(&io.h);
         if (!io.failed && fread(&sum, sizeof(sum), 1, io.f) != 1)
@@ -371,6 +414,10 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         tf->tf_measure.me_subjects = s.subjects;
         tf->tf_stats = s.stats;
         tf->tf_codes = s.codes;
+        /* A cached subject identifier stands for one in the org code map
+         * (transform.c): the map changed, so the cache goes. */
+        if (tf->tf_idcache)
+                memset(tf->tf_idcache, 0, CP_IDCACHE_SLOTS * sizeof(*tf->tf_idcache));
         *epoch = ep;
         if (blob) {
                 *blob = bl;

@@ -34,6 +34,18 @@ typedef struct cp_rec_work_s {
         cp_view_t view;            /* dates, amount, compared fields */
         cp_window_t window;        /* publication window */
         cp_key_class_t cls;        /* class of the record's key */
+        /* Normalised once, for the key and for the view (measure.h). */
+        const char *name;          /* cp_norm_name(subject_name), NULL: none */
+        size_t name_len;
+        const char *auth;          /* cp_norm_name(authority), NULL: none */
+        size_t auth_len;
+        bool auth_done;            /* auth is set */
+        uint32_t ids_checked;      /* bit f: field f's identifier was checked … */
+        uint32_t ids_usable;       /* … and is usable */
+        bool org_pending;          /* org_uscc goes into the org code map */
+        char org_uscc[sizeof(((cp_id_result_t *)0)->normalized)];
+        char name_buf[CP_VIEW_TEXT_MAX];
+        char auth_buf[CP_VIEW_TEXT_MAX];
 } cp_rec_work_t;
 
 /* Starts pseudonymisation and logs a key id: the first 8 hex digits of
@@ -74,11 +86,14 @@ cp_transform_t *cp_transform_new(const cp_conf_t *conf, char *errstr,
                 return NULL;
         }
         tf->tf_conf = conf;
+        /* Optional: without it identifiers are checked every time. */
+        tf->tf_idcache = calloc(CP_IDCACHE_SLOTS, sizeof(*tf->tf_idcache));
         tf->tf_stats = calloc(conf->conf_nsources, sizeof(*tf->tf_stats));
         if (!tf->tf_stats || cp_measure_init(&tf->tf_measure, conf, errstr, errstr_size)) {
                 if (!tf->tf_stats)
                         snprintf(errstr, errstr_size, "out of memory");
                 cp_dedupe_free(&tf->tf_dedupe);
+                free(tf->tf_idcache);
                 free(tf->tf_stats);
                 free(tf);
                 return NULL;
@@ -109,6 +124,7 @@ void cp_transform_destroy(cp_transform_t *tf)
         cp_orgmap_free(&tf->tf_orgmap);
         cp_measure_free(&tf->tf_measure);
         free(tf->tf_codes);
+        free(tf->tf_idcache);
         cp_pseudonym_destroy(tf->tf_ps);
         free(tf->tf_stats);
         free(tf);
@@ -170,6 +186,40 @@ static Credpipe__V1__IdType cp_pb_id_type(cp_id_type_t t)
         }
 }
 
+/* Whose identifier is checked: cached apart, so that a subject's hit
+ * means the subject's identifier was seen before (cp_resolve_subject). */
+enum { CP_IDC_SUBJECT = 0, CP_IDC_AUTHORITY = 0x80 };
+
+/* cp_id_check() of a NUL-terminated raw text, through the cache.
+ * @returns true when the result came from the cache. */
+static bool cp_id_check_cached(cp_transform_t *tf, const char *raw, cp_id_type_t want,
+                               int whose, cp_id_result_t *res)
+{
+        size_t len = strlen(raw);
+        uint8_t tag = (uint8_t)((unsigned)want | (unsigned)whose);
+        cp_idcache_slot_t *c;
+        uint64_t h;
+
+        if (len > CP_IDCACHE_RAW || !tf->tf_idcache) {
+                cp_id_check(raw, len, want, res);
+                return false;
+        }
+        h = (XXH3_64bits(raw, len) + tag) | 1;
+        c = &tf->tf_idcache[h & (CP_IDCACHE_SLOTS - 1)];
+        if (c->ic_hash == h && c->ic_want == tag && c->ic_len == len &&
+            !memcmp(c->ic_raw, raw, len)) {
+                *res = c->ic_res;
+                return true;
+        }
+        cp_id_check(raw, len, want, res);
+        c->ic_hash = h;
+        c->ic_want = tag;
+        c->ic_len = (uint8_t)len;
+        memcpy(c->ic_raw, raw, len);
+        c->ic_res = *res;
+        return false;
+}
+
 /* Rejects a record whose identifier cannot serve as identity. The message
  * masks the value: it may be a resident identity number. */
 static void cp_reject_id(cp_batch_t *bat, cp_record_t *rec, cp_field_t f,
@@ -182,6 +232,43 @@ static void cp_reject_id(cp_batch_t *bat, cp_record_t *rec, cp_field_t f,
                          (int)f, "%s '%s' is not a usable %s (%s); correct it at the source",
                          cp_field_name(f), masked, cp_id_type_name(res->type),
                          res->reason ? res->reason : "invalid");
+}
+
+/* Sets the subject key "T:id", or "T:id|name" with a name. */
+static void cp_subject_key_set(cp_subject_key_t *sk, char tag, const char *id, size_t id_len,
+                               const char *name, size_t name_len)
+{
+        char *p = sk->sk_text;
+
+        /* At most 2 + 199 (a name key) or 2 + 47 + 1 + 199 bytes. */
+        _Static_assert(sizeof(sk->sk_text) > 2 + sizeof(((cp_id_result_t *)0)->normalized) + 200,
+                       "a subject key fits");
+        *p++ = tag;
+        *p++ = ':';
+        memcpy(p, id, id_len);
+        p += id_len;
+        if (name) {
+                *p++ = '|';
+                memcpy(p, name, name_len);
+                p += name_len;
+        }
+        *p = '\0';
+        sk->sk_len = (size_t)(p - sk->sk_text);
+}
+
+/* cp_norm_name(s) into buf of CP_VIEW_TEXT_MAX bytes, and the key's cut of
+ * it: what cp_norm_name(s) gives into a keysz-byte buffer. The cut is a
+ * prefix, so it is taken from the long form when that fits, and only
+ * names longer than keysz - 1 bytes are normalised twice. */
+static size_t cp_norm_name_twice(const char *s, char *buf, size_t *len, char *key,
+                                 size_t keysz)
+{
+        *len = cp_norm_name(s, buf, CP_VIEW_TEXT_MAX);
+        if (*len < keysz) {
+                memcpy(key, buf, *len + 1);
+                return *len;
+        }
+        return cp_norm_name(s, key, keysz);
 }
 
 /* Resolves the subject: USCC › organisation code › registration number ›
@@ -205,6 +292,7 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
         const char *name = rec->rec_field[CP_F_SUBJECT_NAME];
         Credpipe__V1__Subject *s = cp_arena_alloc(&bat->bat_arena, sizeof(*s));
         char name_key[200] = "";
+        size_t name_key_len = 0;
 
         if (!s)
                 return -1;
@@ -213,20 +301,28 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
         w->pseudonymised = false;
         w->has_id = false;
         w->id_flagged = false;
-        if (cp_norm_is_null(name))
+        w->name = NULL;
+        w->name_len = 0;
+        if (cp_norm_is_null(name)) {
                 name = NULL;
-        else
-                cp_norm_name(name, name_key, sizeof(name_key));
+        } else {
+                name_key_len = cp_norm_name_twice(name, w->name_buf, &w->name_len, name_key,
+                                                  sizeof(name_key));
+                w->name = w->name_buf;
+        }
         s->name = (char *)cp_str(name);
         s->legal_rep = (char *)cp_str(rec->rec_field[CP_F_LEGAL_REP]);
 
         for (size_t i = 0; i < sizeof(idf) / sizeof(idf[0]); i++) {
                 const char *raw = rec->rec_field[idf[i].f];
                 cp_id_result_t res;
+                bool seen;
 
                 if (cp_norm_is_null(raw))
                         continue;
-                cp_id_check(raw, strlen(raw), idf[i].want, &res);
+                seen = cp_id_check_cached(tf, raw, idf[i].want, CP_IDC_SUBJECT, &res);
+                w->ids_checked |= UINT32_C(1) << idf[i].f;
+                w->ids_usable |= (uint32_t)res.usable << idf[i].f;
                 if (!res.usable) {
                         /* A placeholder is an absent value, not a bad one. */
                         if (res.reason && !strcmp(res.reason, "placeholder")) {
@@ -247,8 +343,14 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
                         st->st_id_valid++;
                 w->has_id = true;
                 cp_add_id_findings(bat, w, &res, idf[i].f);
-                if (res.type == CP_ID_USCC && cp_orgmap_put(&tf->tf_orgmap, res.normalized))
-                        return -1;
+                /* A subject identifier the cache knows was put before; a
+                 * new one is put at the end of cp_transform_prepare(),
+                 * its slot loading meanwhile. */
+                if (res.type == CP_ID_USCC && !seen) {
+                        memcpy(w->org_uscc, res.normalized, sizeof(w->org_uscc));
+                        cp_orgmap_prefetch(&tf->tf_orgmap, w->org_uscc);
+                        w->org_pending = true;
+                }
                 if (res.type == CP_ID_ORG_CODE &&
                     cp_orgmap_get(&tf->tf_orgmap, res.normalized, res.normalized)) {
                         /* Keyed by the USCC it lives on in, so it joins. */
@@ -276,16 +378,14 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
                         /* A person ID alone does not identify: masked IDs
                          * collide, so the name is part of the key (§2.6). */
                         s->kind = CREDPIPE__V1__SUBJECT_KIND__INDIVIDUAL;
-                        w->subject_key.sk_len = (size_t)snprintf(
-                                w->subject_key.sk_text, sizeof(w->subject_key.sk_text),
-                                "%c:%s|%s", res.type == CP_ID_RIC ? 'P' : 'M',
-                                res.normalized, name_key);
+                        cp_subject_key_set(&w->subject_key, res.type == CP_ID_RIC ? 'P' : 'M',
+                                           res.normalized, strlen(res.normalized), name_key,
+                                           name_key_len);
                 } else {
                         if (res.type == CP_ID_USCC)
                                 s->kind = cp_kind_from_uscc(res.normalized);
-                        w->subject_key.sk_len = (size_t)snprintf(
-                                w->subject_key.sk_text, sizeof(w->subject_key.sk_text),
-                                "U:%s", res.normalized);
+                        cp_subject_key_set(&w->subject_key, 'U', res.normalized,
+                                           strlen(res.normalized), NULL, 0);
                 }
                 return 0;
         }
@@ -296,34 +396,55 @@ static int cp_resolve_subject(cp_transform_t *tf, cp_batch_t *bat,
                 return -1;
         }
         s->id = (char *)protobuf_c_empty_string;
-        w->subject_key.sk_len = (size_t)snprintf(w->subject_key.sk_text,
-                                                 sizeof(w->subject_key.sk_text),
-                                                 "N:%s", name_key);
+        cp_subject_key_set(&w->subject_key, 'N', name_key, name_key_len, NULL, 0);
         cp_add_finding(bat, w, "subject_name_only", CP_SEV_WARNING, CP_F_SUBJECT_NAME);
         return 0;
 }
 
 /* The authority part of keys: its USCC when usable, else its name. */
-static void cp_resolve_authority(cp_batch_t *bat, cp_record_t *rec, cp_rec_work_t *w)
+static void cp_resolve_authority(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
+                                 cp_rec_work_t *w)
 {
         const char *uscc = rec->rec_field[CP_F_AUTHORITY_USCC];
         const char *name = rec->rec_field[CP_F_AUTHORITY];
 
         w->authority_key[0] = '\0';
+        w->auth = NULL;
+        w->auth_len = 0;
+        w->auth_done = false;
         if (!cp_norm_is_null(uscc)) {
                 cp_id_result_t res;
 
-                cp_id_check(uscc, strlen(uscc), CP_ID_USCC, &res);
+                cp_id_check_cached(tf, uscc, CP_ID_USCC, CP_IDC_AUTHORITY, &res);
+                w->ids_checked |= UINT32_C(1) << CP_F_AUTHORITY_USCC;
+                w->ids_usable |= (uint32_t)res.usable << CP_F_AUTHORITY_USCC;
                 if (res.usable) {
-                        snprintf(w->authority_key, sizeof(w->authority_key), "%s",
-                                 res.normalized);
+                        _Static_assert(sizeof(res.normalized) <= sizeof(w->authority_key),
+                                       "a USCC fits the authority key");
+                        memcpy(w->authority_key, res.normalized, strlen(res.normalized) + 1);
                         return;
                 }
                 cp_add_finding(bat, w, res.reason ? res.reason : "id_invalid",
                                CP_SEV_WARNING, CP_F_AUTHORITY_USCC);
         }
-        if (!cp_norm_is_null(name))
-                cp_norm_name(name, w->authority_key, sizeof(w->authority_key));
+        w->auth_done = true;
+        if (!cp_norm_is_null(name)) {
+                cp_norm_name_twice(name, w->auth_buf, &w->auth_len, w->authority_key,
+                                   sizeof(w->authority_key));
+                w->auth = w->auth_buf;
+        }
+}
+
+/* The names normalised for the key, for measure's comparisons (an
+ * authority whose USCC made the key was not normalised). */
+static void cp_view_names(const cp_rec_work_t *w, cp_keyinfo_t *ki)
+{
+        ki->ki_name_set = true;
+        ki->ki_name = w->name;
+        ki->ki_name_len = w->name_len;
+        ki->ki_authority_set = w->auth_done;
+        ki->ki_authority = w->auth;
+        ki->ki_authority_len = w->auth_len;
 }
 
 /* A date field of the view as days (0: absent or open-ended), with the
@@ -459,6 +580,34 @@ static int cp_build_rating(cp_batch_t *bat, cp_rec_work_t *w, const cp_source_co
         return CP_OK;
 }
 
+/*
+ * The fingerprint of what the record says, over the raw mapped fields,
+ * each with its NUL: two records with one key and different fingerprints
+ * are discrepancies between sources. The fields are hashed as one input
+ * when they fit a buffer, which gives the value XXH3's streaming form
+ * gives, without one update call per field.
+ */
+static uint64_t cp_fingerprint(const char *const *f)
+{
+        char buf[2048];
+        size_t len[CP_F__COUNT], total = 0, n = 0;
+        XXH3_state_t st;
+
+        for (int i = 0; i < CP_F__COUNT; i++)
+                total += len[i] = (f[i] ? strlen(f[i]) : 0) + 1;
+        if (total <= sizeof(buf)) {
+                for (int i = 0; i < CP_F__COUNT; i++) {
+                        memcpy(buf + n, f[i] ? f[i] : "", len[i]);
+                        n += len[i];
+                }
+                return XXH3_64bits(buf, n);
+        }
+        XXH3_64bits_reset(&st);
+        for (int i = 0; i < CP_F__COUNT; i++)
+                XXH3_64bits_update(&st, f[i] ? f[i] : "", len[i]);
+        return XXH3_64bits_digest(&st);
+}
+
 static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
                        cp_rec_work_t *w, const cp_source_conf_t *src,
                        const cp_key_t *key)
@@ -559,18 +708,7 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
                 memcpy(pb->findings, w->findings, w->nfindings * sizeof(*pb->findings));
                 pb->n_findings = w->nfindings;
         }
-        /* The fingerprint of what the record says, over the raw mapped
-         * fields: two records with one key and different fingerprints are
-         * discrepancies between sources. */
-        {
-                XXH3_state_t st;
-                XXH3_64bits_reset(&st);
-                for (int i = 0; i < CP_F__COUNT; i++) {
-                        const char *v = f[i] ? f[i] : "";
-                        XXH3_64bits_update(&st, v, strlen(v) + 1);
-                }
-                pb->content_fingerprint = XXH3_64bits_digest(&st);
-        }
+        pb->content_fingerprint = cp_fingerprint(f);
 
         pos->file = (char *)cp_str(rec->rec_file);
         if (tf->tf_ps) {
@@ -592,38 +730,70 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
         return CP_OK;
 }
 
-static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
-                               cp_record_t *rec, const cp_source_conf_t *src)
-{
+/* A record between the two halves of its transformation (see
+ * cp_transform_batch). */
+typedef struct cp_rec_pending_s {
         cp_rec_work_t w;
         cp_key_t key;
-        XXH128_hash_t h;
-        uint64_t prev;
-        int rc;
+        uint64_t subject_hash[2];  /* cp_measure_subject_hash() */
+} cp_rec_pending_t;
 
-        w.nfindings = 0;
-        if (cp_resolve_subject(tf, bat, rec, &w))
-                return rec->rec_status == CP_REC_REJECTED ? CP_OK : CP_ERR_NOMEM;
-        cp_resolve_authority(bat, rec, &w);
+/* The first half: what depends on the record alone (and on the org code
+ * map, which only this half uses, in record order): subject, authority,
+ * key and its hash. Leaves the record NEW, or REJECTED.
+ * @returns CP_OK, or CP_ERR_NOMEM. */
+static int cp_transform_prepare(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
+                                const cp_source_conf_t *src, cp_rec_pending_t *p)
+{
+        cp_rec_work_t *w = &p->w;
+        cp_key_t *key = &p->key;
         cp_date_opts_t dates = {.excel_system = src->src_excel_date_system};
-        if (cp_key_build(src->src_category, rec, w.authority_key, &w.subject_key,
-                         &dates, &key)) {
-                if (key.key_invalid)
-                        cp_record_reject(bat, rec, "date_invalid", key.key_missing_field,
+        XXH128_hash_t h;
+
+        int keyrc;
+
+        w->nfindings = 0;
+        w->ids_checked = w->ids_usable = 0;
+        w->org_pending = false;
+        if (cp_resolve_subject(tf, bat, rec, w))
+                return rec->rec_status == CP_REC_REJECTED ? CP_OK : CP_ERR_NOMEM;
+        cp_resolve_authority(tf, bat, rec, w);
+        keyrc = cp_key_build(src->src_category, rec, w->authority_key, &w->subject_key,
+                             &dates, key);
+        /* Whatever the key: the subject's identifier is known from now on. */
+        if (w->org_pending && cp_orgmap_put(&tf->tf_orgmap, w->org_uscc))
+                return CP_ERR_NOMEM;
+        if (keyrc) {
+                if (key->key_invalid)
+                        cp_record_reject(bat, rec, "date_invalid", key->key_missing_field,
                                          "%s '%s' is not a valid date, and the record's key "
                                          "needs it; write it as YYYY-MM-DD",
-                                         key.key_missing, rec->rec_field[key.key_missing_field]);
+                                         key->key_missing, rec->rec_field[key->key_missing_field]);
                 else
-                        cp_record_reject(bat, rec, "key_fields_missing", key.key_missing_field,
+                        cp_record_reject(bat, rec, "key_fields_missing", key->key_missing_field,
                                          "the record lacks %s, which its %s key needs; "
                                          "fill it at the source or map the column",
-                                         key.key_missing, cp_category_name(src->src_category));
+                                         key->key_missing, cp_category_name(src->src_category));
                 return CP_OK;
         }
-        h = XXH3_128bits(key.key_text, key.key_len);
+        h = XXH3_128bits(key->key_text, key->key_len);
         rec->rec_key_hash[0] = h.low64;
         rec->rec_key_hash[1] = h.high64;
-        rec->rec_subject_hash = XXH3_64bits(w.subject_key.sk_text, w.subject_key.sk_len);
+        rec->rec_subject_hash = XXH3_64bits(w->subject_key.sk_text, w->subject_key.sk_len);
+        cp_measure_subject_hash(src->src_category, w->subject_key.sk_text,
+                                w->subject_key.sk_len, p->subject_hash);
+        cp_dedupe_prefetch(&tf->tf_dedupe, rec->rec_key_hash);
+        cp_measure_prefetch(&tf->tf_measure, p->subject_hash);
+        return CP_OK;
+}
+
+/* The second half, in record order: dedupe, measurement, output. */
+static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
+                               const cp_source_conf_t *src, cp_rec_pending_t *p)
+{
+        cp_rec_work_t *w = &p->w;
+        uint64_t prev;
+        int rc;
 
         rc = cp_dedupe_add(&tf->tf_dedupe, rec->rec_key_hash, bat->bat_source, &prev);
         if (rc < 0)
@@ -633,62 +803,116 @@ static int cp_transform_record(cp_transform_t *tf, cp_batch_t *bat,
                 cp_keyinfo_t ki = {
                         .ki_hash = {rec->rec_key_hash[0], rec->rec_key_hash[1]},
                         .ki_prev = prev,
-                        .ki_subject = w.subject_key.sk_text,
-                        .ki_subject_len = w.subject_key.sk_len,
-                        .ki_has_id = w.has_id,
-                        .ki_id_flagged = w.id_flagged,
-                        .ki_weak = key.key_weak,
+                        .ki_subject = w->subject_key.sk_text,
+                        .ki_subject_len = w->subject_key.sk_len,
+                        .ki_subject_hash = p->subject_hash,
+                        .ki_has_id = w->has_id,
+                        .ki_id_flagged = w->id_flagged,
+                        .ki_weak = p->key.key_weak,
+                        .ki_num_field = p->key.key_num_field,
+                        .ki_num = p->key.key_num,
+                        .ki_num_len = p->key.key_num_len,
+                        .ki_ids_checked = w->ids_checked,
+                        .ki_ids_usable = w->ids_usable,
                 };
 
-                cp_view_build(rec, src, &w.view);
-                cp_measure_window(&tf->tf_measure, src, rec, &w.view, &w.window);
-                w.cls = src->src_role == CP_ROLE_CENTRAL
-                                ? CP_KC_ACTIVE
-                                : cp_measure_class(&tf->tf_measure, rec, &w.window);
+                cp_view_names(w, &ki);
+                cp_view_build(rec, src, &w->view);
+                cp_measure_window(&tf->tf_measure, src, rec, &w->view, &w->window);
+                w->cls = src->src_role == CP_ROLE_CENTRAL
+                                 ? CP_KC_ACTIVE
+                                 : cp_measure_class(&tf->tf_measure, rec, &w->window);
+                ki.ki_class = w->cls;
                 if (cp_measure_first_view(&tf->tf_measure, &tf->tf_stats[bat->bat_source],
-                                          bat->bat_source, src, rec, &w.view, &ki,
-                                          &w.window))
+                                          bat->bat_source, src, rec, &w->view, &ki))
                         return CP_ERR_NOMEM;
         }
         if (rc == 0) {
                 rec->rec_status = CP_REC_DUPLICATE;
                 return CP_OK;
         }
-        rc = cp_build_pb(tf, bat, rec, &w, src, &key);
+        rc = cp_build_pb(tf, bat, rec, w, src, &p->key);
         if (rc)
                 return rc;
         rec->rec_status = CP_REC_ACCEPTED;
         return CP_OK;
 }
 
+static void cp_count_fate(cp_source_stats_t *st, const cp_record_t *rec)
+{
+        st->st_read++;
+        switch (rec->rec_status) {
+        case CP_REC_REJECTED:
+                st->st_rejects++;
+                cp_report_count_reject(st, rec->rec_reject_code);
+                break;
+        case CP_REC_DUPLICATE: st->st_duplicates++; break;
+        case CP_REC_ACCEPTED:
+                st->st_produced++;
+                st->st_removals += rec->rec_pb->event == CREDPIPE__V1__EVENT_TYPE__REMOVAL;
+                break;
+        case CP_REC_NEW: break;
+        }
+}
+
+/* How many records the first half runs ahead of the second. */
+#define CP_LOOKAHEAD 8
+
+/* Starts loading record i's struct and, CP_LOOKAHEAD records later, the
+ * texts its fields point to: an ingest thread wrote them, on another core,
+ * so they are cache misses the loads would otherwise wait for one by one. */
+static void cp_prefetch_record(const cp_batch_t *bat, size_t i)
+{
+        if (i < bat->bat_n) {
+                const char *p = (const char *)&bat->bat_rec[i];
+
+                for (size_t o = 0; o < sizeof(cp_record_t); o += 64)
+                        __builtin_prefetch(p + o);
+        }
+        if (i >= CP_LOOKAHEAD && i - CP_LOOKAHEAD < bat->bat_n) {
+                const cp_record_t *rec = &bat->bat_rec[i - CP_LOOKAHEAD];
+
+                for (int f = 0; f < CP_F__COUNT; f++)
+                        if (rec->rec_field[f])
+                                __builtin_prefetch(rec->rec_field[f]);
+        }
+}
+
+/*
+ * Every record is transformed in two halves, the first CP_LOOKAHEAD
+ * records ahead of the second: the first ends by prefetching the slots
+ * the second will look the key and the subject up in, which are random
+ * accesses into tables of hundreds of megabytes and were the largest
+ * single cost. The decisions are those of one record at a time: the
+ * second half, which holds every order-dependent step (dedupe, the
+ * measurement tables), runs in record order, and the first half depends
+ * on no state the second half changes.
+ */
 int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat)
 {
         const cp_source_conf_t *src = &tf->tf_conf->conf_sources[bat->bat_source];
         cp_source_stats_t *st = &tf->tf_stats[bat->bat_source];
+        cp_rec_pending_t ring[CP_LOOKAHEAD];
+        size_t n = bat->bat_n;
+        int rc;
 
-        for (size_t i = 0; i < bat->bat_n; i++) {
-                cp_record_t *rec = &bat->bat_rec[i];
-                int rc;
+        for (size_t i = 0; i < n + CP_LOOKAHEAD; i++) {
+                cp_prefetch_record(bat, i + 2 * CP_LOOKAHEAD);
+                /* Record i - CP_LOOKAHEAD first: record i takes its slot. */
+                if (i >= CP_LOOKAHEAD) {
+                        size_t j = i - CP_LOOKAHEAD;
+                        cp_record_t *rec = &bat->bat_rec[j];
 
-                st->st_read++;
-                if (rec->rec_status == CP_REC_NEW) {
-                        rc = cp_transform_record(tf, bat, rec, src);
-                        if (rc)
+                        if (rec->rec_status == CP_REC_NEW &&
+                            (rc = cp_transform_finish(tf, bat, rec, src,
+                                                      &ring[j % CP_LOOKAHEAD])))
                                 return rc;
+                        cp_count_fate(st, rec);
                 }
-                switch (rec->rec_status) {
-                case CP_REC_REJECTED:
-                        st->st_rejects++;
-                        cp_report_count_reject(st, rec->rec_reject_code);
-                        break;
-                case CP_REC_DUPLICATE: st->st_duplicates++; break;
-                case CP_REC_ACCEPTED:
-                        st->st_produced++;
-                        st->st_removals += rec->rec_pb->event ==
-                                           CREDPIPE__V1__EVENT_TYPE__REMOVAL;
-                        break;
-                case CP_REC_NEW: break;
-                }
+                if (i < n && bat->bat_rec[i].rec_status == CP_REC_NEW &&
+                    (rc = cp_transform_prepare(tf, bat, &bat->bat_rec[i], src,
+                                               &ring[i % CP_LOOKAHEAD])))
+                        return rc;
         }
         return CP_OK;
 }

@@ -8,9 +8,25 @@
 #include "core/config.h"
 #include "core/report.h"
 #include "dedupe.h"
+#include "ids.h"
 #include "measure.h"
 #include "orgmap.h"
 #include "pseudonym.h"
+
+/* A direct-mapped cache of cp_id_check() results: a pure function of
+ * the raw text and the type asked for (the category table is fixed once
+ * the transform runs), and feeds repeat the same identifiers, the
+ * authorities' above all. */
+#define CP_IDCACHE_SLOTS 4096  /* a power of two: 1 MiB */
+#define CP_IDCACHE_RAW 46      /* longer raw texts are not cached */
+
+typedef struct cp_idcache_slot_s {
+        uint64_t ic_hash;      /* 0: empty */
+        uint8_t ic_want;       /* cp_id_type_t */
+        uint8_t ic_len;
+        char ic_raw[CP_IDCACHE_RAW];
+        cp_id_result_t ic_res;
+} cp_idcache_slot_t;
 
 struct cp_transform_s {
         const cp_conf_t *tf_conf;
@@ -22,6 +38,7 @@ struct cp_transform_s {
         /* Reject codes restored from a snapshot: st_reject_reasons point
          * into it (codes of a running process point to static storage). */
         char *tf_codes;
+        cp_idcache_slot_t *tf_idcache;  /* NULL: without memory for it */
 };
 
 #endif

@@ -1,11 +1,9 @@
 #include "utf8.h"
 
-#define CP_U_REPLACEMENT 0xFFFD
-
 /* Decodes one UTF-8 sequence from s[*i..len). Anything malformed
  * (truncated, overlong, surrogate, beyond U+10FFFF) comes back as
  * U+FFFD and consumes one byte, so decoding always advances. */
-uint32_t cp_utf8_next(const unsigned char *s, size_t len, size_t *i)
+uint32_t cp_utf8_next_slow(const unsigned char *s, size_t len, size_t *i)
 {
         size_t k = *i, need;
         uint32_t c = s[k], min;
@@ -42,29 +40,3 @@ uint32_t cp_utf8_next(const unsigned char *s, size_t len, size_t *i)
         *i = k + 1 + need;
         return c;
 }
-
-/* Encodes c into b. @returns its length (1–4). */
-size_t cp_utf8_encode(uint32_t c, unsigned char b[4])
-{
-        if (c < 0x80) {
-                b[0] = (unsigned char)c;
-                return 1;
-        }
-        if (c < 0x800) {
-                b[0] = (unsigned char)(0xC0 | (c >> 6));
-                b[1] = (unsigned char)(0x80 | (c & 0x3F));
-                return 2;
-        }
-        if (c < 0x10000) {
-                b[0] = (unsigned char)(0xE0 | (c >> 12));
-                b[1] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-                b[2] = (unsigned char)(0x80 | (c & 0x3F));
-                return 3;
-        }
-        b[0] = (unsigned char)(0xF0 | (c >> 18));
-        b[1] = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
-        b[2] = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
-        b[3] = (unsigned char)(0x80 | (c & 0x3F));
-        return 4;
-}
-

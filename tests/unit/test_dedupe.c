@@ -39,11 +39,15 @@ static void test_new_then_seen(void **state)
         assert_int_equal(dd.dd_count, N);
         /* Every key now has its first source and source 5. */
         size_t seen = 0;
-        for (size_t s = 0; s < dd.dd_cap; s++) {
-                if (!dd.dd_slots[s].de_sources)
-                        continue;
-                assert_true(dd.dd_slots[s].de_sources & (UINT64_C(1) << 5));
-                seen++;
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++) {
+                const cp_dedupe_seg_t *sg = &dd.dd_seg[g];
+
+                for (size_t s = 0; s < sg->sg_cap; s++) {
+                        if (!sg->sg_slots[s].de_sources)
+                                continue;
+                        assert_true(sg->sg_slots[s].de_sources & (UINT64_C(1) << 5));
+                        seen++;
+                }
         }
         assert_int_equal(seen, N);
         cp_dedupe_free(&dd);

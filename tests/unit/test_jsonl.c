@@ -3,6 +3,7 @@
  * line iteration, errors, limits and buffer boundaries.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -39,8 +40,11 @@ static char *t_flat(const cp_jsonl_row_t *row)
         return s;
 }
 
-/* Reads all rows of buf; returns them flattened, one per line. */
-static char *t_read(const char *buf, size_t len, size_t chunk, size_t max)
+/* Reads all rows of buf; returns them flattened, one per line, with
+ * their error messages when messages is set. jansson_only: every line
+ * through jansson (cp_jsonl_set_jansson_only). */
+static char *t_read_mode(const char *buf, size_t len, size_t chunk, size_t max,
+                         bool jansson_only, bool messages)
 {
         cp_jsonl_t *jl = cp_jsonl_open_mem(buf, len);
         cp_jsonl_row_t row;
@@ -50,15 +54,21 @@ static char *t_read(const char *buf, size_t len, size_t chunk, size_t max)
 
         assert_non_null(jl);
         cp_jsonl_set_sizes(jl, chunk, max);
+        cp_jsonl_set_jansson_only(jl, jansson_only);
         out[0] = '\0';
         while ((rc = cp_jsonl_next(jl, &row)) == 1) {
                 char *f = t_flat(&row);
-                size_t fl = strlen(f);
+                size_t fl;
 
                 if (row.error)
                         assert_non_null(row.message);
-                else
+                else if (jansson_only)
                         assert_non_null(row.obj);
+                if (messages && row.error) {
+                        f = realloc(f, strlen(f) + strlen(row.message) + 2);
+                        strcat(strcat(f, " "), row.message);
+                }
+                fl = strlen(f);
                 while (n + fl + 2 > cap) {
                         cap *= 2;
                         out = realloc(out, cap);
@@ -75,9 +85,98 @@ static char *t_read(const char *buf, size_t len, size_t chunk, size_t max)
         return out;
 }
 
+/* t_read_mode() both ways, which must agree. */
+static char *t_read(const char *buf, size_t len, size_t chunk, size_t max)
+{
+        char *fast = t_read_mode(buf, len, chunk, max, false, true);
+        char *slow = t_read_mode(buf, len, chunk, max, true, true);
+
+        assert_string_equal(fast, slow);
+        free(slow);
+        free(fast);
+        return t_read_mode(buf, len, chunk, max, false, false);
+}
+
 static char *t_read_s(const char *s)
 {
         return t_read(s, strlen(s), 0, 0);
+}
+
+/* The reader's own decoder of flat objects against jansson, line by line
+ * (t_read compares the two): what it decodes, and every form it must
+ * leave to jansson, whose errors are the messages. */
+static void test_fast_path_matches_jansson(void **state)
+{
+        static const char *const lines[] = {
+                "{\"a\":\"x\",\"b\":1,\"c\":-0.25,\"d\":true,\"e\":false,\"f\":null}",
+                " \t{ \"a\" : \"x\" ,\r\"b\":\"\" } \t",
+                "{\"\":\"empty key\",\"键\":\"值\"}",
+                "{\"esc\":\"\\\" \\\\ \\/ \\b \\f \\n \\r \\t\"}",
+                "{\"u\":\"\\u884c\\u00e9\\u0041\\uD83D\\uDE00\\uFFFF\"}",
+                "{\"u\":\"\\u0000\"}",
+                "{\"u\":\"\\uD83D\"}",
+                "{\"u\":\"\\uDE00\"}",
+                "{\"u\":\"\\uD83Dx\"}",
+                "{\"u\":\"\\u12G4\"}",
+                "{\"u\":\"\\x\"}",
+                "{\"c\":\"tab\there\"}",
+                "{\"n\":0,\"m\":-0,\"o\":10.5,\"p\":123456789012345678901234567890}",
+                "{\"n\":01}",
+                "{\"n\":1.}",
+                "{\"n\":.5}",
+                "{\"n\":-}",
+                "{\"n\":1e5}",
+                "{\"n\":1.5E-3}",
+                "{\"n\":1e999}",
+                "{\"n\":+1}",
+                "{\"n\":1x}",
+                "{\"t\":truex}",
+                "{\"t\":tru}",
+                "{\"t\":nul}",
+                "{\"t\":True}",
+                "{\"a\":1,\"a\":2}",
+                "{\"a\":1,\"\\u0061\":2}",
+                "{\"a\":1,}",
+                "{\"a\":1}}",
+                "{\"a\":1} x",
+                "{\"a\" 1}",
+                "{a:1}",
+                "{\"a\":[1,2],\"b\":{\"c\":null}}",
+                "{\"a\":1",
+                "{\"a\":\"unterminated}",
+                "[1,2]",
+                "\"s\"",
+                "42",
+                "{}",
+                "{ }",
+                "{\"bad\":\"\xC3\x28\"}",
+                "{\"a\":\"x\"}\x01",
+        };
+        char buf[8192];
+        size_t n = 0;
+
+        (void)state;
+        for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+                char *out = t_read_s(lines[i]);
+
+                free(out);
+                n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s\n", lines[i]);
+        }
+        /* The first lines are flat objects: decoded without jansson. */
+        {
+                cp_jsonl_t *jl = cp_jsonl_open_mem(lines[0], strlen(lines[0]));
+                cp_jsonl_row_t row;
+
+                assert_int_equal(cp_jsonl_next(jl, &row), 1);
+                assert_null(row.error);
+                assert_null(row.obj);
+                assert_int_equal(row.nmembers, 6);
+                cp_jsonl_close(jl);
+        }
+        /* And all of them in one input, with a NUL inside a line. */
+        buf[3] = '\0';
+        free(t_read(buf, n, 0, 0));
+        free(t_read(buf, n, 7, 0));
 }
 
 static void test_values_as_text(void **state)
@@ -245,6 +344,7 @@ static void test_buffer_boundaries(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_fast_path_matches_jansson),
                 cmocka_unit_test(test_values_as_text),
                 cmocka_unit_test(test_lines_and_positions),
                 cmocka_unit_test(test_errors),

@@ -12,9 +12,14 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <xxhash.h>
+
 #include "core/config.h"
 #include "core/err.h"
 #include "support/testutil.h"
+#include "transform/central.h"
+#include "transform/dedupe.h"
+#include "transform/orgmap.h"
 #include "transform/transform.h"
 
 enum { SRC_A, SRC_CENTRAL, NSRC };
@@ -116,6 +121,143 @@ static void test_round_trip(void **state)
         cp_transform_destroy(two);
 }
 
+/* Reads a whole file. */
+static unsigned char *t_slurp(const char *path, size_t *n)
+{
+        FILE *f = fopen(path, "rb");
+        unsigned char *b;
+        long len;
+
+        assert_non_null(f);
+        fseek(f, 0, SEEK_END);
+        len = ftell(f);
+        fseek(f, 0, SEEK_SET);
+        b = malloc((size_t)len);
+        assert_int_equal(fread(b, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        *n = (size_t)len;
+        return b;
+}
+
+/* Copies one table (u64 capacity, u64 count, slots) from in at *i to out
+ * at *o; @returns a pointer to its slots in in. */
+static const unsigned char *t_table(const unsigned char *in, size_t *i, unsigned char *out,
+                                    size_t *o, size_t entry, uint64_t *cap, uint64_t *count)
+{
+        const unsigned char *slots;
+
+        memcpy(cap, in + *i, 8);
+        memcpy(count, in + *i + 8, 8);
+        slots = in + *i + 16;
+        *i += 16 + *cap * entry;
+        if (out) {
+                memcpy(out + *o, in + *i - (16 + *cap * entry), 16 + *cap * entry);
+                *o += 16 + *cap * entry;
+        }
+        return slots;
+}
+
+/* Rewrites a segmented dedupe table as version 1 wrote it: one table. */
+static void t_flatten(const unsigned char *in, size_t *i, unsigned char *out, size_t *o)
+{
+        cp_dedupe_entry_t *flat;
+        uint64_t total = 0, cap = 1024, c, n;
+        size_t at = *i;
+
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++) {
+                t_table(in, i, NULL, NULL, sizeof(cp_dedupe_entry_t), &c, &n);
+                total += n;
+        }
+        while (cap * 7 / 10 < total)
+                cap *= 2;
+        flat = calloc(cap, sizeof(*flat));
+        *i = at;
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++) {
+                const cp_dedupe_entry_t *e = (const cp_dedupe_entry_t *)(const void *)t_table(
+                        in, i, NULL, NULL, sizeof(cp_dedupe_entry_t), &c, &n);
+
+                for (uint64_t k = 0; k < c; k++) {
+                        size_t s;
+
+                        if (!e[k].de_sources)
+                                continue;
+                        for (s = e[k].de_hash[0] & (cap - 1); flat[s].de_sources;
+                             s = (s + 1) & (cap - 1))
+                                ;
+                        flat[s] = e[k];
+                }
+        }
+        memcpy(out + *o, &cap, 8);
+        memcpy(out + *o + 8, &total, 8);
+        memcpy(out + *o + 16, flat, cap * sizeof(*flat));
+        *o += 16 + cap * sizeof(*flat);
+        free(flat);
+}
+
+/* A snapshot of format version 1 (one table per dedupe table) still
+ * loads, to the same state: an upgrade keeps its state. */
+static void test_version1_is_read(void **state)
+{
+        char err[512];
+        cp_transform_t *one = cp_transform_new(&conf, err, sizeof(err));
+        cp_transform_t *two = cp_transform_new(&conf, err, sizeof(err));
+        const char *path = t_path("v2.snap");
+        unsigned char *in, *out;
+        size_t n, i, o, blen;
+        uint32_t v1 = 1;
+        uint64_t epoch = 0, cap, count, sum;
+        cp_report_t r1, r2;
+        cp_batch_t *b1, *b2;
+        FILE *f;
+
+        (void)state;
+        run(one, penalties(SRC_CENTRAL, 0, 3000));
+        run(one, penalties(SRC_A, 1500, 3000));
+        assert_int_equal(cp_transform_save(one, path, 7, "pos", 3, err, sizeof(err)), CP_OK);
+        in = t_slurp(path, &n);
+        out = malloc(n * 4 + 65536);
+        /* Header (magic, version, sources, epoch, fingerprint), blob. */
+        memcpy(&blen, in + 32, 8);
+        o = i = 40 + blen;
+        memcpy(out, in, i);
+        memcpy(out + 8, &v1, 4);
+        t_flatten(in, &i, out, &o);
+        t_table(in, &i, out, &o, sizeof(cp_orgmap_entry_t), &cap, &count);
+        t_table(in, &i, out, &o, sizeof(cp_central_entry_t), &cap, &count);
+        t_flatten(in, &i, out, &o);
+        t_flatten(in, &i, out, &o);
+        /* The counts as they are, then the checksum of it all. */
+        memcpy(out + o, in + i, n - 8 - i);
+        o += n - 8 - i;
+        sum = XXH3_64bits(out, o);
+        memcpy(out + o, &sum, 8);
+        o += 8;
+        f = fopen(t_path("v1.snap"), "wb");
+        assert_int_equal(fwrite(out, 1, o, f), o);
+        fclose(f);
+
+        if (cp_transform_load(two, t_path("v1.snap"), &epoch, NULL, NULL, err, sizeof(err)))
+                fail_msg("%s", err);
+        assert_int_equal(epoch, 7);
+        report(one, &r1);
+        report(two, &r2);
+        assert_reports_equal(&r1, &r2);
+        b1 = penalties(SRC_A, 4000, 1000);
+        b2 = penalties(SRC_A, 4000, 1000);
+        assert_int_equal(cp_transform_batch(one, b1), CP_OK);
+        assert_int_equal(cp_transform_batch(two, b2), CP_OK);
+        for (size_t k = 0; k < b1->bat_n; k++)
+                assert_int_equal(b1->bat_rec[k].rec_status, b2->bat_rec[k].rec_status);
+        cp_batch_destroy(b1);
+        cp_batch_destroy(b2);
+        cp_report_free(&r1);
+        cp_report_free(&r2);
+        free(in);
+        free(out);
+        cp_transform_destroy(one);
+        cp_transform_destroy(two);
+}
+
 static void test_damage_is_refused(void **state)
 {
         char err[512];
@@ -192,6 +334,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_round_trip),
+                cmocka_unit_test(test_version1_is_read),
                 cmocka_unit_test(test_damage_is_refused),
                 cmocka_unit_test(test_other_sources_refused),
         };
