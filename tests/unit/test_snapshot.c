@@ -173,18 +173,21 @@ static void t_flatten(const unsigned char *in, size_t *i, unsigned char *out, si
         flat = calloc(cap, sizeof(*flat));
         *i = at;
         for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++) {
-                const cp_dedupe_entry_t *e = (const cp_dedupe_entry_t *)(const void *)t_table(
-                        in, i, NULL, NULL, sizeof(cp_dedupe_entry_t), &c, &n);
+                /* The file's bytes need not be aligned: entries are copied out. */
+                const unsigned char *e = t_table(in, i, NULL, NULL,
+                                                 sizeof(cp_dedupe_entry_t), &c, &n);
 
                 for (uint64_t k = 0; k < c; k++) {
+                        cp_dedupe_entry_t ent;
                         size_t s;
 
-                        if (!e[k].de_sources)
+                        memcpy(&ent, e + k * sizeof(ent), sizeof(ent));
+                        if (!ent.de_sources)
                                 continue;
-                        for (s = e[k].de_hash[0] & (cap - 1); flat[s].de_sources;
+                        for (s = ent.de_hash[0] & (cap - 1); flat[s].de_sources;
                              s = (s + 1) & (cap - 1))
                                 ;
-                        flat[s] = e[k];
+                        flat[s] = ent;
                 }
         }
         memcpy(out + *o, &cap, 8);
