@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# credpipe benchmark: prints one table row per shape and mode.
+# credpipe benchmark: prints one table row per shape, mode and binary.
 #
 #   bench/bench.sh [ROWS]          (default 1000000; BENCH_ROWS also works)
 #
@@ -15,7 +15,8 @@
 #      (set BENCH_C=0 to skip)
 #   e  kcat piping every line of a's input (e:a) and m's (e:m) into the
 #      same broker, zstd, one message per line: the reference for the
-#      ratios (b and c are compared with e:a)
+#      ratios (b and c are compared with e:a). kcat runs once in each
+#      round of a's and m's runs, so it sees the same machine they do.
 # (d, latency under constant offered load, needs service mode: not built yet.)
 #
 # Modes, BENCH_EO=off|on|both (default both): off is the idempotent
@@ -23,13 +24,19 @@
 # per run, a checkpoint every BENCH_CHECKPOINT (default 1s) and Kafka
 # transactions.
 #
-# Each figure is the run of median wall time of BENCH_REPEAT runs (default
-# 3; shape c runs once). BENCH_SHAPES (default "a m b c") picks shapes;
-# BENCH_THREADS=0 hides the CPU seconds per thread printed under each row.
-# At the end, credpipe-stages (bench/stages.c, built next to the binary)
-# prints the CPU cost of each stage on a's and m's inputs, one thread and
-# no Kafka: the stages' own costs, free of the two cores' contention
-# (BENCH_STAGES=0 skips it).
+# Binaries: CREDPIPE (default build/cli/credpipe); with BENCH_BASE set to
+# another credpipe binary, every measurement runs both, alternating
+# (base, new, base, new, ...), and the rows of the new one end with their
+# ratio to the base ones: the way to compare builds on a shared machine.
+#
+# Each figure is the run of median wall time of BENCH_REPEAT rounds
+# (default 3; shape c runs once). BENCH_SHAPES (default "a m b c") picks
+# shapes; BENCH_THREADS=0 hides the CPU seconds per thread printed under
+# each row. At the end, credpipe-stages (bench/stages.c, built next to
+# the binary; CREDPIPE_STAGES and BENCH_BASE_STAGES override) prints the
+# CPU cost of each stage on a's and m's inputs, one thread and no Kafka:
+# the stages' own costs, free of the two cores' contention (BENCH_STAGES=0
+# skips it).
 #
 # The broker is `credpipe broker` (librdkafka's mock cluster) in its own
 # process, as in the issue's reference measurements; it accepts
@@ -50,6 +57,12 @@ shapes=" ${BENCH_SHAPES:-a m b c} "
 if [ -n "${BENCH_DIR:-}" ]; then work=$BENCH_DIR; keep=1; else work=$(mktemp -d /tmp/credpipe-bench.XXXXXX); keep=0; fi
 [ -x "$bin" ] || scripts/build.sh build >/dev/null
 bin=$(realpath "$bin")
+labels=(new)
+declare -A binof=([new]=$bin)
+if [ -n "${BENCH_BASE:-}" ]; then
+  labels=(base new)
+  binof[base]=$(realpath "$BENCH_BASE")
+fi
 mkdir -p "$work"
 has() { [[ "$shapes" == *" $1 "* ]]; }
 
@@ -64,71 +77,96 @@ trap cleanup EXIT
 for _ in $(seq 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
 bs=$(cat "$work/bootstrap")
 
-printf '%-5s %-4s %-30s %10s %10s %8s %9s %10s %8s %6s %7s\n' shape eo what records rec/s MB/s CPUs/Mrec peakRSS_MB wire_MB ratio vs_kcat
-row() { # shape mode what records wall cpu rss_kb input_bytes wire_bytes raw_bytes kcat_rate
-  awk -v s="$1" -v m="$2" -v w="$3" -v n="$4" -v t="$5" -v c="$6" -v r="$7" -v ib="$8" -v wb="$9" -v rb="${10}" -v k="${11:-0}" 'BEGIN {
-    rate = n / t; ratio = (wb > 0) ? rb / wb : 0
-    printf "%-5s %-4s %-30s %10d %10.0f %8.1f %9.2f %10.1f %8.1f %6.2f %7s\n", s, m, w, n, rate, ib / t / 1e6,
-           c / (n / 1e6), r / 1024, wb / 1e6, ratio, (k > 0) ? sprintf("%.2f", rate / k) : "-" }'
-  if [ "${BENCH_THREADS:-1}" = 1 ] && [ -s "$work/best.json" ]; then
+printf '%-5s %-4s %-4s %-28s %9s %9s %7s %9s %10s %7s %5s %7s %7s\n' shape eo bin what records rec/s MB/s \
+  CPUs/Mrec peakRSS_MB wire_MB ratio vs_kcat vs_base
+# One row from $work/best.<label>.json/.out and the shape's figures.
+row() { # shape mode label what input_bytes kcat_rate
+  local b=$work/best.$3
+  local records raw wire vsb=-
+  records=$(awk '/records in/ {print $1}' "$b.out")
+  raw=$(awk '/MB protobuf/ {for (i=1;i<=NF;i++) if ($i=="protobuf") print $(i-2)*1e6}' "$b.out")
+  wire=$(awk '/MB zstd/ {for (i=1;i<=NF;i++) if ($i=="zstd;"||$i=="zstd") print $(i-2)*1e6}' "$b.out")
+  if [ "$3" = new ] && [ -s "$work/best.base.json" ]; then
+    vsb=$(/usr/bin/python3 -c "import json,sys;a,b=(json.load(open(p))['wall'] for p in sys.argv[1:3])
+print(f'{a / b:.2f}')" "$work/best.base.json" "$work/best.new.json")
+  fi
+  /usr/bin/python3 - "$b.json" "$1" "$2" "$3" "$4" "$records" "$5" "$wire" "$raw" "${6:-0}" "$vsb" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+s, mode, label, what = sys.argv[2:6]
+n, ib, wb, rb, k = int(sys.argv[6]), int(sys.argv[7]), float(sys.argv[8]), float(sys.argv[9]), float(sys.argv[10])
+vsb = sys.argv[11]
+t, c = m['wall'], m['user'] + m['sys']
+rate = n / t
+print(f"{s:<5} {mode:<4} {label:<4} {what:<28} {n:9d} {rate:9.0f} {ib / t / 1e6:7.1f} {c / (n / 1e6):9.2f} "
+      f"{m['maxrss_kb'] / 1024:10.1f} {wb / 1e6:7.1f} {rb / wb if wb else 0:5.2f} "
+      f"{rate / k if k else 0:7.2f} {vsb:>7}")
+PY
+  if [ "${BENCH_THREADS:-1}" = 1 ]; then
     /usr/bin/python3 -c "import json,sys;t=json.load(open(sys.argv[1]))['threads']
-print('      threads (CPU s): ' + ', '.join(f'{k} {v:.2f}' for k, v in t.items() if v >= 0.05))" "$work/best.json"
+print('      threads (CPU s): ' + ', '.join(f'{k} {v:.2f}' for k, v in t.items() if v >= 0.05))" "$b.json"
   fi
 }
 
-# Runs a command BENCH_REPEAT times (once with REPEAT=1) under
-# bench/measure.py; keeps the run of median wall time as $work/best.json
-# and its output as $work/best.out; sets wall cpu rss from it.
-median_of() { # n cmd...
-  local n=$1 i; shift
-  for i in $(seq "$n"); do
-    "$@" "$work/m$i.json" "$work/m$i.out"
-  done
+# Keeps, for each tag, the run of median wall time of runs $work/r.<tag>.<i>.json
+# (with its output .out) as $work/best.<tag>.json and .out.
+pick_median() { # tag n
+  local i
   i=$(/usr/bin/python3 -c "import json,sys
-w=sorted((json.load(open(f'{sys.argv[1]}/m{i}.json'))['wall'], i) for i in range(1, int(sys.argv[2]) + 1))
-print(w[(len(w) - 1) // 2][1])" "$work" "$n")
-  cp "$work/m$i.json" "$work/best.json"; cp "$work/m$i.out" "$work/best.out"
-  read -r wall cpu rss < <(/usr/bin/python3 -c "import json,sys;m=json.load(open(sys.argv[1]))
-print(m['wall'], m['user'] + m['sys'], m['maxrss_kb'])" "$work/best.json")
+w=sorted((json.load(open(f'{sys.argv[1]}/r.{sys.argv[2]}.{i}.json'))['wall'], i) for i in range(1, int(sys.argv[3]) + 1))
+print(w[(len(w) - 1) // 2][1])" "$work" "$1" "$2")
+  cp "$work/r.$1.$i.json" "$work/best.$1.json"; cp "$work/r.$1.$i.out" "$work/best.$1.out"
 }
 
-# One credpipe run: config prefix mode json out. With mode on, a fresh
-# state.dir (so a fresh instance and transactional id: nothing to resume).
+# One credpipe run: label config prefix mode json out. With mode on, a
+# fresh state.dir (so a fresh instance and transactional id: nothing to
+# resume).
 nstate=0
 run_once() {
-  local conf=$1
-  if [ "$3" = on ]; then
+  local conf=$2
+  if [ "$4" = on ]; then
     nstate=$((nstate + 1))
-    conf="$(dirname "$1")/eo.$nstate.yaml"  # paths are relative to it
-    { cat "$1"; printf 'state:\n  dir: %s\n  checkpoint_interval: %s\n' "$work/state.$nstate" "$ckpt"; } >"$conf"
+    conf="$(dirname "$2")/eo.$nstate.yaml"  # paths are relative to it
+    { cat "$2"; printf 'state:\n  dir: %s\n  checkpoint_interval: %s\n' "$work/state.$nstate" "$ckpt"; } >"$conf"
   fi
-  /usr/bin/python3 bench/measure.py "$4" "$bin" run -c "$conf" --once --brokers "$bs" --topic-prefix "$2" \
-    --log-level warn >"$5" 2>"$work/run.err" || { cat "$work/run.err" >&2; return 1; }
+  /usr/bin/python3 bench/measure.py "$5" "${binof[$1]}" run -c "$conf" --once --brokers "$bs" \
+    --topic-prefix "$3" --log-level warn >"$6" 2>"$work/run.err" || { cat "$work/run.err" >&2; return 1; }
+  rm -rf "$work/state.$nstate"
 }
-# Sets wall cpu rss records wire raw keys: the median of REPEAT runs.
-measure() { # config prefix mode [repeat]
-  median_of "${4:-$repeat}" run_once "$1" "$2" "$3"
-  records=$(awk '/records in/ {print $1}' "$work/best.out")
-  keys=$(awk '$1 == "total" {print $5; exit}' "$work/best.out")
-  raw=$(awk '/MB protobuf/ {for (i=1;i<=NF;i++) if ($i=="protobuf") print $(i-2)*1e6}' "$work/best.out")
-  wire=$(awk '/MB zstd/ {for (i=1;i<=NF;i++) if ($i=="zstd;"||$i=="zstd") print $(i-2)*1e6}' "$work/best.out")
+kcat_once() { # input-glob (the work directory has no spaces) json out
+  /usr/bin/python3 bench/measure.py "$2" sh -c "cat $1 | kcat -P -b '$bs' -t kcat.ref -z zstd \
+    -X enable.idempotence=true -X acks=all -X linger.ms=5 -X queue.buffering.max.messages=1000000" >"$3"
+}
+# Rounds of runs: kcat over KCAT_INPUT first when given, then each binary.
+# Leaves best.<label>.* per binary, best.kcat.* for kcat.
+measure() { # config prefix mode rounds [kcat-input]
+  local i l
+  for i in $(seq "$4"); do
+    [ -z "${5:-}" ] || kcat_once "$5" "$work/r.kcat.$i.json" "$work/r.kcat.$i.out"
+    for l in "${labels[@]}"; do
+      run_once "$l" "$1" "$2" "$3" "$work/r.$l.$i.json" "$work/r.$l.$i.out"
+    done
+  done
+  for l in "${labels[@]}"; do pick_median "$l" "$4"; done
+  [ -z "${5:-}" ] || pick_median kcat "$4"
+}
+# kcat's rate and its table row from best.kcat.json.
+kcat_rate() { # input-glob
+  /usr/bin/python3 -c "import json,sys;m=json.load(open(sys.argv[1]));print(int(sys.argv[2]) / m['wall'])" \
+    "$work/best.kcat.json" "$(cat $1 | wc -l)"
+}
+kcat_row() { # shape what input-glob
+  /usr/bin/python3 -c "import json,sys;m=json.load(open(sys.argv[1]));n=int(sys.argv[2]);b=int(sys.argv[3])
+w,c=m['wall'],m['user']+m['sys']
+print(f'{sys.argv[4]:<5} {\"-\":<4} {\"-\":<4} {sys.argv[5]:<28} {n:9d} {n / w:9.0f} {b / w / 1e6:7.1f} {c / (n / 1e6):9.2f} '
+      f'{m[\"maxrss_kb\"] / 1024:10.1f} {\"-\":>7} {\"-\":>5} {1:7.2f} {\"-\":>7}')" \
+    "$work/best.kcat.json" "$(cat $3 | wc -l)" "$(cat $3 | wc -c)" "$1" "$2"
 }
 # Topics are created once per prefix by a warm-up run (with the
 # checkpoints topic): the mock cluster does not answer CreateTopics, and
 # credpipe waits for that answer only when topics are missing.
 warm() { # config prefix
-  run_once "$1" "$2" on "$work/warm.json" /dev/null 2>/dev/null || true
-}
-kcat_once() { # input-glob json out
-  /usr/bin/python3 bench/measure.py "$2" sh -c "cat $1 | kcat -P -b '$bs' -t kcat.ref -z zstd \
-    -X enable.idempotence=true -X acks=all -X linger.ms=5 -X queue.buffering.max.messages=1000000" >"$3"
-}
-kcat_ref() { # input-glob (the work directory has no spaces): sets krate kline
-  median_of "$repeat" kcat_once "$1"
-  kline=$(/usr/bin/python3 -c "import sys;n=int(sys.argv[1]);w,c,r=map(float,sys.argv[2:5]);b=int(sys.argv[5])
-print(f'{n} {n / w:.0f} {b / w / 1e6:.1f} {c / (n / 1e6):.2f} {r / 1024:.1f}')" \
-    "$(cat $1 | wc -l)" "$wall" "$cpu" "$rss" "$(cat $1 | wc -c)")
-  krate=$(echo "$kline" | awk '{print $2}')
+  run_once new "$1" "$2" on "$work/warm.json" /dev/null 2>/dev/null || true
 }
 kcat -P -b "$bs" -t kcat.warm -X enable.idempotence=true </dev/null >/dev/null 2>&1 || true
 
@@ -136,38 +174,45 @@ kcat -P -b "$bs" -t kcat.warm -X enable.idempotence=true </dev/null >/dev/null 2
 # enough that its penalty file alone has ROWS rows.
 "$bin" gen --out "$work/m" --rows "$rows" --seed 7 >/dev/null
 share=$(/usr/bin/python3 -c "import json;t=json.load(open('$work/m/truth.json'));print(next(s['read'] for s in t['sources'] if s['source']=='mem_penalties')/t['totals']['read'])")
-if has a || has c; then
+if has a || has b || has c; then
   "$bin" gen --out "$work/ga" --rows "$(awk -v r="$rows" -v s="$share" 'BEGIN{printf "%d", r / s * 1.01}')" --seed 11 >/dev/null
   rm -f "$work"/ga/feeds/*.jsonl "$work"/ga/feeds/*.xlsx
   mkdir -p "$work/a"
   /usr/bin/python3 bench/penalty_feed.py "$work/ga" "$work/a" "$rows"
 fi
-declare -A kref
-if has a || has b || has c; then
-  kcat_ref "$work/a/penalties.csv"; kref[a]=$krate; kline_a=$kline
-fi
-if has m; then
-  kcat_ref "$work/m/feeds/*"; kref[m]=$krate; kline_m=$kline
-fi
+declare -A krate
+kcat_lines=""
 
-if has a; then
+if has a || has b || has c; then
   ainbytes=$(wc -c <"$work/a/penalties.csv")
   warm "$work/a/credpipe.yaml" a.
   for mode in $modes; do
-    measure "$work/a/credpipe.yaml" a. "$mode"
-    row a "$mode" "one penalty CSV, $(awk -v b="$ainbytes" -v n="$rows" 'BEGIN{printf "%d", b / n}') B/row" \
-      "$records" "$wall" "$cpu" "$rss" "$ainbytes" "$wire" "$raw" "${kref[a]}"
-    declare "rss_a_$mode=$rss" "keys_a_$mode=$keys"
+    measure "$work/a/credpipe.yaml" a. "$mode" "$repeat" "$work/a/penalties.csv"
+    krate[a.$mode]=$(kcat_rate "$work/a/penalties.csv")
+    kcat_lines+="$(kcat_row e:a "kcat over a's lines ($mode)" "$work/a/penalties.csv")"$'\n'
+    if has a; then
+      for l in "${labels[@]}"; do
+        row a "$mode" "$l" "one penalty CSV, $(awk -v b="$ainbytes" -v n="$rows" 'BEGIN{printf "%d", b / n}') B/row" \
+          "$ainbytes" "${krate[a.$mode]}"
+        declare "rss_a_${mode}_$l=$(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['maxrss_kb'])" "$work/best.$l.json")"
+        declare "keys_a_${mode}_$l=$(awk '$1 == "total" {print $5; exit}' "$work/best.$l.out")"
+      done
+    fi
   done
-  awk -v d="$(awk '$1 == "total" {print $4 / $2 * 100}' "$work/best.out")" 'BEGIN {printf "      duplicates: %.1f %% of the rows read\n", d}'
+  has a && awk -v d="$(awk '$1 == "total" {print $4 / $2 * 100}' "$work/best.new.out")" \
+    'BEGIN {printf "      duplicates: %.1f %% of the rows read\n", d}'
 fi
 
 if has m; then
   inbytes=$(cat "$work"/m/feeds/* | wc -c)
   warm "$work/m/credpipe.yaml" m.
   for mode in $modes; do
-    measure "$work/m/credpipe.yaml" m. "$mode"
-    row m "$mode" "gen feeds, 8 files" "$records" "$wall" "$cpu" "$rss" "$inbytes" "$wire" "$raw" "${kref[m]}"
+    measure "$work/m/credpipe.yaml" m. "$mode" "$repeat" "$work/m/feeds/*"
+    krate[m.$mode]=$(kcat_rate "$work/m/feeds/*")
+    kcat_lines+="$(kcat_row e:m "kcat over m's lines ($mode)" "$work/m/feeds/*")"$'\n'
+    for l in "${labels[@]}"; do
+      row m "$mode" "$l" "gen feeds, 8 files" "$inbytes" "${krate[m.$mode]}"
+    done
   done
 fi
 
@@ -194,8 +239,10 @@ PY
   binbytes=$(cat "$work"/b/g*/feeds/mem_penalties.csv | wc -c)
   warm "$work/b/credpipe.yaml" b.
   for mode in $modes; do
-    measure "$work/b/credpipe.yaml" b. "$mode"
-    row b "$mode" "10 CSV sources concurrently" "$records" "$wall" "$cpu" "$rss" "$binbytes" "$wire" "$raw" "${kref[a]}"
+    measure "$work/b/credpipe.yaml" b. "$mode" "$repeat"
+    for l in "${labels[@]}"; do
+      row b "$mode" "$l" "10 CSV sources concurrently" "$binbytes" "${krate[a.$mode]}"
+    done
   done
 fi
 
@@ -207,26 +254,31 @@ if has c && has a; then
   warm "$work/a/credpipe.yaml" c.
   for mode in $modes; do
     measure "$work/c/credpipe.yaml" c. "$mode" 1
-    row c "$mode" "10.5x rows ($keys keys)" "$records" "$wall" "$cpu" "$rss" "$cinbytes" "$wire" "$raw" "${kref[a]}"
-    ra=rss_a_$mode; ka=keys_a_$mode
-    awk -v ra="${!ra}" -v rc="$rss" -v ka="${!ka}" -v kc="$keys" 'BEGIN {
-      printf "      state: peak RSS grows %.1f bytes per added key (%d -> %d keys)\n", (rc - ra) * 1024 / (kc - ka), ka, kc }'
+    for l in "${labels[@]}"; do
+      keys=$(awk '$1 == "total" {print $5; exit}' "$work/best.$l.out")
+      row c "$mode" "$l" "10.5x rows ($keys keys)" "$cinbytes" "${krate[a.$mode]}"
+      ra=rss_a_${mode}_$l; ka=keys_a_${mode}_$l
+      awk -v ra="${!ra}" -v rc="$(/usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['maxrss_kb'])" "$work/best.$l.json")" \
+          -v ka="${!ka}" -v kc="$keys" 'BEGIN {
+        printf "      state: peak RSS grows %.1f bytes per added key (%d -> %d keys)\n", (rc - ra) * 1024 / (kc - ka), ka, kc }'
+    done
   done
 fi
-if [ "${BENCH_STAGES:-1}" = 1 ]; then
-  stages=${CREDPIPE_STAGES:-$(dirname "$bin")/../bench/credpipe-stages}
-  if [ -x "$stages" ]; then
-    for s in a m; do
-      has $s || continue
-      conf=$work/$s/credpipe.yaml
-      echo "stages of $s (credpipe-stages, one thread, no Kafka):"
-      "$stages" -c "$conf" | sed 's/^/      /'
-    done
-  fi
-fi
-fmt_k() { echo "$2" | awk -v s="$1" -v w="$3" '{printf "%-5s %-4s %-30s %10d %10.0f %8.1f %9.2f %10.1f %8s %6s %7s\n", s, "-", w, $1, $2, $3, $4, $5, "-", "-", "1.00"}'; }
-[ -n "${kline_a:-}" ] && fmt_k e:a "$kline_a" "kcat over a's lines, zstd"
-[ -n "${kline_m:-}" ] && fmt_k e:m "$kline_m" "kcat over m's lines, zstd"
+printf '%s' "$kcat_lines"
 echo "d     latency at constant offered load: needs service mode (not built yet)"
-echo "modes: off = idempotent producer; on = exactly once, checkpoint every $ckpt; median of $repeat runs (c: one)"
+echo "modes: off = idempotent producer; on = exactly once, checkpoint every $ckpt; median of $repeat rounds (c: one)"
+[ -z "${BENCH_BASE:-}" ] || echo "bin: base = $BENCH_BASE, new = $bin; vs_base = base wall / new wall, same rounds"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+if [ "${BENCH_STAGES:-1}" = 1 ]; then
+  declare -A stagesof=([new]=${CREDPIPE_STAGES:-$(dirname "$bin")/../bench/credpipe-stages})
+  [ -z "${BENCH_BASE:-}" ] || stagesof[base]=${BENCH_BASE_STAGES:-$(dirname "${binof[base]}")/../bench/credpipe-stages}
+  for s in a m; do
+    has $s || continue
+    for l in "${labels[@]}"; do
+      [ -x "${stagesof[$l]}" ] || continue
+      echo "stages of $s, $l (credpipe-stages, one thread, no Kafka):"
+      "${stagesof[$l]}" -c "$work/$s/credpipe.yaml" | sed 's/^/      /'
+    done
+  done
+fi

@@ -590,15 +590,55 @@ static bool cp_date_fold(const char *s, char *out, size_t outsz)
         return true;
 }
 
+/* The value of s[0..n) when it is all ASCII digits, else -1. */
+static int cp_digits_value(const char *s, size_t n)
+{
+        int v = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (s[i] < '0' || s[i] > '9')
+                        return -1;
+                v = v * 10 + (s[i] - '0');
+        }
+        return v;
+}
+
+/* The forms most feeds write, YYYY-MM-DD (or with / or .) and YYYYMMDD,
+ * without the folding below: folding leaves them as they are, and
+ * cp_date_text() and cp_date_numeric() read them to these same numbers,
+ * so the result is theirs. Dates are parsed for most records.
+ * @returns true with *rc and *days set as cp_norm_date_ex() sets them;
+ *          false for every other form. */
+static bool cp_date_plain(const char *s, int32_t *days, cp_date_rc_t *rc)
+{
+        size_t n = strnlen(s, 11);
+        int y, m, d, v;
+
+        if (n == 10 && (s[4] == '-' || s[4] == '/' || s[4] == '.') && s[7] == s[4] &&
+            (y = cp_digits_value(s, 4)) >= 0 && (m = cp_digits_value(s + 5, 2)) >= 0 &&
+            (d = cp_digits_value(s + 8, 2)) >= 0) {
+                *rc = cp_date_finish(y, m, d, 0, days);
+                return true;
+        }
+        if (n == 8 && (v = cp_digits_value(s, 8)) >= 0) {
+                *rc = cp_date_finish(v / 10000, v / 100 % 100, v % 100, 0, days);
+                return true;
+        }
+        return false;
+}
+
 cp_date_rc_t cp_norm_date_ex(const char *s, const cp_date_opts_t *opts, int32_t *days)
 {
         static const char *const open_ended[] = {
                 "长期", "永久", "无期限", "长期有效", "永久有效", "无限期", "无固定期限", NULL};
         char buf[96];
         size_t len, n;
+        cp_date_rc_t rc;
 
         if (cp_norm_is_null(s))
                 return CP_DATE_ABSENT;
+        if (cp_date_plain(s, days, &rc))
+                return rc;
         if (!cp_date_fold(s, buf, sizeof(buf)))
                 return CP_DATE_INVALID;
         if (cp_norm_is_null(buf))

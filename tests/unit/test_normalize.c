@@ -963,6 +963,38 @@ static int64_t cp_t_notes_yuan(const char *notes)
 }
 
 /* Every `date` and `amount` row of the shared vectors. */
+/* YYYY-MM-DD, YYYY/MM/DD, YYYY.MM.DD and YYYYMMDD are parsed without
+ * folding (normalize.c): the same verdict and day as the general path,
+ * which a leading space sends them through. */
+static void test_plain_dates_as_general(void **state)
+{
+        static const int years[] = {0, 1, 1899, 1900, 1969, 1970, 2000, 2020, 2024, 2099, 2100, 9999};
+        static const char seps[] = {'-', '/', '.', 0};
+
+        (void)state;
+        for (size_t yi = 0; yi < sizeof(years) / sizeof(years[0]); yi++)
+                for (int m = 0; m <= 13; m++)
+                        for (int d = 0; d <= 32; d++)
+                                for (size_t k = 0; k < sizeof(seps); k++) {
+                                        char plain[16], spaced[20];
+                                        int32_t a = -7, b = -7;
+                                        cp_date_rc_t ra, rb;
+
+                                        if (seps[k])
+                                                snprintf(plain, sizeof(plain), "%04d%c%02d%c%02d",
+                                                         years[yi], seps[k], m, seps[k], d);
+                                        else
+                                                snprintf(plain, sizeof(plain), "%04d%02d%02d",
+                                                         years[yi], m, d);
+                                        snprintf(spaced, sizeof(spaced), " %s", plain);
+                                        ra = cp_norm_date_ex(plain, NULL, &a);
+                                        rb = cp_norm_date_ex(spaced, NULL, &b);
+                                        assert_int_equal(ra, rb);
+                                        if (ra == CP_DATE_OK)
+                                                assert_int_equal(a, b);
+                                }
+}
+
 static void test_shared_vectors(void **state)
 {
         /* What each amount row means for a 万元 column (§3.7 罚款金额（万元）). */
@@ -1076,6 +1108,7 @@ int main(void)
                 cmocka_unit_test(test_caseno_and_name),
                 cmocka_unit_test(test_norm_idempotent),
                 cmocka_unit_test(test_nulls),
+                cmocka_unit_test(test_plain_dates_as_general),
                 cmocka_unit_test(test_shared_vectors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
