@@ -4,44 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "utf8seq.h"
+
 /* U+FFFD REPLACEMENT CHARACTER */
 static const char cp_html_fffd[] = "\xEF\xBF\xBD";
-
-/* @returns the length of the well-formed UTF-8 sequence at s (RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF), or 0. */
-static size_t cp_utf8_len(const unsigned char *s)
-{
-        unsigned char c = s[0];
-        unsigned char lo = 0x80, hi = 0xBF;
-        size_t n;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xC2 && c <= 0xDF)
-                n = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-                n = 3;
-        else if (c >= 0xF0 && c <= 0xF4)
-                n = 4;
-        else
-                return 0;
-        /* The second byte's range rules out the overlong forms, the
-         * surrogates (ED A0..BF) and what lies past U+10FFFF. */
-        if (c == 0xE0)
-                lo = 0xA0;
-        else if (c == 0xED)
-                hi = 0x9F;
-        else if (c == 0xF0)
-                lo = 0x90;
-        else if (c == 0xF4)
-                hi = 0x8F;
-        if (s[1] < lo || s[1] > hi)
-                return 0;
-        for (size_t i = 2; i < n; i++)
-                if (s[i] < 0x80 || s[i] > 0xBF)
-                        return 0;
-        return n;
-}
 
 /* Control characters have no place in text for people: C0 but tab and
  * line feed, DEL, and C1 (U+0080..U+009F, encoded C2 80..C2 9F). */
@@ -58,7 +24,7 @@ void cp_html_text(cp_buf_t *b, const char *s)
         const unsigned char *run = p;
 
         while (*p) {
-                size_t n = cp_utf8_len(p);
+                size_t n = cp_utf8_seq_len(p, strnlen((const char *)p, 4));
                 const char *esc = NULL;
 
                 if (n == 1) {

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "utf8seq.h"
+
 static bool cp_lr_blank(char c)
 {
         return c == ' ' || c == '\t';
@@ -124,39 +126,6 @@ static void cp_lr_puts(cp_log_buf_t *b, const char *s)
         cp_lr_put(b, s, strlen(s));
 }
 
-/* @returns the length of the valid UTF-8 sequence at s[i], or 0. */
-static size_t cp_lr_utf8(const unsigned char *s, size_t n, size_t i)
-{
-        unsigned char c = s[i], lo = 0x80, hi = 0xBF;
-        size_t len;
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xC2 && c <= 0xDF)
-                len = 2;
-        else if (c >= 0xE0 && c <= 0xEF)
-                len = 3;
-        else if (c >= 0xF0 && c <= 0xF4)
-                len = 4;
-        else
-                return 0;
-        /* No overlong forms, no surrogates, nothing past U+10FFFF. */
-        if (c == 0xE0)
-                lo = 0xA0;
-        else if (c == 0xED)
-                hi = 0x9F;
-        else if (c == 0xF0)
-                lo = 0x90;
-        else if (c == 0xF4)
-                hi = 0x8F;
-        if (i + len > n || s[i + 1] < lo || s[i + 1] > hi)
-                return 0;
-        for (size_t k = 2; k < len; k++)
-                if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                        return 0;
-        return len;
-}
-
 /* Whether logfmt must quote the value to read it back as one value. */
 static bool cp_lr_needs_quotes(const char *v, size_t n)
 {
@@ -167,7 +136,7 @@ static bool cp_lr_needs_quotes(const char *v, size_t n)
                     s[i] == 0x7F)
                         return true;
                 if (s[i] >= 0x80) {
-                        size_t l = cp_lr_utf8(s, n, i);
+                        size_t l = cp_utf8_seq_len(s + i, n - i);
                         if (!l)
                                 return true;
                         i += l - 1;
@@ -191,7 +160,7 @@ static void cp_lr_escaped(cp_log_buf_t *b, const char *v, size_t n)
                 const char *rep = NULL;
                 size_t rlen = 2, l = 1;
 
-                if (c >= 0x80 && (l = cp_lr_utf8(s, n, i)) > 0) {
+                if (c >= 0x80 && (l = cp_utf8_seq_len(s + i, n - i)) > 0) {
                         i += l;
                         continue;
                 }
