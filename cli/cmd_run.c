@@ -635,37 +635,45 @@ static void cp_watchdog(void)
         }
 }
 
-/* The sources (ids, roles, categories) of two configurations are alike:
- * the state and the checkpoints of one fit the other. */
-static bool cp_same_sources(const cp_conf_t *a, const cp_conf_t *b)
+/*
+ * The state kept for cur's sources serves next's: sources may be added and
+ * removed, but one that stays keeps its role and category, and a central
+ * one stays (cp_conf_source_fits). @returns true, or false with errstr.
+ */
+static bool cp_sources_fit(const cp_conf_t *cur, const cp_conf_t *next, char *errstr,
+                           size_t errstr_size)
 {
-        if (a->conf_nsources != b->conf_nsources)
-                return false;
-        for (size_t i = 0; i < a->conf_nsources; i++)
-                if (strcmp(a->conf_sources[i].src_id, b->conf_sources[i].src_id) ||
-                    a->conf_sources[i].src_role != b->conf_sources[i].src_role ||
-                    a->conf_sources[i].src_category != b->conf_sources[i].src_category)
+        for (size_t i = 0; i < cur->conf_nsources; i++) {
+                const cp_source_conf_t *s = &cur->conf_sources[i];
+
+                if (cp_conf_source_fits(next, s->src_id, (int)s->src_role, s->src_category,
+                                        errstr, errstr_size) == -2)
                         return false;
+        }
         return true;
 }
 
 /* SIGHUP: the new configuration is validated as a whole, and taken only
- * when it loads and keeps the same sources. @returns true to reload. */
+ * when it loads, keeps state.dir and its sources fit the state kept.
+ * @returns true to reload. */
 static bool cp_run_reload_ok(const cp_conf_t *cur, const char *config)
 {
         char err[1024];
         cp_conf_t *next = cp_conf_load(config, err, sizeof(err));
-        bool ok = next && cp_same_sources(cur, next) && next->conf_state_dir &&
-                  !strcmp(next->conf_state_dir, cur->conf_state_dir);
+        bool ok = false;
 
         if (!next)
                 cp_log_error("run", "CONFIG_RELOAD_FAILED", "msg=\"%s; the running "
                              "configuration stays\"", err);
-        else if (!ok)
+        else if (!next->conf_state_dir || strcmp(next->conf_state_dir, cur->conf_state_dir))
                 cp_log_error("run", "CONFIG_RELOAD_FAILED", "file=%s msg=\"the new "
-                             "configuration changes the sources (ids, roles, categories) or "
-                             "state.dir, which a running instance cannot; the running "
-                             "configuration stays\"", config);
+                             "configuration changes state.dir, which a running instance "
+                             "cannot; the running configuration stays\"", config);
+        else if (!cp_sources_fit(cur, next, err, sizeof(err)))
+                cp_log_error("run", "CONFIG_RELOAD_FAILED", "file=%s msg=\"%s; the running "
+                             "configuration stays\"", config, err);
+        else
+                ok = true;
         cp_conf_destroy(next);
         return ok;
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "core/buf.h"
 #include "core/err.h"
 #include "core/log.h"
 
@@ -110,31 +111,83 @@ static void cp_remove_pending(const cp_conf_t *conf)
         closedir(d);
 }
 
-/* Positions of a checkpoint, by source, into pos[] (zero when absent). */
+/*
+ * Positions of a checkpoint, by source id, into pos[]: nothing read for a
+ * source the checkpoint does not know (one added since). A source it
+ * knows must keep its role and category, and a central one must stay
+ * (cp_conf_source_fits); a checkpoint from before roles were recorded
+ * needs the very same sources.
+ */
 static int cp_positions_from(const cp_conf_t *conf, const Credpipe__V1__Checkpoint *cp,
                              cp_pos_t *pos, char *errstr, size_t errstr_size)
 {
-        if (cp->sources_fingerprint != cp_sources_fingerprint(conf)) {
+        bool roles = cp->n_positions > 0;
+        char why[512];
+
+        for (size_t k = 0; k < cp->n_positions; k++)
+                roles &= cp->positions[k]->role != 0;
+        if (!roles && cp->sources_fingerprint != cp_sources_fingerprint(conf)) {
                 snprintf(errstr, errstr_size, "the last checkpoint (epoch %" PRIu64 ") was "
                          "written for other sources: their ids, roles or categories changed. "
                          "Keep the old configuration, or start afresh with another "
                          "state.instance (and state.dir)", cp->epoch);
                 return -1;
         }
-        for (size_t i = 0; i < conf->conf_nsources; i++) {
+        for (size_t i = 0; i < conf->conf_nsources; i++)
                 cp_pos_clear(&pos[i]);
-                for (size_t k = 0; k < cp->n_positions; k++) {
-                        const Credpipe__V1__SourcePosition *sp = cp->positions[k];
+        for (size_t k = 0; k < cp->n_positions; k++) {
+                const Credpipe__V1__SourcePosition *sp = cp->positions[k];
+                int i = cp_conf_source_fits(conf, sp->source_id, (int)sp->role,
+                                            (int)sp->category, why, sizeof(why));
 
-                        if (strcmp(sp->source_id, conf->conf_sources[i].src_id))
-                                continue;
-                        pos[i].ps_file = *sp->file ? strdup(sp->file) : NULL;
-                        pos[i].ps_records = sp->records;
-                        pos[i].ps_offset = sp->offset;
-                        pos[i].ps_done = sp->done;
+                if (i == -2) {
+                        snprintf(errstr, errstr_size, "the last checkpoint (epoch %" PRIu64
+                                 "): %s", cp->epoch, why);
+                        return -1;
                 }
+                if (i < 0)
+                        continue;
+                cp_pos_clear(&pos[i]);
+                pos[i].ps_file = *sp->file ? strdup(sp->file) : NULL;
+                pos[i].ps_records = sp->records;
+                pos[i].ps_offset = sp->offset;
+                pos[i].ps_done = sp->done;
         }
         return 0;
+}
+
+/* Logs the sources added to and removed from the configuration since the
+ * checkpoint was written. */
+static void cp_log_source_changes(const cp_conf_t *conf, const Credpipe__V1__Checkpoint *cp)
+{
+        cp_buf_t added, removed;
+
+        cp_buf_init(&added);
+        cp_buf_init(&removed);
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                size_t k = 0;
+
+                while (k < cp->n_positions &&
+                       strcmp(cp->positions[k]->source_id, conf->conf_sources[i].src_id))
+                        k++;
+                if (k == cp->n_positions)
+                        cp_buf_printf(&added, "%s%s", added.b_len ? "," : "",
+                                      conf->conf_sources[i].src_id);
+        }
+        for (size_t k = 0; k < cp->n_positions; k++)
+                if (cp_conf_source_index(conf, cp->positions[k]->source_id) < 0)
+                        cp_buf_printf(&removed, "%s%s", removed.b_len ? "," : "",
+                                      cp->positions[k]->source_id);
+        if ((added.b_len || removed.b_len) && !cp_buf_failed(&added) &&
+            !cp_buf_failed(&removed))
+                cp_log_info("run", "SOURCES_CHANGED", "epoch=%" PRIu64 " added=%s removed=%s "
+                            "msg=\"the configured sources changed since the checkpoint: added "
+                            "ones start from nothing, the counts of removed ones are dropped "
+                            "and their keys stay seen\"", cp->epoch,
+                            added.b_len ? added.b_data : "-",
+                            removed.b_len ? removed.b_data : "-");
+        cp_buf_free(&added);
+        cp_buf_free(&removed);
 }
 
 void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set)
@@ -198,6 +251,7 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
         }
         if (cp_positions_from(conf, committed, ep->ep_pos, errstr, errstr_size))
                 return -1;
+        cp_log_source_changes(conf, committed);
         ep->ep_epoch = committed->epoch;
         if (committed->set != set)
                 for (size_t i = 0; i < n; i++)  /* a finished set: this one starts afresh */
@@ -367,6 +421,8 @@ static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t
                 sp[i].records = ep->ep_pos[i].ps_records;
                 sp[i].offset = ep->ep_pos[i].ps_offset;
                 sp[i].done = ep->ep_pos[i].ps_done;
+                sp[i].role = (uint32_t)conf->conf_sources[i].src_role;
+                sp[i].category = (uint32_t)conf->conf_sources[i].src_category;
                 spp[i] = &sp[i];
         }
         cp.positions = spp;

@@ -80,8 +80,9 @@ static int cp_spool_add(cp_spool_t *sp, size_t source, const char *path, const u
         return 0;
 }
 
-/* Registry lines: "hash_hi hash_lo size mtime_ns path"; a set's:
- * "source hash_hi hash_lo size mtime_ns path". */
+/* Registry lines: "hash_hi hash_lo size mtime_ns path"; a set's: "set N
+ * ids", then "source_id hash_hi hash_lo size mtime_ns path" (before the
+ * source list could change, "set N" and the source's index). */
 static int cp_spool_load(cp_spool_t *sp, char *errstr, size_t errstr_size)
 {
         char path[4096], line[8192];
@@ -111,22 +112,41 @@ static int cp_spool_load(cp_spool_t *sp, char *errstr, size_t errstr_size)
         cp_state_path(sp->sp_conf, CP_SET_FILE, path, sizeof(path));
         if (!(f = fopen(path, "r")))
                 return 0;
-        if (!fgets(line, sizeof(line), f) || sscanf(line, "set %" SCNu64, &sp->sp_set) != 1) {
+        char by[8] = "";
+
+        if (!fgets(line, sizeof(line), f) ||
+            sscanf(line, "set %" SCNu64 " %7s", &sp->sp_set, by) < 1) {
                 fclose(f);
                 snprintf(errstr, errstr_size, "%s: not a set list; remove it to take a new set",
                          path);
                 return -1;
         }
         while (fgets(line, sizeof(line), f)) {
-                size_t source;
+                char id[256];
+                size_t source = 0;
                 uint64_t h[2], size;
                 int64_t mtime;
-                int off = 0;
+                int off = 0, idx = -2;
 
                 line[strcspn(line, "\n")] = '\0';
-                if (sscanf(line, "%zu %" SCNx64 " %" SCNx64 " %" SCNu64 " %" SCNd64 " %n",
-                           &source, &h[1], &h[0], &size, &mtime, &off) != 5 || !off ||
-                    source >= sp->sp_conf->conf_nsources ||
+                if (sscanf(line, "%255s %" SCNx64 " %" SCNx64 " %" SCNu64 " %" SCNd64 " %n",
+                           id, &h[1], &h[0], &size, &mtime, &off) == 5 && off) {
+                        idx = strcmp(by, "ids") ? (sscanf(id, "%zu", &source) == 1 &&
+                                                   source < sp->sp_conf->conf_nsources
+                                                   ? (int)source : -2)
+                                                : cp_conf_source_index(sp->sp_conf, id);
+                        if (idx == -1) {
+                                /* Removed from the configuration since the
+                                 * set was taken: its file stays unread. */
+                                cp_log_warn("run", "SET_SOURCE_GONE", "set=%" PRIu64
+                                            " source=%s file=%s msg=\"the set lists a file of "
+                                            "a source no longer configured; it is left where "
+                                            "it is, unread\"", sp->sp_set, id, line + off);
+                                continue;
+                        }
+                        source = (size_t)idx;
+                }
+                if (!off || idx < 0 ||
                     cp_spool_add(sp, source, line + off, h, size, mtime)) {
                         fclose(f);
                         snprintf(errstr, errstr_size, "%s: a line is damaged; remove the file "
@@ -344,11 +364,12 @@ static int cp_write_set(cp_spool_t *sp, char *errstr, size_t errstr_size)
                 snprintf(errstr, errstr_size, "%s: %s", tmp, strerror(errno));
                 return -1;
         }
-        ok = fprintf(f, "set %" PRIu64 "\n", sp->sp_set) > 0;
+        ok = fprintf(f, "set %" PRIu64 " ids\n", sp->sp_set) > 0;
         for (size_t i = 0; i < sp->sp_conf->conf_nsources; i++)
                 for (size_t k = 0; k < sp->sp_nfiles[i]; k++)
-                        ok &= fprintf(f, "%zu %016" PRIx64 " %016" PRIx64 " %" PRIu64 " %" PRId64
-                                      " %s\n", i, sp->sp_files[i][k].sf_hash[1],
+                        ok &= fprintf(f, "%s %016" PRIx64 " %016" PRIx64 " %" PRIu64 " %" PRId64
+                                      " %s\n", sp->sp_conf->conf_sources[i].src_id,
+                                      sp->sp_files[i][k].sf_hash[1],
                                       sp->sp_files[i][k].sf_hash[0], sp->sp_files[i][k].sf_size,
                                       sp->sp_files[i][k].sf_mtime_ns,
                                       sp->sp_files[i][k].sf_path) > 0;

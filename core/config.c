@@ -1045,9 +1045,9 @@ static int cp_parse_sources(cp_conf_ctx_t *cx, yaml_node_t *n, cp_conf_t *conf)
                 return -1;
         }
         cnt = n->data.sequence.items.top - n->data.sequence.items.start;
-        if (cnt > 64) {
-                /* Sources seen by a key are a 64-bit mask in the dedupe table. */
-                cp_conf_fail(cx, n, "at most 64 sources are supported, not %zu", cnt);
+        if (cnt > CP_MAX_SOURCES) {
+                cp_conf_fail(cx, n, "at most %d sources are supported, not %zu",
+                             CP_MAX_SOURCES, cnt);
                 return -1;
         }
         conf->conf_sources = calloc(cnt ? cnt : 1, sizeof(*conf->conf_sources));
@@ -1630,4 +1630,31 @@ int cp_conf_source_index(const cp_conf_t *conf, const char *id)
                 if (!strcmp(conf->conf_sources[i].src_id, id))
                         return (int)i;
         return -1;
+}
+
+int cp_conf_source_fits(const cp_conf_t *conf, const char *id, int role, int category,
+                        char *errstr, size_t errstr_size)
+{
+        int i = cp_conf_source_index(conf, id);
+        const cp_source_conf_t *s;
+
+        if (i < 0 && role == CP_ROLE_CENTRAL) {
+                snprintf(errstr, errstr_size, "central source '%s' is no longer configured: "
+                         "every other source was joined against it, and the join cannot be "
+                         "undone; keep it, or start afresh with another state.instance and "
+                         "state.dir", id);
+                return -2;
+        }
+        if (i < 0)
+                return -1;
+        s = &conf->conf_sources[i];
+        if ((role && role != (int)s->src_role) || (category && category != s->src_category)) {
+                snprintf(errstr, errstr_size, "source '%s' changed its %s since its state was "
+                         "kept; the state of a source holds for one role and category only: "
+                         "give the source a new id to start it afresh, or keep the old %s",
+                         id, role && role != (int)s->src_role ? "role" : "category",
+                         role && role != (int)s->src_role ? "role" : "category");
+                return -2;
+        }
+        return i;
 }

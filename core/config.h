@@ -22,6 +22,10 @@
 #define CP_DEFAULT_TOPIC_CHECKPOINTS "credpipe.checkpoints"
 #define CP_DEFAULT_PARTITIONS 6
 
+/* Sources seen by a key are a 64-bit mask in the dedupe table, whose top
+ * bit stands for sources no longer configured (transform/dedupe.h). */
+#define CP_MAX_SOURCES 63
+
 typedef enum cp_format_e {
         CP_FMT_CSV = 1,
         CP_FMT_JSONL = 2,
@@ -181,6 +185,21 @@ void cp_conf_destroy(cp_conf_t *conf);
 
 /** @returns the index of the source with that id, or -1. */
 int cp_conf_source_index(const cp_conf_t *conf, const char *id);
+
+/**
+ * @brief Finds where a source that state was kept for (a snapshot's, a
+ * checkpoint's, the running configuration's) stands in conf. Sources may
+ * come and go between runs and reloads; one that stays must keep its role
+ * and category, or the counts and joins kept for it would mean something
+ * else.
+ * @param role, category as the state recorded them; 0 when it did not
+ *        (then only the id is matched)
+ * @returns its index in conf; -1 when conf no longer has it; -2 when it
+ *          has it in another role or category, or when it was a central
+ *          source and is gone (errstr says so and what to do).
+ */
+int cp_conf_source_fits(const cp_conf_t *conf, const char *id, int role, int category,
+                        char *errstr, size_t errstr_size);
 
 /** @returns the config name of a category ("admin_penalty"), or "?". */
 const char *cp_category_name(int category);

@@ -137,7 +137,7 @@ static const cp_schema_key_t cp_schema[] = {
                        "while it runs (one more at the end); a whole number with `ms`, `s`, "
                        "`m` or `h`, a bare number is seconds"},
         {.sk_path = "sources", .sk_type = CP_SCHEMA_LIST, .sk_default = "required",
-         .sk_meaning = "the feeds, below; at most 64"},
+         .sk_meaning = "the feeds, below; at most 63"},
 
         /* ---- each source ------------------------------------------------ */
         {.sk_path = "sources[].id", .sk_type = CP_SCHEMA_STRING, .sk_default = "required",

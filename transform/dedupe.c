@@ -112,6 +112,26 @@ int cp_dedupe_put(cp_dedupe_t *dd, const cp_dedupe_entry_t *e)
         return CP_OK;
 }
 
+void cp_dedupe_remap(cp_dedupe_t *dd, const int *to, unsigned n)
+{
+        for (unsigned g = 0; g < CP_DEDUPE_SEGS; g++) {
+                cp_dedupe_seg_t *sg = &dd->dd_seg[g];
+
+                for (size_t s = 0; s < sg->sg_cap; s++) {
+                        uint64_t m = sg->sg_slots[s].de_sources;
+                        uint64_t out = m & CP_DEDUPE_RETIRED;
+
+                        for (uint64_t b = m & ~CP_DEDUPE_RETIRED; b; b &= b - 1) {
+                                unsigned i = (unsigned)__builtin_ctzll(b);
+
+                                out |= i < n && to[i] >= 0 ? UINT64_C(1) << to[i]
+                                                           : CP_DEDUPE_RETIRED;
+                        }
+                        sg->sg_slots[s].de_sources = out;
+                }
+        }
+}
+
 uint64_t cp_dedupe_find(const cp_dedupe_t *dd, const uint64_t hash[2])
 {
         const cp_dedupe_seg_t *sg = cp_dedupe_seg(dd, hash);

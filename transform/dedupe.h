@@ -21,6 +21,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* In a mask: some source no longer configured reported the key. It stays
+ * a key seen (its record was produced), but belongs to no source's counts
+ * (cp_dedupe_remap). */
+#define CP_DEDUPE_RETIRED (UINT64_C(1) << 63)
+
 #define CP_DEDUPE_SEG_BITS 6
 #define CP_DEDUPE_SEGS (1u << CP_DEDUPE_SEG_BITS)
 
@@ -93,6 +98,13 @@ int cp_dedupe_add(cp_dedupe_t *dd, const uint64_t hash[2], unsigned source,
  * @returns CP_OK or CP_ERR_NOMEM.
  */
 int cp_dedupe_put(cp_dedupe_t *dd, const cp_dedupe_entry_t *e);
+
+/**
+ * @brief Renumbers the sources of every mask after the configured sources
+ * changed: bit i becomes bit to[i], or CP_DEDUPE_RETIRED when to[i] < 0 or
+ * i >= n. Entries stay where they are: their hashes do not change.
+ */
+void cp_dedupe_remap(cp_dedupe_t *dd, const int *to, unsigned n);
 
 /** @returns the mask of sources that reported the key, 0 when none. */
 uint64_t cp_dedupe_find(const cp_dedupe_t *dd, const uint64_t hash[2]);

@@ -428,9 +428,11 @@ int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned sour
         return CP_OK;
 }
 
-/* A key's share of the report: the sources that reported it (mask m). */
+/* A key's share of the report: the sources that reported it (mask m;
+ * sources no longer configured are in no one's counts). */
 static void cp_report_key(cp_report_t *rep, size_t n, uint64_t cmask, uint64_t m)
 {
+        m &= ~CP_DEDUPE_RETIRED;
         if (m & cmask) {
                 rep->rep_central_keys++;
                 if (!(m & ~cmask))
@@ -450,6 +452,7 @@ static void cp_report_key(cp_report_t *rep, size_t n, uint64_t cmask, uint64_t m
 static void cp_report_subject(cp_report_t *rep, size_t n, const uint64_t *same_cat,
                               uint64_t m)
 {
+        m &= ~CP_DEDUPE_RETIRED;
         for (uint64_t a = m; a; a &= a - 1) {
                 int i = __builtin_ctzll(a);
 
@@ -463,7 +466,7 @@ void cp_measure_report(const cp_measure_t *me, const cp_dedupe_t *keys,
                        const cp_conf_t *conf, cp_report_t *rep)
 {
         size_t n = conf->conf_nsources;
-        uint64_t same_cat[64] = {0};  /* per source: sources of its category */
+        uint64_t same_cat[CP_MAX_SOURCES] = {0};  /* per source: sources of its category */
         uint64_t cmask = me->me_central_mask;
 
         for (size_t i = 0; i < n; i++) {

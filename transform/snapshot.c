@@ -6,6 +6,8 @@
  * back by the same build on the same host):
  *   header   "CPSNAP01", u32 version, u32 nsources, u64 epoch,
  *            u64 fingerprint of the source set (ids, roles, categories),
+ *            per source (version 3): u32 n + n bytes of its id, i32 role,
+ *            i32 category;
  *            u64 n + n bytes of the caller's blob (the input positions the
  *            state belongs to)
  *   tables   per table: u64 capacity, u64 count, capacity × entry; a dedupe
@@ -19,6 +21,15 @@
  *   trailer  u64 XXH3-64 of every byte before it
  * Loading reads into fresh tables and swaps them in only when the
  * checksum matches, so a corrupt or truncated file changes nothing.
+ *
+ * Sources may be added and removed between the run that saved and the one
+ * that loads (a reload with a changed source list): the sources listed in
+ * the header are found in the configuration by id, the source masks of
+ * the key tables renumbered, and the counts of a removed source dropped
+ * (its keys stay seen: CP_DEDUPE_RETIRED). A source kept in another role
+ * or category, or a central source removed, is refused (cp_conf_source_fits):
+ * the counts and joins kept would mean something else. Versions 1 and 2 have no list and
+ * load only into the very sources they were saved for.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,8 +46,9 @@
 #include "transform_state.h"
 
 #define CP_SNAP_MAGIC "CPSNAP01"
-#define CP_SNAP_VERSION 2u
-#define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table */
+#define CP_SNAP_VERSION 3u
+#define CP_SNAP_VERSION_NOLIST 2u /* no source list: the fingerprint only */
+#define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table, no list */
 
 typedef struct cp_snapio_s {
         FILE *f;
@@ -185,6 +197,16 @@ int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
         cp_snap_put(&io, &nsrc, sizeof(nsrc));
         cp_snap_put(&io, &epoch, sizeof(epoch));
         cp_snap_put(&io, &fp, sizeof(fp));
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                const cp_source_conf_t *src = &conf->conf_sources[i];
+                uint32_t len = (uint32_t)strlen(src->src_id);
+                int32_t role = (int32_t)src->src_role, cat = (int32_t)src->src_category;
+
+                cp_snap_put(&io, &len, sizeof(len));
+                cp_snap_put(&io, src->src_id, len);
+                cp_snap_put(&io, &role, sizeof(role));
+                cp_snap_put(&io, &cat, sizeof(cat));
+        }
         cp_snap_put(&io, &blen, sizeof(blen));
         cp_snap_put(&io, blob, blob_len);
         cp_snap_put_dedupe(&io, &tf->tf_dedupe);
@@ -336,6 +358,75 @@ static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
         free(off);
 }
 
+/*
+ * Where each source the file was saved for stands in conf: to[i] is its
+ * index, or -1 when conf no longer has it. @returns 0, or -1 with why set
+ * (io->failed instead when the bytes run out).
+ */
+static int cp_snap_get_sources(cp_snapio_t *io, const cp_conf_t *conf, uint32_t version,
+                               uint32_t nsrc, uint64_t fp, int *to, char *why, size_t whysz)
+{
+        if (version != CP_SNAP_VERSION) {
+                if (nsrc != conf->conf_nsources || fp != cp_snap_fingerprint(conf)) {
+                        snprintf(why, whysz, "the snapshot belongs to another set of sources "
+                                 "(ids, roles or categories changed)");
+                        return -1;
+                }
+                for (uint32_t i = 0; i < nsrc; i++)
+                        to[i] = (int)i;
+                return 0;
+        }
+        for (uint32_t i = 0; i < nsrc && !io->failed; i++) {
+                char id[256];
+                uint32_t len = 0;
+                int32_t role = 0, cat = 0;
+
+                cp_snap_get(io, &len, sizeof(len));
+                if (io->failed || len >= sizeof(id)) {
+                        io->failed = 1;
+                        break;
+                }
+                cp_snap_get(io, id, len);
+                id[len] = '\0';
+                cp_snap_get(io, &role, sizeof(role));
+                cp_snap_get(io, &cat, sizeof(cat));
+                if (io->failed)
+                        break;
+                to[i] = cp_conf_source_fits(conf, id, role, cat, why, whysz);
+                if (to[i] == -2)
+                        return -1;
+        }
+        return 0;
+}
+
+/* The state of a file saved for other sources, renumbered for conf's:
+ * masks remapped, counts of removed sources dropped, of added ones fresh
+ * (fresh: tf's, which loading replaces). @returns CP_OK or NOMEM. */
+static int cp_snap_renumber(cp_snap_state_t *s, const cp_transform_t *tf, const int *to,
+                            uint32_t nsrc)
+{
+        size_t n = tf->tf_conf->conf_nsources;
+        bool same = nsrc == n;
+        cp_source_stats_t *stats;
+
+        for (uint32_t i = 0; i < nsrc; i++)
+                same &= to[i] == (int)i;
+        if (same)
+                return CP_OK;
+        if (!(stats = malloc(n * sizeof(*stats))))
+                return CP_ERR_NOMEM;
+        memcpy(stats, tf->tf_stats, n * sizeof(*stats));
+        for (uint32_t i = 0; i < nsrc; i++)
+                if (to[i] >= 0)
+                        stats[to[i]] = s->stats[i];
+        free(s->stats);
+        s->stats = stats;
+        cp_dedupe_remap(&s->dedupe, to, nsrc);
+        cp_dedupe_remap(&s->fuzzy, to, nsrc);
+        cp_dedupe_remap(&s->subjects, to, nsrc);
+        return CP_OK;
+}
+
 int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
                       void **blob, size_t *blob_len, char *errstr, size_t errstr_size)
 {
@@ -347,7 +438,8 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         char magic[8];
         uint32_t version = 0, nsrc = 0;
         uint64_t ep = 0, fp = 0, sum = 0, want;
-        int extra;
+        int extra, to[64];
+        char why[512];
 
         errno = 0;
         if (!(io.f = fopen(path, "rb")))
@@ -361,16 +453,16 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         cp_snap_get(&io, &fp, sizeof(fp));
         errno = 0;
         if (io.failed || memcmp(magic, CP_SNAP_MAGIC, 8) ||
-            (version != CP_SNAP_VERSION && version != CP_SNAP_VERSION_FLAT)) {
+            (version != CP_SNAP_VERSION && version != CP_SNAP_VERSION_NOLIST &&
+             version != CP_SNAP_VERSION_FLAT) || nsrc > 64) {
                 fclose(io.f);
                 return cp_snap_fail(errstr, errstr_size, path,
                                     "not a credpipe snapshot of this version", CP_ERR_PARSE);
         }
-        if (nsrc != conf->conf_nsources || fp != cp_snap_fingerprint(conf)) {
+        if (cp_snap_get_sources(&io, conf, version, nsrc, fp, to, why, sizeof(why))) {
                 fclose(io.f);
-                return cp_snap_fail(errstr, errstr_size, path, "the snapshot belongs to "
-                                    "another set of sources (ids, roles or categories "
-                                    "changed)", CP_ERR_PARSE);
+                errno = 0;
+                return cp_snap_fail(errstr, errstr_size, path, why, CP_ERR_PARSE);
         }
         cp_snap_get(&io, &blen, sizeof(blen));
         if (!io.failed && blen < (1u << 30) && (bl = malloc(blen ? blen : 1)))
@@ -398,6 +490,11 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
                                     ? "the snapshot is truncated or damaged"
                                     : "the snapshot's checksum does not match: it is damaged",
                                     CP_ERR_PARSE);
+        }
+        if (cp_snap_renumber(&s, tf, to, nsrc)) {
+                cp_snap_state_free(&s);
+                free(bl);
+                return cp_snap_fail(errstr, errstr_size, path, "out of memory", CP_ERR_NOMEM);
         }
         /* Whole: swap it in. */
         cp_dedupe_free(&tf->tf_dedupe);

@@ -380,6 +380,10 @@ def main():
     ap.add_argument("--proto", default=os.path.join(REPO, "proto", "credpipe.proto"))
     ap.add_argument("--protoc", default="protoc")
     ap.add_argument("--quiet", action="store_true", help="print failures only")
+    ap.add_argument("--retired", action="append", default=[], metavar="SOURCE",
+                    help="a source removed by a reload during the run, not in the truth: "
+                    "it must have produced no record (the test gives it only keys other "
+                    "sources had produced); its rejects are counted apart")
     a = ap.parse_args()
 
     truth = load_json(a.truth, "truth")
@@ -412,6 +416,7 @@ def main():
     no_subject_id = 0
     unknown_src = collections.Counter()
     per_src_records = collections.Counter()
+    retired_records = collections.Counter()
     batch_part_mismatch = 0
     for m in msgs[a.records_topic]:
         b = decode_message(m, pb.RecordBatch, "credpipe.v1.RecordBatch",
@@ -425,7 +430,9 @@ def main():
             where = f"{m.topic()}[{m.partition()}]@{m.offset()}#{i}"
             sid = r.provenance.source_id
             per_src_records[sid] += 1
-            if sid not in known:
+            if sid in a.retired:
+                retired_records[sid] += 1
+            elif sid not in known:
                 unknown_src[sid] += 1
             if not r.record_key:
                 empty_keys.append(where)
@@ -462,17 +469,23 @@ def main():
                     "(not part of the one-partition check)")
     checks.ok(not unknown_src, "record provenance.source_id known",
               ", ".join(f"{s!r} x{n}" for s, n in unknown_src.most_common(MAX_SHOWN)))
+    checks.ok(not retired_records, "no record produced by a retired source",
+              ", ".join(f"{s!r} x{n}" for s, n in retired_records.items()))
 
     # ---- rejects topic
     topic_rejects = collections.Counter()
     topic_reasons = {}
     unknown_rj = collections.Counter()
+    retired_rj = collections.Counter()
     for m in msgs[a.rejects_topic]:
         b = decode_message(m, pb.RejectBatch, "credpipe.v1.RejectBatch",
                            lambda x: len(x.rejects), checks)
         if b is None:
             continue
         for r in b.rejects:
+            if r.source_id in a.retired:
+                retired_rj[r.source_id] += 1
+                continue
             if r.source_id not in known:
                 unknown_rj[r.source_id] += 1
             k = (r.source_id, os.path.basename(r.position.file), int(r.position.line))
@@ -579,6 +592,9 @@ def main():
         for sid in truth_src:
             print(f"    {sid}: records {per_src_records.get(sid, 0)}, "
                   f"rejects {rj_per_src.get(sid, 0)}")
+        for sid in a.retired:
+            print(f"    {sid} (retired): records {retired_records.get(sid, 0)}, "
+                  f"rejects {retired_rj.get(sid, 0)}")
         for w in checks.warnings:
             print(f"  warning: {w}")
     nfail = sum(len(v) for v in checks.failed.values())

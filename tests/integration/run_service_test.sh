@@ -3,10 +3,15 @@
 # spool folders. Files are delivered while it runs (written under another
 # name, then renamed), in two sets; the second is cut by SIGKILL and
 # resumed by a restart; an identical file delivered again is not read
-# again; committed files are moved or deleted as their source says; an
-# invalid configuration on SIGHUP is refused, a valid one reloaded; SIGTERM
-# ends it with exit 0. Then check_output.py reads every topic back
-# read_committed and compares everything with the generator's truth.
+# again; committed files are moved or deleted as their source says. It
+# starts without bj_blacklist and with court_mirror, a copy of
+# court_defaulters whose file comes after court_defaulters' (so its records
+# are all duplicates); reloads that change a kept source's role or drop a
+# central source are refused; the reload to the generated sources (adds
+# bj_blacklist, whose file waits in its spool, removes court_mirror) is
+# taken. SIGTERM ends it with exit 0. Then check_output.py reads every
+# topic back read_committed and compares everything with the generator's
+# truth: the late source counts as if it had been there from the start.
 #
 #   run_service_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR ROWS
 set -euo pipefail
@@ -54,6 +59,12 @@ EOF
 for f in "$gen"/feeds/*; do
   b=$(basename "$f"); mkdir -p "$gen/spool/${b%.*}"
 done
+mkdir -p "$gen/spool/court_mirror"
+edit() { "$PY" "$HERE/edit_sources.py" "$gen/full.yaml" "$gen/credpipe.yaml" "$@" \
+           || fail "edit_sources.py $*"; }
+cp "$gen/credpipe.yaml" "$gen/full.yaml"
+edit --drop bj_blacklist --copy court_defaulters court_mirror
+cp "$gen/credpipe.yaml" "$gen/start.yaml"
 
 start() {  # starts the service, waits until it is ready
   "$credpipe" run -c "$gen/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
@@ -112,16 +123,35 @@ say "delivering an identical file again"
 deliver court_defaulters again.jsonl
 wait_for "event=FILE_REDELIVERED" 1
 
-say "SIGHUP with a configuration that changes the sources: refused"
-cp "$gen/credpipe.yaml" "$work/good.yaml"
-sed -i 's/id: bj_blacklist/id: bj_blacklist_renamed/' "$gen/credpipe.yaml"
+say "delivering court_mirror's file, court_defaulters' but its last line: duplicates only"
+taken=$(count "event=SET_TAKEN")
+head -n -1 "$gen/feeds/court_defaulters.jsonl" >"$gen/spool/court_mirror/.m.part"
+mv "$gen/spool/court_mirror/.m.part" "$gen/spool/court_mirror/court_mirror.jsonl"
+wait_for "event=SET_TAKEN" $((taken + 1))
+wait_until "every set taken is done" idle
+
+say "SIGHUP with a kept source in another role: refused"
+edit --drop bj_blacklist --copy court_defaulters court_mirror --role court_defaulters municipal
 kill -HUP "$pid"
 wait_for "event=CONFIG_RELOAD_FAILED" 1
-cp "$work/good.yaml" "$gen/credpipe.yaml"
-say "SIGHUP with a valid configuration: reloaded"
+grep -q "source 'court_defaulters' changed its role" "$log" || fail "no reason for the refusal"
+say "SIGHUP without a central source: refused"
+edit --drop bj_blacklist --copy court_defaulters court_mirror --drop central_blacklist
+kill -HUP "$pid"
+wait_for "event=CONFIG_RELOAD_FAILED" 2
+grep -q "central source 'central_blacklist' is no longer configured" "$log" \
+  || fail "no reason for the refusal"
+say "SIGHUP with bj_blacklist added and court_mirror removed: reloaded"
+cp "$gen/full.yaml" "$gen/credpipe.yaml"
+taken=$(count "event=SET_TAKEN")
 kill -HUP "$pid"
 wait_for "event=SERVICE_STOP reload=1" 1
+wait_for "event=SOURCES_CHANGED" 1
+grep -q "event=SOURCES_CHANGED .*added=bj_blacklist removed=court_mirror" "$log" \
+  || fail "SOURCES_CHANGED does not name bj_blacklist and court_mirror"
 wait_for "event=SERVICE_READY" 3
+wait_for "event=SET_TAKEN" $((taken + 1))
+wait_until "bj_blacklist's waiting file is read and committed" idle
 
 say "SIGTERM"
 kill -TERM "$pid"
@@ -133,7 +163,7 @@ pid=
 timeout 600 "$PY" "$HERE/check_output.py" --bootstrap "$bs" --truth "$gen/truth.json" \
     --report "$work/report.json" --records-topic "${prefix}credpipe.records" \
     --rejects-topic "${prefix}credpipe.rejects" --sharing-topic "${prefix}credpipe.sharing" \
-    --isolation read_committed --timeout 300 >"$work/check.log" 2>&1 \
+    --isolation read_committed --timeout 300 --retired court_mirror >"$work/check.log" 2>&1 \
   || { tail -n 30 "$work/check.log" >&2; fail "check_output.py: the output is not exactly the truth"; }
 tail -n 2 "$work/check.log"
 say "PASS"

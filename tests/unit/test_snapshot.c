@@ -65,20 +65,22 @@ static void report(cp_transform_t *tf, cp_report_t *rep)
         cp_transform_report(tf, rep);
 }
 
-/* Reports are equal when every count is: reject codes compared as text. */
+/* Counts are equal when every count is: reject codes compared as text. */
+static void assert_stats_equal(cp_source_stats_t a, cp_source_stats_t b)
+{
+        assert_int_equal(a.st_nreject_reasons, b.st_nreject_reasons);
+        for (unsigned r = 0; r < a.st_nreject_reasons; r++) {
+                assert_string_equal(a.st_reject_reasons[r].rc_code,
+                                    b.st_reject_reasons[r].rc_code);
+                a.st_reject_reasons[r].rc_code = b.st_reject_reasons[r].rc_code = NULL;
+        }
+        assert_memory_equal(&a, &b, sizeof(a));
+}
+
 static void assert_reports_equal(const cp_report_t *x, const cp_report_t *y)
 {
-        for (size_t i = 0; i < NSRC; i++) {
-                cp_source_stats_t a = x->rep_src[i], b = y->rep_src[i];
-
-                assert_int_equal(a.st_nreject_reasons, b.st_nreject_reasons);
-                for (unsigned r = 0; r < a.st_nreject_reasons; r++) {
-                        assert_string_equal(a.st_reject_reasons[r].rc_code,
-                                            b.st_reject_reasons[r].rc_code);
-                        a.st_reject_reasons[r].rc_code = b.st_reject_reasons[r].rc_code = NULL;
-                }
-                assert_memory_equal(&a, &b, sizeof(a));
-        }
+        for (size_t i = 0; i < NSRC; i++)
+                assert_stats_equal(x->rep_src[i], y->rep_src[i]);
         assert_memory_equal(x->rep_overlap, y->rep_overlap, NSRC * NSRC * sizeof(uint64_t));
         assert_memory_equal(x->rep_subjects_missing, y->rep_subjects_missing,
                             NSRC * NSRC * sizeof(uint64_t));
@@ -206,7 +208,7 @@ static void test_version1_is_read(void **state)
         cp_transform_t *two = cp_transform_new(&conf, err, sizeof(err));
         const char *path = t_path("v2.snap");
         unsigned char *in, *out;
-        size_t n, i, o, blen;
+        size_t n, i, o, blen, list = 0;
         uint32_t v1 = 1;
         uint64_t epoch = 0, cap, count, sum;
         cp_report_t r1, r2;
@@ -219,11 +221,16 @@ static void test_version1_is_read(void **state)
         assert_int_equal(cp_transform_save(one, path, 7, "pos", 3, err, sizeof(err)), CP_OK);
         in = t_slurp(path, &n);
         out = malloc(n * 4 + 65536);
-        /* Header (magic, version, sources, epoch, fingerprint), blob. */
-        memcpy(&blen, in + 32, 8);
-        o = i = 40 + blen;
-        memcpy(out, in, i);
+        /* Header (magic, version, sources, epoch, fingerprint), without
+         * the source list of version 3, then the blob. */
+        for (size_t k = 0; k < NSRC; k++)
+                list += 12 + strlen(sources[k].src_id);
+        memcpy(out, in, 32);
         memcpy(out + 8, &v1, 4);
+        memcpy(&blen, in + 32 + list, 8);
+        memcpy(out + 32, in + 32 + list, 8 + blen);
+        i = 40 + list + blen;
+        o = 40 + blen;
         t_flatten(in, &i, out, &o);
         t_table(in, &i, out, &o, sizeof(cp_orgmap_entry_t), &cap, &count);
         t_table(in, &i, out, &o, sizeof(cp_central_entry_t), &cap, &count);
@@ -312,25 +319,141 @@ static void test_damage_is_refused(void **state)
         cp_transform_destroy(two);
 }
 
+/* Saves a state of sources a and c, and loads it for other sources
+ * (other: conf with them, which the transform keeps pointing to). */
+static int load_for(cp_conf_t *other, const cp_source_conf_t *src, size_t n,
+                    cp_transform_t **two, char *err, size_t errsz)
+{
+        cp_transform_t *one = cp_transform_new(&conf, err, errsz);
+        const char *path = t_path("other.snap");
+        uint64_t epoch;
+        int rc;
+
+        *other = conf;
+        other->conf_sources = (cp_source_conf_t *)src;
+        other->conf_nsources = n;
+        *two = cp_transform_new(other, err, errsz);
+        run(one, penalties(SRC_CENTRAL, 0, 3000));
+        run(one, penalties(SRC_A, 1500, 3000));
+        assert_int_equal(cp_transform_save(one, path, 1, "pos", 3, err, errsz), CP_OK);
+        rc = cp_transform_load(*two, path, &epoch, NULL, NULL, err, errsz);
+        cp_transform_destroy(one);
+        return rc;
+}
+
+/* A source kept in another role or category, or a central source gone:
+ * the counts and joins kept would mean something else. */
 static void test_other_sources_refused(void **state)
 {
         char err[512];
-        cp_source_conf_t other_src[NSRC];
-        cp_conf_t other = conf;
-        cp_transform_t *one = cp_transform_new(&conf, err, sizeof(err)), *two;
-        const char *path = t_path("other.snap");
-        uint64_t epoch;
+        cp_source_conf_t other[NSRC];
+        cp_conf_t oc;
+        cp_transform_t *two;
 
         (void)state;
-        memcpy(other_src, sources, sizeof(sources));
-        other_src[SRC_A].src_id = "renamed";
-        other.conf_sources = other_src;
-        two = cp_transform_new(&other, err, sizeof(err));
-        assert_int_equal(cp_transform_save(one, path, 1, "pos", 3, err, sizeof(err)), CP_OK);
-        assert_int_equal(cp_transform_load(two, path, &epoch, NULL, NULL, err, sizeof(err)), CP_ERR_PARSE);
-        assert_non_null(strstr(err, "another set of sources"));
+        memcpy(other, sources, sizeof(sources));
+        other[SRC_A].src_role = CP_ROLE_MUNICIPAL;
+        assert_int_equal(load_for(&oc, other, NSRC, &two, err, sizeof(err)), CP_ERR_PARSE);
+        assert_non_null(strstr(err, "'a' changed its role"));
+        cp_transform_destroy(two);
+
+        memcpy(other, sources, sizeof(sources));
+        other[SRC_A].src_category = 4;
+        assert_int_equal(load_for(&oc, other, NSRC, &two, err, sizeof(err)), CP_ERR_PARSE);
+        assert_non_null(strstr(err, "'a' changed its category"));
+        cp_transform_destroy(two);
+
+        assert_int_equal(load_for(&oc, &sources[SRC_A], 1, &two, err, sizeof(err)), CP_ERR_PARSE);
+        assert_non_null(strstr(err, "central source 'c' is no longer configured"));
+        cp_transform_destroy(two);
+}
+
+/*
+ * Sources added, moved and removed: each kept source's counts follow it
+ * to its new place, an added one starts from nothing, a removed one's
+ * keys stay seen (duplicates) but count for no one.
+ */
+static void test_sources_added_and_removed(void **state)
+{
+        char err[512];
+        cp_source_conf_t grown[3] = {
+                sources[SRC_CENTRAL],
+                {.src_id = "b", .src_role = CP_ROLE_MUNICIPAL, .src_category = 3},
+                sources[SRC_A],
+        };
+        cp_conf_t gc, sc = conf;
+        cp_transform_t *one = cp_transform_new(&conf, err, sizeof(err)), *two, *three;
+        cp_report_t r1, r2, r3;
+        cp_batch_t *bat;
+        size_t dup = 0;
+
+        (void)state;
+        run(one, penalties(SRC_CENTRAL, 0, 3000));
+        run(one, penalties(SRC_A, 1500, 3000));
+        report(one, &r1);
+        if (load_for(&gc, grown, 3, &two, err, sizeof(err)) != CP_OK)
+                fail_msg("%s", err);
+        assert_int_equal(cp_report_alloc(&r2, 3), 0);
+        cp_transform_report(two, &r2);
+        assert_stats_equal(r2.rep_src[0], r1.rep_src[SRC_CENTRAL]);
+        assert_int_equal(r2.rep_src[1].st_read, 0);
+        assert_int_equal(r2.rep_src[1].st_unique_keys, 0);
+        assert_stats_equal(r2.rep_src[2], r1.rep_src[SRC_A]);
+        assert_int_equal(r2.rep_overlap[0 * 3 + 2], r1.rep_overlap[SRC_CENTRAL * NSRC + SRC_A]);
+        assert_int_equal(r2.rep_central_keys, r1.rep_central_keys);
+        /* b's records of a's keys are duplicates; its new ones are not. */
+        bat = penalties(1, 4000, 1000);
+        assert_int_equal(cp_transform_batch(two, bat), CP_OK);
+        for (size_t k = 0; k < bat->bat_n; k++)
+                dup += bat->bat_rec[k].rec_status == CP_REC_DUPLICATE;
+        cp_batch_destroy(bat);
+        cp_report_free(&r2);
+        assert_int_equal(cp_report_alloc(&r2, 3), 0);
+        cp_transform_report(two, &r2);
+        assert_int_equal(r2.rep_src[1].st_duplicates, dup);
+        assert_true(dup > 0 && dup <= 500);
+        assert_int_equal(r2.rep_overlap[1 * 3 + 2], dup);
+
+        /* a removed: its keys stay seen, in nobody's counts. */
+        sc.conf_sources = &grown[0];
+        sc.conf_nsources = 1;
+        assert_int_equal(cp_transform_save(two, t_path("grown.snap"), 2, "p", 1, err,
+                                           sizeof(err)), CP_OK);
+        three = cp_transform_new(&sc, err, sizeof(err));
+        {
+                uint64_t epoch;
+
+                if (cp_transform_load(three, t_path("grown.snap"), &epoch, NULL, NULL, err,
+                                      sizeof(err)) != CP_OK)
+                        fail_msg("%s", err);
+        }
+        assert_int_equal(cp_report_alloc(&r3, 1), 0);
+        cp_transform_report(three, &r3);
+        /* Central keys only a and b reported are now reported by no
+         * configured source: unreported. */
+        assert_true(r3.rep_src[0].st_central_unreported >
+                    r1.rep_src[SRC_CENTRAL].st_central_unreported);
+        assert_int_equal(r3.rep_src[0].st_central_unreported, r3.rep_central_keys);
+        r3.rep_src[0].st_central_unreported = r1.rep_src[SRC_CENTRAL].st_central_unreported;
+        assert_stats_equal(r3.rep_src[0], r1.rep_src[SRC_CENTRAL]);
+        assert_int_equal(r3.rep_overlap[0], r1.rep_overlap[SRC_CENTRAL * NSRC + SRC_CENTRAL]);
+        /* b and a saw every key of 4000..4999: c's records of them are
+         * duplicates, though neither is configured any more. */
+        bat = penalties(0, 4000, 1000);
+        assert_int_equal(cp_transform_batch(three, bat), CP_OK);
+        dup = 0;
+        for (size_t k = 0; k < bat->bat_n; k++) {
+                assert_int_not_equal(bat->bat_rec[k].rec_status, CP_REC_ACCEPTED);
+                dup += bat->bat_rec[k].rec_status == CP_REC_DUPLICATE;
+        }
+        assert_true(dup > 500);
+        cp_batch_destroy(bat);
+        cp_report_free(&r1);
+        cp_report_free(&r2);
+        cp_report_free(&r3);
         cp_transform_destroy(one);
         cp_transform_destroy(two);
+        cp_transform_destroy(three);
 }
 
 int main(void)
@@ -340,6 +463,7 @@ int main(void)
                 cmocka_unit_test(test_version1_is_read),
                 cmocka_unit_test(test_damage_is_refused),
                 cmocka_unit_test(test_other_sources_refused),
+                cmocka_unit_test(test_sources_added_and_removed),
         };
         return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
 }
