@@ -535,6 +535,36 @@ static void test_exactly_once_read_list(void **state)
         free(t.url);
 }
 
+/* Eleven URLs: pages are handed over in name order (u10 before u2), the
+ * order the checkpoint's positions compare file names in. */
+static void test_many_urls_in_name_order(void **state)
+{
+        (void)state;
+        t_portal_t p = { 0 };
+        t_http_src_t t;
+        t_srv_t srv;
+        char err[512], **files = NULL, *urls[11];
+        size_t n = 0;
+
+        assert_int_equal(t_srv_start(&srv, t_portal, &p), 0);
+        t_src_init(&t, &srv, "many", "http://127.0.0.1:%d/api?pageNo=1&pageSize=2",
+                   CP_PAGING_NONE);
+        for (int i = 0; i < 11; i++)
+                assert_true(asprintf(&urls[i], "%s&u=%d", t.url, i + 1) > 0);
+        t.hc.hc_urls = urls;
+        t.hc.hc_nurls = 11;
+        assert_int_equal(cp_ingest_fetch(&t.src, &files, &n, err, sizeof(err)), CP_OK);
+        assert_int_equal(n, 11);
+        for (size_t i = 1; i < n; i++)
+                assert_true(strcmp(files[i - 1], files[i]) < 0);
+        assert_non_null(strstr(files[1], "/u10-p000001-"));
+        cp_ingest_paths_free(files, n);
+        for (int i = 0; i < 11; i++)
+                free(urls[i]);
+        t_srv_stop(&srv);
+        free(t.url);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -544,6 +574,7 @@ int main(void)
                 cmocka_unit_test(test_cursor_mode),
                 cmocka_unit_test(test_state_and_prune),
                 cmocka_unit_test(test_exactly_once_read_list),
+                cmocka_unit_test(test_many_urls_in_name_order),
         };
 
         /* Loopback only, whatever proxy the environment names. */
