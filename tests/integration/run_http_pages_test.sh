@@ -110,9 +110,23 @@ start() {  # start LOG [args]: credpipe run in the background
   pid=$!
 }
 kill9() { kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; }
+# Until both portals are fetched, at once: the rest of the run can take
+# a tenth of a second, so the log is followed (tail -F, inotify) instead
+# of polled. The tail is not waited for; --pid ends it with credpipe.
 fetched_both() {
-  wait_for "event=HTTP_FETCHED source=court_defaulters " 1 &&
-    wait_for "event=HTTP_FETCHED source=court_defaulters_org " 1
+  local line n=0
+  while IFS= read -r line; do
+    [[ $line == *"event=HTTP_FETCHED source=court_defaulters"* ]] && (( ++n == 2 )) && break
+  done < <(timeout 60 tail -n +1 -F --pid="$pid" "$log" 2>/dev/null)
+  (( n == 2 ))
+}
+# The run must not have finished before the kill: nothing would be left
+# to replay.
+kill_alive() {
+  kill -0 "$pid" 2>/dev/null || fail "credpipe finished before it could be killed: raise ROWS"
+  kill9
+  (( $(count 'event=INPUTS_DONE') + $(count 'event=SET_DONE') == 0 )) \
+    || fail "the run's last epoch was committed before the kill: raise ROWS"
 }
 
 # check: truth-portal.json with each page reject's file named as the spool
@@ -168,7 +182,7 @@ once)
 crash)
   start "$work/run1.log" --once
   fetched_both || fail "run 1 ended before both portals were fetched"
-  kill9
+  kill_alive
   say "run 1 killed after both fetches ($(count 'event=CHECKPOINT_COMMITTED') commits)"
   before=$(control count)
   control "replace?source=court_defaulters&page=1" >/dev/null
@@ -210,7 +224,7 @@ service)
   done
   start "$work/service1.log" --report-json "$work/report.json"
   fetched_both || fail "the service exited before both portals were fetched"
-  kill9
+  kill_alive
   say "set 1 cut after both fetches"
   before=$(control count)
   control "down?on=1" >/dev/null
