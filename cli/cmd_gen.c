@@ -18,7 +18,9 @@
  *   gen_sources.c  the sources and how each writes an entry
  *   gen_feed.c   writing one feed: entries, repeats, bad rows
  *   gen_truth.c  counting and writing truth.json
- *   gen_conf.c   writing credpipe.yaml
+ *   gen_conf.c   writing credpipe.yaml (and credpipe-portal.yaml)
+ *   gen_portal.c two JSON Lines feeds as an HTTP portal's pages, and
+ *                truth-portal.json
  * Output depends only on (seed, rows): no clock, no environment, no
  * rand(). Memory does not grow with the rows written: entries are rebuilt
  * from their index when needed, bad rows are spooled to a temporary file;
@@ -37,6 +39,7 @@
 #include "gen_conf.h"
 #include "gen_feed.h"
 #include "gen_model.h"
+#include "gen_portal.h"
 #include "gen_source.h"
 #include "gen_truth.h"
 
@@ -173,7 +176,9 @@ int cp_cmd_gen(int argc, char **argv)
                         goto fail;
         if (cp_gen_truth_count(&tr, &pl, err, sizeof(err)) ||
             cp_gen_truth_write(&tr, out, err, sizeof(err)) ||
-            cp_gen_conf_write(out, seed, rows, err, sizeof(err)))
+            cp_gen_conf_write(out, seed, rows, false, err, sizeof(err)) ||
+            cp_gen_conf_write(out, seed, rows, true, err, sizeof(err)) ||
+            cp_gen_portal_write(out, err, sizeof(err)))
                 goto fail;
         for (int s = 0; s < cp_gen_nsources; s++) {
                 read += tr.tr_src[s].st_read;

@@ -164,8 +164,20 @@ static void *cp_ingest_thread(void *p)
         /* Named threads: perf, top -H and gdb show which stage is busy. */
         snprintf(tname, sizeof(tname), "cp:ingest/%u", a->source);
         pthread_setname_np(pthread_self(), tname);
-        /* http sources fetch their pages here, while central ones read. */
-        failed = failed || cp_ingest_fetch(src, &a->files, &a->nfiles, err, sizeof(err));
+        /* http sources fetch their pages here, while central ones read.
+         * With exactly-once, a fetch whose pages are not committed yet is
+         * not fetched again but read again from the spool; a source the
+         * restored state holds whole is not fetched at all (its pages
+         * would be skipped, and their validators lost to the next set). */
+        if (!failed && run->epoch && a->resume.rs_start.ps_done)
+                failed = cp_ingest_fetch_committed(src, run->epoch->ep_set, err,
+                                                   sizeof(err)) != CP_OK;
+        else if (!failed && run->epoch)
+                failed = cp_ingest_fetch_set(src, run->epoch->ep_set, &a->files,
+                                             &a->nfiles, err, sizeof(err)) != CP_OK;
+        else
+                failed = failed || cp_ingest_fetch(src, &a->files, &a->nfiles, err,
+                                                   sizeof(err));
 
         if (src->src_role != CP_ROLE_CENTRAL) {
                 pthread_mutex_lock(&run->lock);
@@ -678,6 +690,27 @@ static bool cp_run_reload_ok(const cp_conf_t *cur, const char *config)
         return ok;
 }
 
+/* The set's last epoch is committed: so are the pages its http sources
+ * fetched, which the next set may fetch anew (ingest/http_poll.c).
+ * @returns 0, or 1 when a spool's state cannot be saved (logged). */
+static int cp_run_http_committed(const cp_run_t *run)
+{
+        char err[1024];
+        int rc = 0;
+
+        for (size_t i = 0; i < run->conf->conf_nsources; i++) {
+                const cp_source_conf_t *src = &run->conf->conf_sources[i];
+
+                if (src->src_http && cp_ingest_fetch_committed(src, run->epoch->ep_set,
+                                                               err, sizeof(err))) {
+                        cp_log_error("ingest", "SOURCE_FAILED", "source=%s msg=\"%s\"",
+                                     src->src_id, err);
+                        rc = 1;
+                }
+        }
+        return rc;
+}
+
 /* @returns whether every source of the set was read to its end. */
 static bool cp_run_set_done(const cp_epoch_t *ep)
 {
@@ -752,7 +785,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         /* Committed before the crash; only the files' fate
                          * was left to do. */
                         resumed = false;
-                        if (cp_spool_finish(spool, err, sizeof(err))) {
+                        if (cp_run_http_committed(run) ||
+                            cp_spool_finish(spool, err, sizeof(err))) {
                                 cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
                                 rc = 1;
                                 break;
@@ -778,7 +812,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                 }
                 if (!cp_run_set_done(ep))
                         break;  /* stopped: the rest of the set waits for a restart */
-                if (cp_spool_finish(spool, err, sizeof(err))) {
+                if (cp_run_http_committed(run) ||
+                    cp_spool_finish(spool, err, sizeof(err))) {
                         cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
                         rc = 1;
                         break;
@@ -1132,6 +1167,9 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                                      isatty(STDERR_FILENO) && !no_progress);
         }
         if (cp_run_set(&run, sk, iargs, pg, &rep, &final_committed))
+                rc = 1;
+        if (run.epoch && final_committed && cp_run_set_done(run.epoch) &&
+            cp_run_http_committed(&run))
                 rc = 1;
 done:
         cp_progress_end(pg);

@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "gen_model.h"
+#include "gen_portal.h"
 #include "gen_source.h"
 #include "gen_view.h"
 
@@ -56,13 +57,13 @@ static void cp_gen_yaml_scalar(FILE *fp, const char *s, bool force_quotes)
         fputc('"', fp);
 }
 
-int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
+int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows, bool portal,
                       char *errstr, size_t errstr_size)
 {
         char *path;
         FILE *fp;
 
-        if (asprintf(&path, "%s/credpipe.yaml", dir) < 0) {
+        if (asprintf(&path, "%s/%s", dir, portal ? "credpipe-portal.yaml" : "credpipe.yaml") < 0) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
@@ -74,6 +75,7 @@ int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
         fprintf(fp, "# credpipe configuration written by `credpipe gen --seed %llu --rows %llu`\n"
                 "# The feeds are in feeds/; truth.json next to this file holds the counts\n"
                 "# `credpipe run --report-json` must reproduce over them.\n"
+                "%s"
                 "topics:\n"
                 "  records: credpipe.records\n"
                 "  rejects: credpipe.rejects\n"
@@ -85,9 +87,13 @@ int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
                 "  as_of: \"%04d-%02d-%02d\"\n"
                 "sources:\n",
                 (unsigned long long)seed, (unsigned long long)rows,
+                portal ? "# This one reads two of them from the pages in portal/, served over\n"
+                         "# HTTP: replace @PORTAL@ by the server's base URL. Its truth is\n"
+                         "# truth-portal.json (the same figures, rejects at page positions).\n" : "",
                 CP_GEN_AS_OF_Y, CP_GEN_AS_OF_M, CP_GEN_AS_OF_D);
         for (int s = 0; s < cp_gen_nsources; s++) {
                 const cp_gen_source_t *src = &cp_gen_sources[s];
+                const cp_gen_portal_t *pt = portal ? cp_gen_portal_of(src->src_id) : NULL;
                 bool extras = false;
                 char rel[256];
 
@@ -96,12 +102,17 @@ int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
                 fprintf(fp, "\n    role: %s\n    category: %s\n    region: ",
                         src->src_role, src->src_category);
                 cp_gen_yaml_scalar(fp, src->src_region, true);
-                fprintf(fp, "\n    format: %s\n    paths: [",
-                        src->src_format == CP_GEN_CSV ? "csv" :
-                        src->src_format == CP_GEN_XLSX ? "xlsx" : "jsonl");
-                snprintf(rel, sizeof(rel), "feeds/%s", src->src_file);
-                cp_gen_yaml_scalar(fp, rel, false);
-                fputs("]\n", fp);
+                fputc('\n', fp);
+                if (pt) {
+                        cp_gen_portal_conf(fp, pt);
+                } else {
+                        fprintf(fp, "    format: %s\n    paths: [",
+                                src->src_format == CP_GEN_CSV ? "csv" :
+                                src->src_format == CP_GEN_XLSX ? "xlsx" : "jsonl");
+                        snprintf(rel, sizeof(rel), "feeds/%s", src->src_file);
+                        cp_gen_yaml_scalar(fp, rel, false);
+                        fputs("]\n", fp);
+                }
                 if (src->src_format == CP_GEN_CSV && src->src_encoding)
                         fprintf(fp, "    encoding: %s\n",
                                 !strcmp(src->src_encoding, "GB18030") ? "gb18030" :

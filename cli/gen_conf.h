@@ -10,11 +10,16 @@
 #ifndef CP_GEN_CONF_H
 #define CP_GEN_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/** @returns 0 after writing DIR/credpipe.yaml, or -1 with errstr set. */
-int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows,
+/**
+ * @brief Writes DIR/credpipe.yaml, or with `portal` DIR/credpipe-portal.yaml:
+ *        the same, but the sources gen_portal.h serves read over HTTP.
+ * @returns 0, or -1 with errstr set.
+ */
+int cp_gen_conf_write(const char *dir, uint64_t seed, uint64_t rows, bool portal,
                       char *errstr, size_t errstr_size);
 
 #endif

@@ -21,7 +21,20 @@
  * and the saved state keeps the old validators except for the pages this
  * run downloaded again (their spooled copies are now newer than those
  * validators), so the next run asks for those unconditionally.
+ *
+ * Exactly once (cp_ingest_fetch_set, with state.dir): the same save also
+ * lists the pages handed to the reader, for the set being read
+ * (http_spool.h). Until the run commits them, a restart of the same set
+ * reads that list from the spool and fetches nothing: after a crash the
+ * validators already say "read" (the portal would answer 304, and the
+ * pages would be lost) and the portal may serve other bytes by now (the
+ * checkpoint's positions would point into a different page).
+ *
+ * The pages are handed back sorted by name, which is the order the
+ * checkpoint's positions compare in (u10 sorts before u2: so be it, as
+ * long as reading and resuming agree).
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -374,8 +387,79 @@ static void cp_poll_save_after_failure(cp_poll_t *pl)
         cp_spool_state_free(&keep);
 }
 
-int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
-                    size_t *nfiles, char *errstr, size_t errstr_size)
+static int cp_poll_path_cmp(const void *a, const void *b)
+{
+        return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Records the changed pages as this fetch's read list (see DESIGN). */
+static int cp_poll_set_read(cp_poll_t *pl, unsigned long long set)
+{
+        size_t skip = strlen(pl->pl_hc->hc_spool) + 1;
+        char **names = calloc(pl->pl_nfiles + 1, sizeof(*names));
+        int rc;
+
+        if (!names)
+                return cp_poll_nomem(pl);
+        for (size_t i = 0; i < pl->pl_nfiles; i++)
+                names[i] = pl->pl_files[i] + skip;
+        rc = cp_spool_state_set_read(&pl->pl_cur, set, names, pl->pl_nfiles);
+        free(names);
+        return rc == CP_OK ? rc : cp_poll_nomem(pl);
+}
+
+/* The read list of an uncommitted fetch, from the spool (see DESIGN). */
+static int cp_poll_replay(cp_poll_t *pl)
+{
+        const cp_spool_state_t *st = &pl->pl_old;
+
+        for (size_t i = 0; i < st->ss_nread; i++) {
+                int rc = cp_poll_add_file(pl, st->ss_read[i]);
+
+                if (rc != CP_OK)
+                        return cp_poll_nomem(pl);
+                if (access(pl->pl_files[pl->pl_nfiles - 1], R_OK)) {
+                        snprintf(pl->pl_errstr, pl->pl_errstr_size, "source %s: "
+                                 "the spooled page %s of a fetch not yet "
+                                 "committed is gone (%s): its records cannot "
+                                 "be read again as they were; restore the "
+                                 "spool, or start afresh with another "
+                                 "state.instance", pl->pl_src->src_id,
+                                 pl->pl_files[pl->pl_nfiles - 1],
+                                 strerror(errno));
+                        return CP_ERR_IO;
+                }
+        }
+        cp_log_info("ingest", "HTTP_SPOOL_REPLAY", "source=%s set=%llu "
+                    "pages=%zu spool=\"%s\" msg=\"the last fetch was not "
+                    "committed: reading its spooled pages again, fetching "
+                    "nothing\"", pl->pl_src->src_id, st->ss_read_set,
+                    st->ss_nread, pl->pl_hc->hc_spool);
+        return CP_OK;
+}
+
+/* Hands the pages in pl_files to the caller's list. */
+static int cp_poll_hand_over(cp_poll_t *pl, char ***files, size_t *nfiles)
+{
+        char **all = realloc(*files, (*nfiles + pl->pl_nfiles + 1) *
+                                     sizeof(*all));
+
+        if (!all)
+                return cp_poll_nomem(pl);
+        if (pl->pl_nfiles)
+                memcpy(all + *nfiles, pl->pl_files,
+                       pl->pl_nfiles * sizeof(*all));
+        *files = all;
+        *nfiles += pl->pl_nfiles;
+        free(pl->pl_files);
+        pl->pl_files = NULL;
+        pl->pl_nfiles = 0;
+        return CP_OK;
+}
+
+static int cp_poll_fetch(const cp_source_conf_t *src, bool exact,
+                         unsigned long long set, char ***files,
+                         size_t *nfiles, char *errstr, size_t errstr_size)
 {
         const cp_http_conf_t *hc = src->src_http;
         cp_http_opts_t opts;
@@ -385,7 +469,7 @@ int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
                 .pl_errstr = errstr,
                 .pl_errstr_size = errstr_size,
         };
-        char **all;
+        size_t changed;
         int rc;
 
         if (src->src_format != CP_FMT_HTTP_JSON || !hc)
@@ -402,6 +486,13 @@ int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
                 return rc;
         if (cp_spool_state_load(hc->hc_spool, &pl.pl_old) != CP_OK)
                 return cp_poll_nomem(&pl);
+        if (exact && pl.pl_old.ss_has_read && !pl.pl_old.ss_read_committed &&
+            pl.pl_old.ss_read_set == set) {
+                rc = cp_poll_replay(&pl);
+                if (rc == CP_OK)
+                        rc = cp_poll_hand_over(&pl, files, nfiles);
+                goto out;
+        }
         pl.pl_client = cp_http_client_new(&opts, errstr, errstr_size);
         if (!pl.pl_client) {
                 rc = CP_ERR_IO;
@@ -409,6 +500,11 @@ int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
         }
         for (size_t u = 0; u < hc->hc_nurls && rc == CP_OK; u++)
                 rc = cp_poll_one_url(&pl, (unsigned)u + 1);
+        if (pl.pl_nfiles)
+                qsort(pl.pl_files, pl.pl_nfiles, sizeof(*pl.pl_files),
+                      cp_poll_path_cmp);
+        if (rc == CP_OK && exact)
+                rc = cp_poll_set_read(&pl, set);
         if (rc == CP_OK)
                 rc = cp_spool_state_save(hc->hc_spool, &pl.pl_cur, errstr,
                                          errstr_size);
@@ -417,22 +513,14 @@ int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
                 goto out;
         }
         cp_spool_prune(hc->hc_spool, &pl.pl_cur);
-        all = realloc(*files, (*nfiles + pl.pl_nfiles + 1) * sizeof(*all));
-        if (!all) {
-                rc = cp_poll_nomem(&pl);
+        changed = pl.pl_nfiles;
+        rc = cp_poll_hand_over(&pl, files, nfiles);
+        if (rc != CP_OK)
                 goto out;
-        }
-        if (pl.pl_nfiles)
-                memcpy(all + *nfiles, pl.pl_files, pl.pl_nfiles * sizeof(*all));
-        *files = all;
-        *nfiles += pl.pl_nfiles;
         cp_log_info("ingest", "HTTP_FETCHED", "source=%s urls=%zu pages=%u "
                     "changed=%zu unchanged=%zu spool=\"%s\"", src->src_id,
-                    hc->hc_nurls, pl.pl_pages, pl.pl_nfiles,
-                    pl.pl_pages - pl.pl_nfiles, hc->hc_spool);
-        free(pl.pl_files);
-        pl.pl_files = NULL;
-        pl.pl_nfiles = 0;
+                    hc->hc_nurls, pl.pl_pages, changed,
+                    pl.pl_pages - changed, hc->hc_spool);
 out:
         if (rc != CP_OK)
                 cp_log_error("ingest", "SOURCE_FAILED", "source=%s msg=\"%s\"",
@@ -444,4 +532,29 @@ out:
         cp_spool_state_free(&pl.pl_fresh);
         free(pl.pl_seen.ps_h);
         return rc;
+}
+
+int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
+                    size_t *nfiles, char *errstr, size_t errstr_size)
+{
+        return cp_poll_fetch(src, false, 0, files, nfiles, errstr,
+                             errstr_size);
+}
+
+int cp_ingest_fetch_set(const cp_source_conf_t *src, unsigned long long set,
+                        char ***files, size_t *nfiles, char *errstr,
+                        size_t errstr_size)
+{
+        return cp_poll_fetch(src, true, set, files, nfiles, errstr,
+                             errstr_size);
+}
+
+int cp_ingest_fetch_committed(const cp_source_conf_t *src,
+                              unsigned long long set, char *errstr,
+                              size_t errstr_size)
+{
+        if (src->src_format != CP_FMT_HTTP_JSON || !src->src_http)
+                return CP_OK;
+        return cp_spool_state_commit(src->src_http->hc_spool, set, errstr,
+                                     errstr_size);
 }

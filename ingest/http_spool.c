@@ -219,11 +219,24 @@ static void cp_spool_entry_free(cp_spool_entry_t *e)
         free(e->se_last_modified);
 }
 
+static void cp_spool_read_free(cp_spool_state_t *st)
+{
+        for (size_t i = 0; i < st->ss_nread; i++)
+                free(st->ss_read[i]);
+        free(st->ss_read);
+        st->ss_read = NULL;
+        st->ss_nread = 0;
+        st->ss_has_read = false;
+        st->ss_read_committed = false;
+        st->ss_read_set = 0;
+}
+
 void cp_spool_state_free(cp_spool_state_t *st)
 {
         for (size_t i = 0; i < st->ss_n; i++)
                 cp_spool_entry_free(&st->ss_e[i]);
         free(st->ss_e);
+        cp_spool_read_free(st);
         memset(st, 0, sizeof(*st));
 }
 
@@ -255,6 +268,26 @@ int cp_spool_state_add(cp_spool_state_t *st, const char *url,
         }
         st->ss_n++;
         st->ss_sorted = false;
+        return CP_OK;
+}
+
+int cp_spool_state_set_read(cp_spool_state_t *st, unsigned long long set,
+                            char *const *names, size_t n)
+{
+        cp_spool_read_free(st);
+        st->ss_read = calloc(n ? n : 1, sizeof(*st->ss_read));
+        if (!st->ss_read)
+                return CP_ERR_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+                if (!(st->ss_read[i] = strdup(names[i]))) {
+                        st->ss_nread = i;
+                        cp_spool_read_free(st);
+                        return CP_ERR_NOMEM;
+                }
+        }
+        st->ss_nread = n;
+        st->ss_has_read = true;
+        st->ss_read_set = set;
         return CP_OK;
 }
 
@@ -334,6 +367,46 @@ int cp_spool_state_load(const char *dir, cp_spool_state_t *st)
                 if (rc != CP_OK)
                         break;
         }
+        if (rc == CP_OK && json_object_get(root, "read")) {
+                json_t *rd = json_object_get(root, "read");
+                json_t *fl = json_object_get(rd, "files"), *f;
+
+                if (!json_is_array(fl) ||
+                    !json_is_integer(json_object_get(rd, "set"))) {
+                        cp_spool_state_free(st);
+                        json_decref(root);
+                        return cp_spool_state_bad(path, "a read list without "
+                                                  "set or files");
+                }
+                st->ss_has_read = true;
+                st->ss_read_committed =
+                        json_is_true(json_object_get(rd, "committed"));
+                st->ss_read_set = (unsigned long long)json_integer_value(
+                        json_object_get(rd, "set"));
+                st->ss_read = calloc(json_array_size(fl) + 1,
+                                     sizeof(*st->ss_read));
+                if (!st->ss_read)
+                        rc = CP_ERR_NOMEM;
+                json_array_foreach(fl, i, f) {
+                        if (rc != CP_OK)
+                                break;
+                        /* As above: a name, never a path. */
+                        if (!json_is_string(f) ||
+                            !cp_spool_is_page(json_string_value(f))) {
+                                cp_spool_state_free(st);
+                                json_decref(root);
+                                return cp_spool_state_bad(path, "a read list "
+                                                          "with a bad file "
+                                                          "name");
+                        }
+                        st->ss_read[st->ss_nread] =
+                                strdup(json_string_value(f));
+                        if (!st->ss_read[st->ss_nread])
+                                rc = CP_ERR_NOMEM;
+                        else
+                                st->ss_nread++;
+                }
+        }
         json_decref(root);
         if (rc != CP_OK)
                 cp_spool_state_free(st);
@@ -365,6 +438,20 @@ int cp_spool_state_save(const char *dir, const cp_spool_state_t *st,
         if (json_object_set_new(root, "version", json_integer(1)) ||
             json_object_set(root, "pages", pages))
                 goto out;
+        if (st->ss_has_read) {
+                json_t *rd = json_pack("{s:I, s:b, s:[]}", "set",
+                                       (json_int_t)st->ss_read_set,
+                                       "committed", st->ss_read_committed,
+                                       "files");
+
+                if (!rd || json_object_set_new(root, "read", rd))
+                        goto out;
+                for (size_t i = 0; i < st->ss_nread; i++)
+                        if (json_array_append_new(
+                                    json_object_get(rd, "files"),
+                                    json_string(st->ss_read[i])))
+                                goto out;
+        }
         text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
         if (!text)
                 goto out;
@@ -377,6 +464,26 @@ out:
         free(text);
         json_decref(pages);
         json_decref(root);
+        return rc;
+}
+
+int cp_spool_state_commit(const char *dir, unsigned long long set,
+                          char *errstr, size_t errstr_size)
+{
+        cp_spool_state_t st;
+        int rc;
+
+        if (cp_spool_state_load(dir, &st) != CP_OK) {
+                snprintf(errstr, errstr_size, "out of memory reading %s/"
+                         CP_SPOOL_STATE, dir);
+                return CP_ERR_NOMEM;
+        }
+        rc = CP_OK;
+        if (st.ss_has_read && !st.ss_read_committed && st.ss_read_set == set) {
+                st.ss_read_committed = true;
+                rc = cp_spool_state_save(dir, &st, errstr, errstr_size);
+        }
+        cp_spool_state_free(&st);
         return rc;
 }
 

@@ -22,6 +22,18 @@
  *   {"version": 1, "pages": [{"url": "...", "file": "u1-p000001-....json",
  *     "etag": "\"abc\"", "last_modified": "Wed, 21 Oct 2015 07:28:00 GMT"}]}
  *
+ * With exactly-once (state.dir), the same write also records the pages
+ * the fetch handed to the reader, and the set they belong to, as "read":
+ *
+ *   "read": {"set": 0, "committed": false, "files": ["u1-p000001-....json"]}
+ *
+ * The validators and that list change in one atomic write, so there is no
+ * moment where the validators say "already read" (the next fetch would
+ * get 304) while nothing says which pages still have to be read. Until
+ * the run commits those pages ("committed": true, cp_spool_state_commit),
+ * a restart reads the listed files again instead of fetching: the very
+ * bytes the crashed run read, whatever the portal serves meanwhile.
+ *
  * A state file that cannot be read as such is ignored with a warning (the
  * next fetch then asks for every page unconditionally): losing validators
  * costs a download, never data.
@@ -46,6 +58,12 @@ typedef struct cp_spool_state_s {
         size_t ss_n;
         size_t ss_cap;
         bool ss_sorted;           /* by URL, for cp_spool_state_find() */
+        /* "read" (see DESIGN): the pages handed to the reader. */
+        bool ss_has_read;
+        bool ss_read_committed;
+        unsigned long long ss_read_set;
+        char **ss_read;           /* file names, no dir */
+        size_t ss_nread;
 } cp_spool_state_t;
 
 /**
@@ -97,6 +115,21 @@ int cp_spool_state_load(const char *dir, cp_spool_state_t *st);
 int cp_spool_state_add(cp_spool_state_t *st, const char *url,
                        const char *file, const char *etag,
                        const char *last_modified);
+
+/**
+ * @brief Sets the "read" list (copies of the names).
+ * @returns CP_OK or CP_ERR_NOMEM.
+ */
+int cp_spool_state_set_read(cp_spool_state_t *st, unsigned long long set,
+                            char *const *names, size_t n);
+
+/**
+ * @brief Marks dir's "read" list of set `set` committed, and saves the
+ * state, when it is there and not committed yet; otherwise does nothing.
+ * @returns CP_OK, CP_ERR_IO (errstr set) or CP_ERR_NOMEM.
+ */
+int cp_spool_state_commit(const char *dir, unsigned long long set,
+                          char *errstr, size_t errstr_size);
 
 /**
  * @brief Finds a URL's entry; sorts the state first when entries were

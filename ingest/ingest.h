@@ -86,6 +86,31 @@ int cp_ingest_fetch(const cp_source_conf_t *src, char ***files,
                     size_t *nfiles, char *errstr, size_t errstr_size);
 
 /**
+ * @brief cp_ingest_fetch() for exactly-once runs: the pages handed back
+ * are recorded as set `set`'s in the spool's state, together with the
+ * new validators; while that record is not committed
+ * (cp_ingest_fetch_committed), a call for the same set fetches nothing
+ * and hands back the same spooled pages (HTTP_SPOOL_REPLAY), so a
+ * restart reads the bytes the crashed run read (ingest/http_poll.c).
+ * @returns as cp_ingest_fetch(); CP_ERR_IO too when a page to read again
+ *          is gone from the spool.
+ */
+int cp_ingest_fetch_set(const cp_source_conf_t *src, unsigned long long set,
+                        char ***files, size_t *nfiles, char *errstr,
+                        size_t errstr_size);
+
+/**
+ * @brief Records that set `set`'s pages of an http source are committed
+ * (their records and a checkpoint past them are in Kafka): the next
+ * fetch asks the portal again. A no-op for file formats, and when the
+ * spool's record is of another set or committed already.
+ * @returns CP_OK, or CP_ERR_IO / CP_ERR_NOMEM with errstr.
+ */
+int cp_ingest_fetch_committed(const cp_source_conf_t *src,
+                              unsigned long long set, char *errstr,
+                              size_t errstr_size);
+
+/**
  * @brief Reads one file of a source into batches of up to batch_cap
  * records, each passed to emit.
  * @param source_idx index of src in the configuration (bat_source)

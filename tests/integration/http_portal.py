@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""A small paginated JSON portal for the http source test, on loopback.
+"""A small paginated JSON portal for the http source tests, on loopback.
 
     http_portal.py --port-file FILE --log FILE [--max-lifetime SECONDS]
+                   [--gen DIR [--faults]]
 
 Binds 127.0.0.1 on a port the kernel chooses and writes it to --port-file
 (atomically, once listening). Serves, with Python's standard library only:
@@ -18,8 +19,27 @@ Binds 127.0.0.1 on a port the kernel chooses and writes it to --port-file
       changes page N (its version, so its ETag and its records' amounts).
 
 Every request is logged to --log as one line: path, If-None-Match (or -),
-status. The content of each page is fixed by the page number and version,
-so tests know the exact counts (see run_http_source_test.sh).
+status (with --gen, then If-Modified-Since or -). The content of each page
+is fixed by the page number and version, so tests know the exact counts
+(see run_http_source_test.sh).
+
+With --gen DIR, it serves instead the portal `credpipe gen` wrote into
+DIR/portal (DIR/portal/index.json says how each source is paged):
+
+  /<source>?pageNo=N&pageSize=P       page mode: DIR/portal/<source>/page-N.json
+  /<source>?limit=P[&cursor=TOKEN]    cursor mode: the page whose token it is
+      (the first page without one); an unknown token answers 400.
+      Page-mode pages carry an ETag (a hash of the bytes) and a
+      Last-Modified and answer If-None-Match with 304; cursor-mode pages
+      carry a Last-Modified only and answer If-Modified-Since with 304.
+      With --faults, the first request of each source's page 2 answers 500
+      and that of its page 3 429 (Retry-After: 1): back-off is exercised.
+  /_control/replace?source=S&page=N   page N changes: its first element is
+      dropped and the others reversed (new ETag, later Last-Modified); a
+      run that fetched it again instead of reading its spooled copy would
+      lose a record and read the others at other positions.
+  /_control/down?on=1|0               every portal request answers 503.
+  /_control/count                     how many portal pages were requested.
 """
 import argparse
 import json
@@ -28,7 +48,9 @@ import signal
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import formatdate, parsedate_to_datetime
 from urllib.parse import parse_qs, urlparse
+import hashlib
 
 PAGES = 3
 LAST_MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT"
@@ -70,6 +92,126 @@ class Portal:
         self.version = {n: 1 for n in range(1, PAGES + 2)}
         self.failed_once = set()
         self.log = open(log_path, "a", encoding="utf-8", buffering=1)
+
+
+class GenPortal:
+    """The pages of `credpipe gen`'s portal (see the module's text)."""
+
+    def __init__(self, gen_dir, faults, log_path):
+        self.lock = threading.Lock()
+        self.dir = os.path.join(gen_dir, "portal")
+        with open(os.path.join(self.dir, "index.json"), encoding="utf-8") as f:
+            self.index = {p["source"]: p for p in json.load(f)["portals"]}
+        self.body = {}       # (source, page) -> bytes, once replaced
+        self.version = {}    # (source, page) -> int
+        self.faulted = set()
+        self.faults = faults
+        self.down = False
+        self.requests = 0
+        self.log = open(log_path, "a", encoding="utf-8", buffering=1)
+
+    def page_of(self, source, q):
+        p = self.index[source]
+        if p["mode"] == "page":
+            n = int(q.get("pageNo", ["0"])[0])
+            return n if 1 <= n <= p["pages"] else None
+        tok = q.get("cursor", [None])[0]
+        try:
+            return p["cursors"].index(tok) + 1
+        except ValueError:
+            return None
+
+    def page(self, source, n):
+        key = (source, n)
+        if key not in self.body:
+            with open(os.path.join(self.dir, source, f"page-{n}.json"), "rb") as f:
+                self.body[key] = f.read()
+        return self.body[key]
+
+    def replace(self, source, n):
+        doc = json.loads(self.page(source, n))
+        path = self.index[source]["records"].split(".")
+        arr = doc
+        for k in path[:-1]:
+            arr = arr[k]
+        arr[path[-1]] = list(reversed(arr[path[-1]][1:]))
+        self.body[(source, n)] = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+        self.version[(source, n)] = self.version.get((source, n), 0) + 1
+
+    def last_modified(self, source, n):
+        # 2024-01-01 plus a day per version: later after each change.
+        return 1704067200 + 86400 * self.version.get((source, n), 0)
+
+
+def make_gen_handler(portal):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, fmt, *args):
+            pass
+
+        def reply(self, status, body=b"", headers=()):
+            inm = self.headers.get("If-None-Match", "-")
+            ims = self.headers.get("If-Modified-Since", "-")
+            portal.log.write(f"{self.path}\t{inm}\t{status}\t{ims}\n")
+            self.send_response(status)
+            for k, v in headers:
+                self.send_header(k, v)
+            if status != 304:
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if status != 304:
+                self.wfile.write(body)
+
+        def do_GET(self):
+            url = urlparse(self.path)
+            q = parse_qs(url.query)
+            source = url.path.strip("/")
+            with portal.lock:
+                if url.path == "/_control/replace":
+                    portal.replace(q["source"][0], int(q["page"][0]))
+                    return self.reply(200, b"ok")
+                if url.path == "/_control/down":
+                    portal.down = q["on"][0] == "1"
+                    return self.reply(200, b"ok")
+                if url.path == "/_control/count":
+                    return self.reply(200, str(portal.requests).encode())
+                if source not in portal.index:
+                    return self.reply(404, b"no such portal")
+                portal.requests += 1
+                if portal.down:
+                    return self.reply(503, b"down for maintenance")
+                n = portal.page_of(source, q)
+                if n is None:
+                    return self.reply(400, b"no such page")
+                if portal.faults and (source, n) not in portal.faulted and n in (2, 3):
+                    portal.faulted.add((source, n))
+                    if n == 2:
+                        return self.reply(500, b"internal error")
+                    return self.reply(429, b"slow down", [("Retry-After", "1")])
+                body = portal.page(source, n)
+                lm_t = portal.last_modified(source, n)
+                headers = [("Last-Modified", formatdate(lm_t, usegmt=True)),
+                           ("Content-Type", "application/json; charset=utf-8")]
+                cursor = portal.index[source]["mode"] == "cursor"
+                etag = None
+                if not cursor:
+                    etag = '"%s-%d-%s"' % (source, n, hashlib.sha1(body).hexdigest()[:12])
+                    headers.append(("ETag", etag))
+                inm = self.headers.get("If-None-Match")
+                ims = self.headers.get("If-Modified-Since")
+                if etag and inm is not None:
+                    if inm == etag:
+                        return self.reply(304, headers=headers)
+                elif ims is not None:
+                    try:
+                        if parsedate_to_datetime(ims).timestamp() >= lm_t:
+                            return self.reply(304, headers=headers)
+                    except (TypeError, ValueError):
+                        pass
+                self.reply(200, body, headers)
+
+    return Handler
 
 
 def make_handler(portal):
@@ -131,10 +273,16 @@ def main():
     ap.add_argument("--log", required=True)
     ap.add_argument("--max-lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens")
+    ap.add_argument("--gen", help="serve the portal `credpipe gen` wrote here")
+    ap.add_argument("--faults", action="store_true",
+                    help="with --gen: a 500 and a 429 per source")
     args = ap.parse_args()
 
-    portal = Portal(args.log)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(portal))
+    if args.gen:
+        handler = make_gen_handler(GenPortal(args.gen, args.faults, args.log))
+    else:
+        handler = make_handler(Portal(args.log))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     tmp = args.port_file + ".tmp"
     with open(tmp, "w") as f:

@@ -29,11 +29,14 @@
 #include "cli/gen_ids.c"
 #include "cli/gen_model.c"
 #include "cli/gen_out.c"
+#include "cli/gen_portal.c"
 #include "cli/gen_sources.c"
 #include "cli/gen_text.c"
 #include "cli/gen_truth.c"
 #include "cli/gen_view.c"
 #include "cli/gen_xlsx.c"
+#include "core/err.h"
+#include "ingest/http_page.h"
 #include "transform/ids.h"
 
 /* Calls fn(kind, value, valid) for every line of vectors.tsv. */
@@ -767,6 +770,200 @@ static void test_truth_exercises_every_figure(void **state)
         test_truth_cleanup(&tr, dir);
 }
 
+/* Reads a whole file (NUL-terminated). */
+static char *test_slurp(const char *path, size_t *len)
+{
+        FILE *fp = fopen(path, "rb");
+        char *buf;
+        long n;
+
+        assert_non_null(fp);
+        assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+        n = ftell(fp);
+        rewind(fp);
+        buf = malloc((size_t)n + 1);
+        assert_non_null(buf);
+        assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+        buf[n] = '\0';
+        fclose(fp);
+        *len = (size_t)n;
+        return buf;
+}
+
+/* The portal: its pages, read as credpipe reads them (http_page.c at the
+ * configured record path, then each element), hold the feed's non-blank
+ * lines in order, objects byte for byte and the others as strings; cursor
+ * pages name the next page's token and the last none; truth-portal.json
+ * names, for every reject of a portal source, the page and element that
+ * hold that feed line, and differs from truth.json in nothing else. */
+static void test_portal_pages(void **state)
+{
+        char dir[] = "/tmp/test_gen_portalXXXXXX", err[512], path[512];
+        cp_gen_truth_t tr;
+        cp_gen_plan_t pl;
+        json_t *truth, *ptruth, *index;
+        size_t i;
+
+        (void)state;
+        test_truth_run(&tr, &pl, 3000, 7, dir);
+        assert_int_equal(cp_gen_truth_write(&tr, dir, err, sizeof(err)), 0);
+        assert_int_equal(cp_gen_portal_write(dir, err, sizeof(err)), 0);
+        snprintf(path, sizeof(path), "%s/truth.json", dir);
+        truth = json_load_file(path, 0, NULL);
+        snprintf(path, sizeof(path), "%s/truth-portal.json", dir);
+        ptruth = json_load_file(path, 0, NULL);
+        snprintf(path, sizeof(path), "%s/portal/index.json", dir);
+        index = json_load_file(path, 0, NULL);
+        assert_non_null(truth);
+        assert_non_null(ptruth);
+        assert_non_null(index);
+        assert_int_equal(json_array_size(json_object_get(index, "portals")), CP_GEN_NPORTALS);
+
+        for (int k = 0; k < CP_GEN_NPORTALS; k++) {
+                const cp_gen_portal_t *pt = &cp_gen_portals[k];
+                json_t *ix = json_array_get(json_object_get(index, "portals"), (size_t)k);
+                int pages = (int)json_integer_value(json_object_get(ix, "pages"));
+                char *feed, *line, *save = NULL;
+                size_t flen, lno = 0;
+                int page = 1;
+                size_t elem = 0;
+                cp_http_page_t pg = { 0 };
+                char *buf = NULL;
+                size_t blen;
+                const cp_gen_source_t *src = NULL;
+
+                for (int s = 0; s < cp_gen_nsources; s++)
+                        if (!strcmp(cp_gen_sources[s].src_id, pt->pt_source))
+                                src = &cp_gen_sources[s];
+                assert_non_null(src);
+                snprintf(path, sizeof(path), "%s/feeds/%s", dir, src->src_file);
+                feed = test_slurp(path, &flen);
+                /* Line by line (strtok_r would merge blank lines). */
+                for (line = feed; line < feed + flen; line = save + 1) {
+                        size_t len;
+
+                        save = strchr(line, '\n');
+                        assert_non_null(save);
+                        len = (size_t)(save - line);
+                        lno++;
+                        if (!len)
+                                continue;
+                        while (!buf || elem == pg.hp_nrec) {
+                                if (buf) {
+                                        cp_http_page_free(&pg);
+                                        free(buf);
+                                        page++;
+                                }
+                                snprintf(path, sizeof(path), "%s/portal/%s/page-%d.json", dir,
+                                         pt->pt_source, page);
+                                buf = test_slurp(path, &blen);
+                                assert_int_equal(cp_http_page_parse(&pg, buf, blen,
+                                                                    pt->pt_records), CP_OK);
+                                assert_null(pg.hp_error);
+                                assert_true(pg.hp_nrec > 0);
+                                assert_true(pg.hp_nrec <= (size_t)pt->pt_page_size);
+                                elem = 0;
+                        }
+                        {
+                                const char *e = buf + pg.hp_span[elem][0];
+                                size_t elen = pg.hp_span[elem][1] - pg.hp_span[elem][0];
+
+                                if (*e == '{') {
+                                        assert_int_equal(elen, len);
+                                        assert_memory_equal(e, line, len);
+                                } else {
+                                        json_t *j = json_loadb(e, elen, JSON_DECODE_ANY, NULL);
+
+                                        assert_true(json_is_string(j));
+                                        assert_int_equal(json_string_length(j), len);
+                                        assert_memory_equal(json_string_value(j), line, len);
+                                        json_decref(j);
+                                }
+                        }
+                        elem++;
+                        /* A reject of this line: at this page and element. */
+                        {
+                                json_t *r, *pr;
+                                size_t ri;
+                                char want[160];
+
+                                snprintf(want, sizeof(want), "portal/%s/page-%d.json",
+                                         pt->pt_source, page);
+                                json_array_foreach(json_object_get(truth, "rejects"), ri, r) {
+                                        if (strcmp(json_string_value(json_object_get(r, "source")),
+                                                   pt->pt_source) ||
+                                            (size_t)json_integer_value(json_object_get(r, "line")) != lno)
+                                                continue;
+                                        pr = json_array_get(json_object_get(ptruth, "rejects"), ri);
+                                        assert_string_equal(json_string_value(json_object_get(pr, "file")),
+                                                            want);
+                                        assert_int_equal(json_integer_value(json_object_get(pr, "line")),
+                                                         elem);
+                                        assert_string_equal(
+                                                json_string_value(json_object_get(pr, "reason")),
+                                                *buf && buf[pg.hp_span[elem - 1][0]] == '{' ?
+                                                json_string_value(json_object_get(r, "reason")) :
+                                                "http_not_object");
+                                }
+                        }
+                }
+                cp_http_page_free(&pg);
+                free(buf);
+                free(feed);
+                /* Paging by number: one empty page follows the last. */
+                assert_int_equal(pages, pt->pt_cursor ? page : page + 1);
+                if (pt->pt_cursor) {
+                        json_t *cur = json_object_get(ix, "cursors");
+
+                        assert_int_equal(json_array_size(cur), (size_t)pages);
+                        for (int n = 1; n <= pages; n++) {
+                                char *next = NULL;
+
+                                snprintf(path, sizeof(path), "%s/portal/%s/page-%d.json", dir,
+                                         pt->pt_source, n);
+                                buf = test_slurp(path, &blen);
+                                assert_int_equal(cp_http_page_parse(&pg, buf, blen,
+                                                                    pt->pt_records), CP_OK);
+                                if (n < pages) {
+                                        assert_int_equal(cp_http_page_scalar(&pg, pt->pt_next,
+                                                                             &next), 1);
+                                        assert_string_equal(next, json_string_value(
+                                                json_array_get(cur, (size_t)n)));
+                                        assert_non_null(strpbrk(next, "+/= "));
+                                } else {
+                                        assert_int_equal(cp_http_page_scalar(&pg, pt->pt_next,
+                                                                             &next), 0);
+                                }
+                                free(next);
+                                cp_http_page_free(&pg);
+                                free(buf);
+                        }
+                }
+        }
+        /* Nothing else differs; the reasons' counts follow the rejects. */
+        assert_int_equal(json_array_size(json_object_get(truth, "rejects")),
+                         json_array_size(json_object_get(ptruth, "rejects")));
+        {
+                json_t *a, *b;
+
+                json_array_foreach(json_object_get(truth, "sources"), i, a) {
+                        b = json_array_get(json_object_get(ptruth, "sources"), i);
+                        if (!cp_gen_portal_of(json_string_value(json_object_get(a, "source"))))
+                                assert_true(json_equal(a, b));
+                        assert_int_equal(json_integer_value(json_object_get(a, "rejects")),
+                                         json_integer_value(json_object_get(b, "rejects")));
+                }
+                assert_true(json_equal(json_object_get(truth, "totals"),
+                                       json_object_get(ptruth, "totals")));
+                assert_true(json_equal(json_object_get(truth, "pairs"),
+                                       json_object_get(ptruth, "pairs")));
+        }
+        json_decref(truth);
+        json_decref(ptruth);
+        json_decref(index);
+        test_truth_cleanup(&tr, dir);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -785,6 +982,7 @@ int main(void)
                 cmocka_unit_test(test_views_are_pure_functions),
                 cmocka_unit_test(test_truth_identities),
                 cmocka_unit_test(test_truth_exercises_every_figure),
+                cmocka_unit_test(test_portal_pages),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,9 @@
  * Fetching an http source (cp_ingest_fetch) from a portal on loopback:
  * page and cursor pagination, the spool and its state file, 304 pages
  * left out of the list, retries, max_pages, a page that stops pagination,
- * a permanent failure (and the state it leaves), a corrupt state file and
- * pruning of pages no longer fetched.
+ * a permanent failure (and the state it leaves), a corrupt state file,
+ * pruning of pages no longer fetched, and the exactly-once read list (a
+ * fetch not committed is read again from the spool, not fetched).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -424,6 +425,146 @@ static void test_state_and_prune(void **state)
         free(t.url);
 }
 
+/* Fetches for set `set` (exactly once); @returns the pages listed and, in
+ * *text, their bytes one after the other (caller frees). */
+static size_t t_fetch_set(const t_http_src_t *t, unsigned long long set,
+                          int want_rc, char *err, size_t errsz, char **text)
+{
+        char **files = NULL;
+        size_t n = 0, len = 0;
+
+        err[0] = '\0';
+        assert_int_equal(cp_ingest_fetch_set(&t->src, set, &files, &n, err,
+                                             errsz), want_rc);
+        *text = calloc(1, 1);
+        for (size_t i = 0; i < n; i++) {
+                char *buf, e2[256];
+                size_t blen;
+
+                assert_int_equal(cp_spool_read(files[i], 1 << 20, &buf, &blen,
+                                               e2, sizeof(e2)), CP_OK);
+                *text = realloc(*text, len + blen + 1);
+                memcpy(*text + len, buf, blen + 1);
+                len += blen;
+                free(buf);
+        }
+        cp_ingest_paths_free(files, n);
+        return n;
+}
+
+static void test_exactly_once_read_list(void **state)
+{
+        (void)state;
+        t_portal_t p = { 0 };
+        t_http_src_t t;
+        t_srv_t srv;
+        char err[512], *first, *again, *text;
+        json_t *st, *rd;
+
+        assert_int_equal(t_srv_start(&srv, t_portal, &p), 0);
+        t_src_init(&t, &srv, "exact",
+                   "http://127.0.0.1:%d/api?pageNo={page}&pageSize=2",
+                   CP_PAGING_PAGE);
+
+        /* Set 3's fetch: every page, listed as set 3's, not committed. */
+        assert_int_equal(t_fetch_set(&t, 3, CP_OK, err, sizeof(err), &first),
+                         T_PAGES + 1);
+        st = t_state(&t);
+        rd = json_object_get(st, "read");
+        assert_int_equal(json_integer_value(json_object_get(rd, "set")), 3);
+        assert_true(json_is_false(json_object_get(rd, "committed")));
+        assert_int_equal(json_array_size(json_object_get(rd, "files")),
+                         T_PAGES + 1);
+        json_decref(st);
+
+        /* A crash, then the portal changes a page: the restart of set 3
+         * asks the portal nothing and reads the very bytes again. */
+        p.version[2] = 7;
+        srv.nreq = 0;
+        assert_int_equal(t_fetch_set(&t, 3, CP_OK, err, sizeof(err), &again),
+                         T_PAGES + 1);
+        assert_int_equal(srv.nreq, 0);
+        assert_string_equal(again, first);
+        assert_null(strstr(again, "\"v\":7"));
+        free(again);
+
+        /* Committed for another set: nothing changes. */
+        assert_int_equal(cp_ingest_fetch_committed(&t.src, 2, err, sizeof(err)),
+                         CP_OK);
+        assert_int_equal(t_fetch_set(&t, 3, CP_OK, err, sizeof(err), &again),
+                         T_PAGES + 1);
+        assert_int_equal(srv.nreq, 0);
+        free(again);
+
+        /* Committed: the next fetch (same set number, as --once has) asks
+         * the portal with the validators and lists the changed page only. */
+        assert_int_equal(cp_ingest_fetch_committed(&t.src, 3, err, sizeof(err)),
+                         CP_OK);
+        p.conditional = 0;
+        assert_int_equal(t_fetch_set(&t, 3, CP_OK, err, sizeof(err), &text), 1);
+        assert_int_equal(srv.nreq, T_PAGES + 1);
+        assert_int_equal(p.conditional, T_PAGES + 1);
+        assert_non_null(strstr(text, "\"v\":7"));
+        free(text);
+
+        /* A page of an uncommitted list gone from the spool: refused, not
+         * silently fetched anew. */
+        st = t_state(&t);
+        {
+                char rel[160];
+
+                snprintf(rel, sizeof(rel), "spool/exact/%s",
+                         json_string_value(json_array_get(json_object_get(
+                                 json_object_get(st, "read"), "files"), 0)));
+                assert_int_equal(unlink(t_path(rel)), 0);
+        }
+        json_decref(st);
+        srv.nreq = 0;
+        assert_int_equal(t_fetch_set(&t, 3, CP_ERR_IO, err, sizeof(err), &text),
+                         0);
+        free(text);
+        assert_non_null(strstr(err, "is gone"));
+        assert_int_equal(srv.nreq, 0);
+
+        /* A new set fetches again (its pages named anew). */
+        assert_int_equal(t_fetch_set(&t, 4, CP_OK, err, sizeof(err), &text),
+                         1);
+        free(text);
+        free(first);
+        t_srv_stop(&srv);
+        free(t.url);
+}
+
+/* Eleven URLs: pages are handed over in name order (u10 before u2), the
+ * order the checkpoint's positions compare file names in. */
+static void test_many_urls_in_name_order(void **state)
+{
+        (void)state;
+        t_portal_t p = { 0 };
+        t_http_src_t t;
+        t_srv_t srv;
+        char err[512], **files = NULL, *urls[11];
+        size_t n = 0;
+
+        assert_int_equal(t_srv_start(&srv, t_portal, &p), 0);
+        t_src_init(&t, &srv, "many", "http://127.0.0.1:%d/api?pageNo=1&pageSize=2",
+                   CP_PAGING_NONE);
+        for (int i = 0; i < 11; i++)
+                assert_true(asprintf(&urls[i], "%s&u=%d", t.url, i + 1) > 0);
+        t.hc.hc_urls = urls;
+        t.hc.hc_nurls = 11;
+        assert_int_equal(cp_ingest_fetch(&t.src, &files, &n, err, sizeof(err)), CP_OK);
+        assert_int_equal(n, 11);
+        for (size_t i = 1; i < n; i++)
+                assert_true(strcmp(files[i - 1], files[i]) < 0);
+        assert_non_null(strstr(files[1], "/u10-p000001-"));
+        cp_ingest_paths_free(files, n);
+        for (int i = 0; i < 11; i++)
+                free(urls[i]);
+        t_srv_stop(&srv);
+        free(t.url);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -432,6 +573,8 @@ int main(void)
                 cmocka_unit_test(test_permanent_failure),
                 cmocka_unit_test(test_cursor_mode),
                 cmocka_unit_test(test_state_and_prune),
+                cmocka_unit_test(test_exactly_once_read_list),
+                cmocka_unit_test(test_many_urls_in_name_order),
         };
 
         /* Loopback only, whatever proxy the environment names. */
