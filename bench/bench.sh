@@ -17,7 +17,7 @@
 #      same broker, zstd, one message per line: the reference for the
 #      ratios (b and c are compared with e:a). kcat runs once in each
 #      round of a's and m's runs, so it sees the same machine they do.
-# (d, latency under constant offered load, needs service mode: not built yet.)
+#   d  latency at a constant offered load, in service mode: bench/latency.sh
 #
 # Modes, BENCH_EO=off|on|both (default both): off is the idempotent
 # producer; on is exactly once (docs/exactly-once.md): a fresh state.dir
@@ -41,7 +41,9 @@
 # The broker is `credpipe broker` (librdkafka's mock cluster) in its own
 # process, as in the issue's reference measurements; it accepts
 # transactions (it shows no transaction visibility, which a benchmark does
-# not need). Figures are wall time of the whole command, CPU = user + sys,
+# not need). BENCH_BROKER=real runs a single-node Apache Kafka from
+# tests/kafka/kafka.sh instead (fetched once from Maven Central), on
+# loopback, with its data in the work folder. Figures are wall time of the whole command, CPU = user + sys,
 # peak RSS of credpipe only. Run it on a quiet machine and compare ratios
 # within one run, not across runs.
 set -euo pipefail
@@ -66,16 +68,24 @@ fi
 mkdir -p "$work"
 has() { [[ "$shapes" == *" $1 "* ]]; }
 
-rm -f "$work/bootstrap"
-"$bin" broker --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
-broker=$!
+broker=
 cleanup() {
-  kill -TERM "$broker" 2>/dev/null; wait "$broker" 2>/dev/null || true
+  if [ -n "$broker" ]; then kill -TERM "$broker" 2>/dev/null; wait "$broker" 2>/dev/null || true; fi
+  [ "${BENCH_BROKER:-mock}" != real ] || tests/kafka/kafka.sh stop "$work/kafka" >/dev/null 2>&1 || true
   [ "$keep" = 1 ] || rm -rf "$work"
 }
 trap cleanup EXIT
-for _ in $(seq 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
-bs=$(cat "$work/bootstrap")
+case ${BENCH_BROKER:-mock} in
+  mock)
+    rm -f "$work/bootstrap"
+    "$bin" broker --bootstrap-file "$work/bootstrap" >"$work/broker.log" 2>&1 &
+    broker=$!
+    for _ in $(seq 100); do [ -s "$work/bootstrap" ] && break; sleep 0.1; done
+    bs=$(cat "$work/bootstrap") ;;
+  real)
+    bs=$(tests/kafka/kafka.sh start "$work/kafka" | tail -n1) ;;
+  *) echo "bench.sh: BENCH_BROKER is mock or real" >&2; exit 2 ;;
+esac
 
 printf '%-5s %-4s %-4s %-28s %9s %9s %7s %9s %10s %7s %5s %7s %7s\n' shape eo bin what records rec/s MB/s \
   CPUs/Mrec peakRSS_MB wire_MB ratio vs_kcat vs_base
@@ -265,9 +275,10 @@ if has c && has a; then
   done
 fi
 printf '%s' "$kcat_lines"
-echo "d     latency at constant offered load: needs service mode (not built yet)"
+echo "d     latency at a constant offered load: bench/latency.sh"
 echo "modes: off = idempotent producer; on = exactly once, checkpoint every $ckpt; median of $repeat rounds (c: one)"
 [ -z "${BENCH_BASE:-}" ] || echo "bin: base = $BENCH_BASE, new = $bin; vs_base = base wall / new wall, same rounds"
+echo "broker: ${BENCH_BROKER:-mock}"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ "${BENCH_STAGES:-1}" = 1 ]; then
