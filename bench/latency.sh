@@ -126,7 +126,8 @@ for _ in $(seq 3000); do
   sleep 0.1
 done
 kill -TERM "$cpid"
-wait "$mpid" || true
+wait "$mpid" || { echo "latency.sh: credpipe failed" >&2; tail -n 20 "$work/run.log" >&2; exit 1; }
+[ -z "$(ls "$work/in/spool")" ] || { echo "latency.sh: files left unread in the spool" >&2; exit 1; }
 sleep 1
 kill -TERM "$lpid"
 wait "$lpid" || true
@@ -136,6 +137,8 @@ cat "$work/latency.out"
 import json, sys
 work, rate, secs, period, nfiles, offered, late, kind = sys.argv[1:]
 lat = json.load(open(f"{work}/latency.json"))
+if not lat["records"] or lat["unknown_file"]:
+    sys.exit(f"latency.sh: {lat['records']} records received, {lat['unknown_file']} of unknown files")
 run = json.load(open(f"{work}/run.json"))
 mem = [l.split() for l in open(f"{work}/memory.tsv") if len(l.split()) == 3]
 t0 = float(mem[0][0]) if mem else 0

@@ -16,6 +16,7 @@ echo "== unit tests"
 ctest --test-dir build -L unit --output-on-failure -j "$jobs"
 echo "== benchmark smoke (figures mean nothing at this size)"
 BENCH_C=0 CREDPIPE=build/cli/credpipe bench/bench.sh 20000
+CREDPIPE=build/cli/credpipe bench/latency.sh 20000 3
 
 echo "== build-asan (address,undefined)"
 scripts/build.sh build-asan -DCMAKE_BUILD_TYPE=Debug -DCP_SANITIZE=address,undefined
