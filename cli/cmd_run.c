@@ -37,6 +37,7 @@
 #include "report_out.h"
 #include "sink/checkpoint.h"
 #include "sink/sink.h"
+#include "transform/measure.h"
 #include "transform/transform.h"
 
 typedef struct cp_run_s {
@@ -55,6 +56,7 @@ typedef struct cp_run_s {
         pthread_cond_t central_done;
         size_t central_pending;  /* central sources not yet read */
         cp_epoch_t *epoch;       /* exactly-once (state.dir), or NULL */
+        bool sweep;              /* service mode: entries leave when their window ends */
         /*
          * The replay gate. After a restart, records up to the committed
          * checkpoint are transformed again, not produced. Every one of
@@ -276,6 +278,54 @@ static int cp_run_barrier(cp_run_t *run, bool final)
         return 0;
 }
 
+/*
+ * Service mode, at the end of an epoch: the observation date (the clock's,
+ * unless completeness.as_of fixes it) and the sweep of the entries whose
+ * window ended by then. Their removal batches go to the sink before the
+ * barrier, in the transaction of the state that forgot them.
+ * @returns 0, or -1 when the run must stop.
+ */
+static int cp_run_sweep(cp_run_t *run)
+{
+        size_t n = run->conf->conf_nsources;
+        cp_batch_t *out[n];
+        int32_t as_of = cp_transform_as_of(run->tf);
+        int rc = 0;
+
+        if (!run->sweep)
+                return 0;
+        if (!run->conf->conf_as_of && cp_measure_today() != as_of) {
+                as_of = cp_measure_today();
+                cp_transform_set_as_of(run->tf, as_of);
+                cp_log_info("transform", "AS_OF_MOVED", "as_of_days=%" PRId32 " msg=\"the "
+                            "clock's date changed: new keys are classed, and windows "
+                            "swept, by it\"", as_of);
+        }
+        if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
+                cp_log_error("transform", "OUT_OF_MEMORY",
+                             "msg=\"out of memory while sweeping ended windows\"");
+                cp_live_fail(&run->live, "out of memory while sweeping ended windows");
+                run->transform_error = 1;
+                cp_queue_abort(run->q_in);
+                return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!out[i])
+                        continue;
+                if (rc == 0) {
+                        cp_log_info("transform", "WINDOW_ENDED", "source=%s removals=%zu "
+                                    "as_of_days=%" PRId32 " msg=\"entries whose publication "
+                                    "window ended leave the active set\"",
+                                    run->conf->conf_sources[i].src_id, out[i]->bat_n, as_of);
+                        if (cp_queue_push(run->q_out, out[i]) == 0)
+                                continue;
+                        rc = -1;
+                }
+                cp_batch_destroy(out[i]);
+        }
+        return rc;
+}
+
 /* Transforms a batch and hands it to the sink. @returns 0, or -1 when
  * the run must stop. */
 static int cp_run_transform(cp_run_t *run, cp_batch_t *bat)
@@ -342,6 +392,7 @@ static void *cp_transform_thread(void *p)
         cp_run_t *run = p;
         cp_batch_t *bat;
         int64_t next_snap = 0;
+        bool last;
         int rc = 0;
 
         pthread_setname_np(pthread_self(), "cp:transform");
@@ -383,7 +434,7 @@ static void *cp_transform_thread(void *p)
                         next_snap = cp_now_ms(CLOCK_MONOTONIC) + cp_run_snapshot(run);
                 if (run->epoch && run->gate_open &&
                     cp_epoch_due(run->epoch, cp_now_ms(CLOCK_MONOTONIC)) &&
-                    (rc = cp_run_barrier(run, false))) {
+                    ((rc = cp_run_sweep(run)) || (rc = cp_run_barrier(run, false)))) {
                         cp_queue_abort(run->q_in);
                         break;
                 }
@@ -392,9 +443,12 @@ static void *cp_transform_thread(void *p)
          * produced in the last epoch, which ends here when all went well. */
         for (size_t i = 0; i < run->nheld; i++)
                 cp_batch_destroy(run->held[i]);  /* only when the run failed */
+        last = run->epoch && rc == 0 && run->gate_open && !run->transform_error &&
+               !cp_queue_aborted(run->q_in);
+        if (last && cp_run_sweep(run))
+                last = false;
         cp_run_snapshot(run);
-        if (run->epoch && rc == 0 && run->gate_open && !run->transform_error &&
-            !cp_queue_aborted(run->q_in))
+        if (last)
                 cp_run_barrier(run, true);
         cp_queue_producer_done(run->q_out);
         return NULL;
@@ -1097,6 +1151,10 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                 iargs[i].source = (uint32_t)i;
         }
         if (!once) {
+                /* Sets follow one another: a central record may come in a
+                 * later set than a source's, and windows end meanwhile. */
+                cp_transform_service(run.tf);
+                run.sweep = true;
                 rc = cp_run_service(&run, sk, iargs, &rep, &spool, committed, config, reload);
                 goto done;
         }
