@@ -285,15 +285,13 @@ static int cp_run_barrier(cp_run_t *run, bool final)
  * barrier, in the transaction of the state that forgot them.
  * @returns 0, or -1 when the run must stop.
  */
-static int cp_run_sweep(cp_run_t *run)
+/* The observation date: completeness.as_of, else the clock's date, which
+ * new keys are classed by from now on. @locality the thread that owns the
+ * transform */
+static int32_t cp_run_as_of(cp_run_t *run)
 {
-        size_t n = run->conf->conf_nsources;
-        cp_batch_t *out[n];
         int32_t as_of = cp_transform_as_of(run->tf);
-        int rc = 0;
 
-        if (!run->sweep)
-                return 0;
         if (!run->conf->conf_as_of && cp_measure_today() != as_of) {
                 as_of = cp_measure_today();
                 cp_transform_set_as_of(run->tf, as_of);
@@ -301,6 +299,27 @@ static int cp_run_sweep(cp_run_t *run)
                             "clock's date changed: new keys are classed, and windows "
                             "swept, by it\"", as_of);
         }
+        return as_of;
+}
+
+static void cp_run_log_swept(const cp_run_t *run, size_t source, const cp_batch_t *bat,
+                             int32_t as_of)
+{
+        cp_log_info("transform", "WINDOW_ENDED", "source=%s removals=%zu as_of_days=%" PRId32
+                    " msg=\"entries whose publication window ended leave the active set\"",
+                    run->conf->conf_sources[source].src_id, bat->bat_n, as_of);
+}
+
+static int cp_run_sweep(cp_run_t *run)
+{
+        size_t n = run->conf->conf_nsources;
+        cp_batch_t *out[n];
+        int32_t as_of;
+        int rc = 0;
+
+        if (!run->sweep)
+                return 0;
+        as_of = cp_run_as_of(run);
         if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
                 cp_log_error("transform", "OUT_OF_MEMORY",
                              "msg=\"out of memory while sweeping ended windows\"");
@@ -313,10 +332,7 @@ static int cp_run_sweep(cp_run_t *run)
                 if (!out[i])
                         continue;
                 if (rc == 0) {
-                        cp_log_info("transform", "WINDOW_ENDED", "source=%s removals=%zu "
-                                    "as_of_days=%" PRId32 " msg=\"entries whose publication "
-                                    "window ended leave the active set\"",
-                                    run->conf->conf_sources[i].src_id, out[i]->bat_n, as_of);
+                        cp_run_log_swept(run, i, out[i], as_of);
                         if (cp_queue_push(run->q_out, out[i]) == 0)
                                 continue;
                         rc = -1;
@@ -724,6 +740,61 @@ static bool cp_run_reload_ok(const cp_conf_t *cur, const char *config)
         return ok;
 }
 
+/*
+ * Service mode between sets, when no thread but this one runs: a sweep
+ * that is due (a reload with a later completeness.as_of, the clock's date)
+ * is an epoch of its own, without a set. The removals, the report and the
+ * checkpoint go in one transaction; the snapshot, saved with the positions
+ * where the last set ended, is published when it commits — as at the end of
+ * a set, so a restart resumes from it.
+ * @returns 0, or 1 when the service must stop.
+ */
+static int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
+{
+        size_t n = run->conf->conf_nsources;
+        cp_batch_t *out[n], *bar = NULL;
+        int32_t as_of = cp_run_as_of(run);
+        char err[1024];
+        int rc = CP_OK;
+
+        if (!cp_transform_sweep_due(run->tf, as_of))
+                return 0;
+        if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
+                cp_log_error("transform", "OUT_OF_MEMORY",
+                             "msg=\"out of memory while sweeping ended windows\"");
+                cp_live_fail(&run->live, "out of memory while sweeping ended windows");
+                return 1;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!out[i])
+                        continue;
+                cp_run_log_swept(run, i, out[i], as_of);
+                if (rc == CP_OK)
+                        rc = cp_sink_batch(sk, out[i]);
+                cp_batch_destroy(out[i]);
+        }
+        cp_run_snapshot(run);
+        if (rc == CP_OK)
+                rc = cp_run_report(run, sk, rep);
+        if (rc == CP_OK && (rc = cp_epoch_barrier(run->epoch, run->tf, false,
+                                                  cp_now_ms(CLOCK_MONOTONIC), &bar, err,
+                                                  sizeof(err))))
+                cp_log_error("run", "CHECKPOINT_FAILED", "msg=\"%s\"", err);
+        if (rc == CP_OK && (rc = cp_epoch_commit(run->conf, sk, bar->bat_barrier, err,
+                                                 sizeof(err))))
+                cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64 " msg=\"%s\"",
+                             run->epoch->ep_epoch, err);
+        if (bar) {
+                cp_barrier_free(bar->bat_barrier);
+                cp_batch_destroy(bar);
+        }
+        if (rc != CP_OK) {
+                cp_live_fail(&run->live, "the sweep of ended windows was not committed");
+                return 1;
+        }
+        return 0;
+}
+
 /* @returns whether every source of the set was read to its end. */
 static bool cp_run_set_done(const cp_epoch_t *ep)
 {
@@ -780,6 +851,10 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                                 break;
                         }
                         if (t == 0) {
+                                if (cp_run_idle_sweep(run, sk, rep)) {
+                                        rc = 1;
+                                        break;
+                                }
                                 /* Woken by a file renamed or written into a
                                  * folder, else to look again: settle and the
                                  * signals are checked at least this often. */

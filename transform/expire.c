@@ -90,6 +90,11 @@ static int cp_expire_one(void *opaque, const cp_sweep_entry_t *e, const char *ke
         return key ? cp_expire_record(ex, e, key) : CP_OK;
 }
 
+bool cp_transform_sweep_due(const cp_transform_t *tf, int32_t as_of)
+{
+        return cp_sweep_due(&tf->tf_sweep, as_of);
+}
+
 int cp_transform_sweep(cp_transform_t *tf, int32_t as_of, int64_t now_ms, cp_batch_t **out)
 {
         size_t n = tf->tf_conf->conf_nsources;

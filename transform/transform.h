@@ -15,6 +15,7 @@
 #include "core/record.h"
 #include "core/report.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct cp_transform_s cp_transform_t;
@@ -58,6 +59,9 @@ void cp_transform_set_as_of(cp_transform_t *tf, int32_t as_of);
  * @locality the transform thread, at the end of an epoch
  */
 int cp_transform_sweep(cp_transform_t *tf, int32_t as_of, int64_t now_ms, cp_batch_t **out);
+
+/** @returns whether cp_transform_sweep would take out any entry at as_of. */
+bool cp_transform_sweep_due(const cp_transform_t *tf, int32_t as_of);
 
 /**
  * @brief Fills rep with the counts so far (rep->rep_src must have room for
