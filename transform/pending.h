@@ -6,8 +6,10 @@
  * DESIGN: service mode reads inputs in sets, and a central snapshot may
  * come in a later set than a source's record of the same key. Only the
  * keys counted unmatched are kept (the others need no second look), one
- * 32-byte entry per (key, source) in an open-addressing table at most 70%
- * full: about 46 bytes per key, inside the 48-byte state budget. Entries
+ * 24-byte entry per (key, source) — the key hash, and source, reason and
+ * ingest time packed in one word — in an open-addressing table of a power
+ * of two slots at most 70% full: 34 to 69 bytes per key, 40 at 10 million
+ * (2^24 slots), inside the 48-byte state budget. Entries
  * of one key start probing at the same slot (the key hash's), so all of
  * them lie in one run of used slots: a central record finds every source
  * that was waiting for it in one probe sequence. Removal shifts later
@@ -21,17 +23,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A slot as stored: pe_meta is 0 in an empty slot, else bit 63 set,
+ * bits 57..62 the source, 54..56 the reason, 0..53 the ingest time (ms,
+ * enough until the year 572 000). */
+typedef struct cp_pending_slot_s {
+        uint64_t ps_hash[2];
+        uint64_t ps_meta;
+} cp_pending_slot_t;
+
+/* An entry as the functions hand it out. */
 typedef struct cp_pending_entry_s {
         uint64_t pe_hash[2];   /* the key's 128-bit hash */
         int64_t pe_seen_ms;    /* when the source first showed it (ingest time) */
-        uint8_t pe_source;     /* index of the source */
-        uint8_t pe_reason;     /* cp_nomatch_t it is counted under */
-        uint8_t pe_used;
-        uint8_t pe_pad[5];
+        unsigned pe_source;    /* index of the source */
+        unsigned pe_reason;    /* cp_nomatch_t it is counted under */
 } cp_pending_entry_t;
 
 typedef struct cp_pending_s {
-        cp_pending_entry_t *pt_slots;
+        cp_pending_slot_t *pt_slots;
         size_t pt_cap;         /* power of two, or 0 */
         size_t pt_count;
 } cp_pending_t;
