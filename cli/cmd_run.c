@@ -310,6 +310,31 @@ static void cp_run_log_swept(const cp_run_t *run, size_t source, const cp_batch_
                     run->conf->conf_sources[source].src_id, bat->bat_n, as_of);
 }
 
+/*
+ * After a restart from a snapshot behind the committed checkpoint, once
+ * the replay is over: the state is the committed epoch's before its sweep,
+ * whose removals are committed. The sweep is redone, its removals dropped.
+ * @returns 0, or -1 (out of memory).
+ */
+static int cp_run_resweep(cp_run_t *run)
+{
+        size_t n = run->conf->conf_nsources, dropped = 0;
+        cp_batch_t *out[n];
+        int32_t as_of = run->epoch->ep_resweep;
+
+        run->epoch->ep_resweep = 0;
+        if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out))
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                dropped += out[i] ? out[i]->bat_n : 0;
+                cp_batch_destroy(out[i]);
+        }
+        cp_log_info("transform", "SWEEP_REDONE", "as_of_days=%" PRId32 " removals=%zu "
+                    "msg=\"the committed checkpoint's sweep is redone on the replayed state; "
+                    "its removals were committed, none is produced again\"", as_of, dropped);
+        return 0;
+}
+
 static int cp_run_sweep(cp_run_t *run)
 {
         size_t n = run->conf->conf_nsources;
@@ -320,7 +345,9 @@ static int cp_run_sweep(cp_run_t *run)
         if (!run->sweep)
                 return 0;
         as_of = cp_run_as_of(run);
-        if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
+        run->epoch->ep_swept_as_of = as_of;
+        if ((run->epoch->ep_resweep && cp_run_resweep(run)) ||
+            cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
                 cp_log_error("transform", "OUT_OF_MEMORY",
                              "msg=\"out of memory while sweeping ended windows\"");
                 cp_live_fail(&run->live, "out of memory while sweeping ended windows");
@@ -757,8 +784,18 @@ static int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
         char err[1024];
         int rc = CP_OK;
 
+        if (run->epoch->ep_resweep) {
+                /* The next barrier saves it; a crash before redoes it. */
+                if (cp_run_resweep(run)) {
+                        cp_log_error("transform", "OUT_OF_MEMORY",
+                                     "msg=\"out of memory while sweeping ended windows\"");
+                        return 1;
+                }
+                cp_run_snapshot(run);
+        }
         if (!cp_transform_sweep_due(run->tf, as_of))
                 return 0;
+        run->epoch->ep_swept_as_of = as_of;
         if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
                 cp_log_error("transform", "OUT_OF_MEMORY",
                              "msg=\"out of memory while sweeping ended windows\"");

@@ -8,7 +8,9 @@
 #   3. SIGHUP with a later completeness.as_of, past the entries' window:
 #      exactly one REMOVAL (window_ended) per key the source produced,
 #      read back read_committed, and the counts moved to expired;
-#   4. a restart with that configuration sweeps nothing more.
+#   4. a restart with that configuration sweeps nothing more, nor does one
+#      from the snapshot before the sweep (a crash between the sweep's
+#      commit and its snapshot's publish): the sweep is redone silently.
 #
 #   run_late_sweep_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR
 set -euo pipefail
@@ -153,5 +155,21 @@ start 3
 sleep 3
 stop
 (( $(count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart"
+check sweep
+
+# A crash between the sweep's commit and its snapshot's publish leaves the
+# snapshot before it: without its own snapshot the restart loads that one
+# (snapshot.prev), which still holds the swept entries.
+say "restart from the snapshot before the sweep: it is redone, nothing produced"
+[[ -f $work/state/snapshot.prev ]] || fail "no snapshot.prev in the state directory"
+rm "$work/state/snapshot"
+start 4
+wait_for "event=SWEEP_REDONE" 1
+grep -q "event=SWEEP_REDONE as_of_days=$until_day removals=$N" "$log" \
+  || [[ $until_day == *-* ]] \
+  || fail "the redone sweep is not the committed one: $(grep SWEEP_REDONE "$log")"
+sleep 1
+stop
+(( $(count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart from snapshot.prev"
 check sweep
 say "PASS"
