@@ -278,13 +278,6 @@ static int cp_run_barrier(cp_run_t *run, bool final)
         return 0;
 }
 
-/*
- * Service mode, at the end of an epoch: the observation date (the clock's,
- * unless completeness.as_of fixes it) and the sweep of the entries whose
- * window ended by then. Their removal batches go to the sink before the
- * barrier, in the transaction of the state that forgot them.
- * @returns 0, or -1 when the run must stop.
- */
 /* The observation date: completeness.as_of, else the clock's date, which
  * new keys are classed by from now on. @locality the thread that owns the
  * transform */
@@ -335,6 +328,13 @@ static int cp_run_resweep(cp_run_t *run)
         return 0;
 }
 
+/*
+ * Service mode, at the end of an epoch: the observation date (the clock's,
+ * unless completeness.as_of fixes it) and the sweep of the entries whose
+ * window ended by then. Their removal batches go to the sink before the
+ * barrier, in the transaction of the state that forgot them.
+ * @returns 0, or -1 when the run must stop.
+ */
 static int cp_run_sweep(cp_run_t *run)
 {
         size_t n = run->conf->conf_nsources;
