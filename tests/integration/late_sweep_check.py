@@ -22,6 +22,9 @@ reader and decoder), then:
          report's counts moved: active 0, expired = the keys, window_ended
          and removals_swept.
 
+Both phases also check every source of the report against compare_report's
+invariants.
+
 Exit 0 when all holds.
 """
 
@@ -96,6 +99,11 @@ def main():
         co.die("no SharingReport on " + st, 1)
     rep = max(reports, key=lambda x: x.generated_at_ms)
     ss = {s.source_id: s for s in rep.sources}[a.source]
+    # The report's own arithmetic, as compare_report.py checks every report.
+    for s in rep.sources:
+        for name, detail in co.compare_report.invariants(
+                co.share_to_dict(s), s.source_id == a.central):
+            checks.fail(name, detail)
     classes = dict(ss.key_classes)
     unmatched = sum(dict(ss.unmatched).values())
 
