@@ -31,18 +31,20 @@ static void cp_expire_count(cp_transform_t *tf, const cp_sweep_entry_t *e)
         st->st_class[CP_KC_ACTIVE]--;
         st->st_class[CP_KC_EXPIRED]++;
         st->st_window_ended++;
-        switch ((cp_share_t)e->sw_share) {
-        case CP_SH_SHARED: st->st_shared--; break;
-        case CP_SH_FUZZY: st->st_shared_fuzzy--; break;
-        case CP_SH_UNMATCHED:
+        if (e->sw_share == CP_SH_SHARED) {
+                st->st_shared--;
+        } else if (e->sw_share == CP_SH_FUZZY) {
+                st->st_shared_fuzzy--;
+        } else if (e->sw_share >= CP_SH_UNMATCHED) {
                 /* Still waiting for a central record, or re-classified
-                 * shared when one came (measure.h). */
+                 * shared when one came (measure.h); without central
+                 * sources nothing waits, nothing comes. */
                 if (cp_pending_remove(&tf->tf_measure.me_pending, e->sw_hash, e->sw_source, &pe))
                         st->st_unmatched[pe.pe_reason]--;
-                else
+                else if (tf->tf_measure.me_central_mask)
                         st->st_shared--;
-                break;
-        case CP_SH_NONE: break;
+                else
+                        st->st_unmatched[e->sw_share - CP_SH_UNMATCHED]--;
         }
 }
 

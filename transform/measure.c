@@ -478,7 +478,7 @@ int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned sour
                 cp_nomatch_t r = cp_nomatch_reason(ki);
 
                 st->st_unmatched[r]++;
-                *share = CP_SH_UNMATCHED;
+                *share = (cp_share_t)(CP_SH_UNMATCHED + r);
                 /* Without central sources no central record can come. */
                 if (me->me_late && me->me_central_mask &&
                     cp_pending_put(&me->me_pending, ki->ki_hash, source, r,

@@ -36,7 +36,9 @@ typedef enum cp_share_e {
         CP_SH_NONE = 0,       /* not active, or a central source's */
         CP_SH_SHARED,
         CP_SH_FUZZY,
-        CP_SH_UNMATCHED,      /* under the reason me_pending keeps, while kept */
+        CP_SH_UNMATCHED,      /* CP_SH_UNMATCHED + r: unmatched for reason r
+                               * (cp_nomatch_t); CP_SH_UNMATCHED + CP_NM__COUNT
+                               * and above are not used */
 } cp_share_t;
 
 /* The date fields a view parses once (transform reuses them for output). */

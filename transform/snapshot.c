@@ -303,6 +303,7 @@ static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
                 const cp_sweep_entry_t *e = &sw->sw_v[i];
 
                 if (e->sw_source >= nsrc || e->sw_until <= 0 ||
+                    e->sw_share >= CP_SH_UNMATCHED + CP_NM__COUNT ||
                     (uint64_t)e->sw_text + e->sw_len > len) {
                         io->failed = 1;
                         break;

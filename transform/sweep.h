@@ -29,7 +29,8 @@ typedef struct cp_sweep_entry_s {
         int32_t sw_until;           /* expected_public_until, days */
         uint16_t sw_len;            /* its length; 0: not produced by this source */
         uint8_t sw_source;
-        uint8_t sw_share;           /* cp_share_t at the first view */
+        uint8_t sw_share;           /* cp_share_t at the first view (with the
+                                     * reason of an unmatched one) */
         uint8_t sw_pad[4];
 } cp_sweep_entry_t;
 

@@ -434,6 +434,37 @@ static void test_sweep_after_late(void **state)
         cp_transform_destroy(tf);
 }
 
+/* Without central sources nothing waits for one: the sweep takes the
+ * keys out of unmatched (not shared) all the same. */
+static void test_sweep_without_central(void **state)
+{
+        static cp_conf_t alone = {.conf_sources = sources, .conf_nsources = 1,
+                                  .conf_as_of = "2021-06-01"};
+        char err[512];
+        cp_transform_t *tf = cp_transform_new(&alone, err, sizeof(err));
+        cp_batch_t *out[1], *bat = entries(SRC_A, 0, 10, 1000);
+        cp_report_t rep;
+        int32_t until;
+
+        (void)state;
+        assert_non_null(tf);
+        cp_transform_service(tf);
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        until = bat->bat_rec[0].rec_pb->expected_public_until;
+        cp_batch_destroy(bat);
+        assert_int_equal(cp_transform_sweep(tf, until, 0, out), CP_OK);
+        assert_int_equal(out[0]->bat_n, 10);
+        cp_batch_destroy(out[0]);
+        assert_int_equal(cp_report_alloc(&rep, 1), 0);
+        cp_transform_report(tf, &rep);
+        assert_int_equal(rep.rep_src[0].st_unmatched[CP_NM_NO_SUBJECT_ID], 0);
+        assert_int_equal(rep.rep_src[0].st_shared, 0);
+        assert_int_equal(rep.rep_src[0].st_class[CP_KC_ACTIVE], 0);
+        assert_int_equal(rep.rep_src[0].st_class[CP_KC_EXPIRED], 10);
+        cp_report_free(&rep);
+        cp_transform_destroy(tf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -443,6 +474,7 @@ int main(void)
                 cmocka_unit_test(test_once_unchanged),
                 cmocka_unit_test(test_sweep),
                 cmocka_unit_test(test_sweep_after_late),
+                cmocka_unit_test(test_sweep_without_central),
         };
 
         return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
