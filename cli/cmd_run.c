@@ -37,6 +37,7 @@
 #include "report_out.h"
 #include "sink/checkpoint.h"
 #include "sink/sink.h"
+#include "transform/measure.h"
 #include "transform/transform.h"
 
 typedef struct cp_run_s {
@@ -55,6 +56,7 @@ typedef struct cp_run_s {
         pthread_cond_t central_done;
         size_t central_pending;  /* central sources not yet read */
         cp_epoch_t *epoch;       /* exactly-once (state.dir), or NULL */
+        bool sweep;              /* service mode: entries leave when their window ends */
         /*
          * The replay gate. After a restart, records up to the committed
          * checkpoint are transformed again, not produced. Every one of
@@ -288,6 +290,97 @@ static int cp_run_barrier(cp_run_t *run, bool final)
         return 0;
 }
 
+/* The observation date: completeness.as_of, else the clock's date, which
+ * new keys are classed by from now on. @locality the thread that owns the
+ * transform */
+static int32_t cp_run_as_of(cp_run_t *run)
+{
+        int32_t as_of = cp_transform_as_of(run->tf);
+
+        if (!run->conf->conf_as_of && cp_measure_today() != as_of) {
+                as_of = cp_measure_today();
+                cp_transform_set_as_of(run->tf, as_of);
+                cp_log_info("transform", "AS_OF_MOVED", "as_of_days=%" PRId32 " msg=\"the "
+                            "clock's date changed: new keys are classed, and windows "
+                            "swept, by it\"", as_of);
+        }
+        return as_of;
+}
+
+static void cp_run_log_swept(const cp_run_t *run, size_t source, const cp_batch_t *bat,
+                             int32_t as_of)
+{
+        cp_log_info("transform", "WINDOW_ENDED", "source=%s removals=%zu as_of_days=%" PRId32
+                    " msg=\"entries whose publication window ended leave the active set\"",
+                    run->conf->conf_sources[source].src_id, bat->bat_n, as_of);
+}
+
+/*
+ * After a restart from a snapshot behind the committed checkpoint, once
+ * the replay is over: the state is the committed epoch's before its sweep,
+ * whose removals are committed. The sweep is redone, its removals dropped.
+ * @returns 0, or -1 (out of memory).
+ */
+static int cp_run_resweep(cp_run_t *run)
+{
+        size_t n = run->conf->conf_nsources, dropped = 0;
+        cp_batch_t *out[n];
+        int32_t as_of = run->epoch->ep_resweep;
+
+        run->epoch->ep_resweep = 0;
+        if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out))
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                dropped += out[i] ? out[i]->bat_n : 0;
+                cp_batch_destroy(out[i]);
+        }
+        cp_log_info("transform", "SWEEP_REDONE", "as_of_days=%" PRId32 " removals=%zu "
+                    "msg=\"the committed checkpoint's sweep is redone on the replayed state; "
+                    "its removals were committed, none is produced again\"", as_of, dropped);
+        return 0;
+}
+
+/*
+ * Service mode, at the end of an epoch: the observation date (the clock's,
+ * unless completeness.as_of fixes it) and the sweep of the entries whose
+ * window ended by then. Their removal batches go to the sink before the
+ * barrier, in the transaction of the state that forgot them.
+ * @returns 0, or -1 when the run must stop.
+ */
+static int cp_run_sweep(cp_run_t *run)
+{
+        size_t n = run->conf->conf_nsources;
+        cp_batch_t *out[n];
+        int32_t as_of;
+        int rc = 0;
+
+        if (!run->sweep)
+                return 0;
+        as_of = cp_run_as_of(run);
+        run->epoch->ep_swept_as_of = as_of;
+        if ((run->epoch->ep_resweep && cp_run_resweep(run)) ||
+            cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
+                cp_log_error("transform", "OUT_OF_MEMORY",
+                             "msg=\"out of memory while sweeping ended windows\"");
+                cp_live_fail(&run->live, "out of memory while sweeping ended windows");
+                run->transform_error = 1;
+                cp_queue_abort(run->q_in);
+                return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!out[i])
+                        continue;
+                if (rc == 0) {
+                        cp_run_log_swept(run, i, out[i], as_of);
+                        if (cp_queue_push(run->q_out, out[i]) == 0)
+                                continue;
+                        rc = -1;
+                }
+                cp_batch_destroy(out[i]);
+        }
+        return rc;
+}
+
 /* Transforms a batch and hands it to the sink. @returns 0, or -1 when
  * the run must stop. */
 static int cp_run_transform(cp_run_t *run, cp_batch_t *bat)
@@ -354,6 +447,7 @@ static void *cp_transform_thread(void *p)
         cp_run_t *run = p;
         cp_batch_t *bat;
         int64_t next_snap = 0;
+        bool last;
         int rc = 0;
 
         pthread_setname_np(pthread_self(), "cp:transform");
@@ -395,7 +489,7 @@ static void *cp_transform_thread(void *p)
                         next_snap = cp_now_ms(CLOCK_MONOTONIC) + cp_run_snapshot(run);
                 if (run->epoch && run->gate_open &&
                     cp_epoch_due(run->epoch, cp_now_ms(CLOCK_MONOTONIC)) &&
-                    (rc = cp_run_barrier(run, false))) {
+                    ((rc = cp_run_sweep(run)) || (rc = cp_run_barrier(run, false)))) {
                         cp_queue_abort(run->q_in);
                         break;
                 }
@@ -404,9 +498,12 @@ static void *cp_transform_thread(void *p)
          * produced in the last epoch, which ends here when all went well. */
         for (size_t i = 0; i < run->nheld; i++)
                 cp_batch_destroy(run->held[i]);  /* only when the run failed */
+        last = run->epoch && rc == 0 && run->gate_open && !run->transform_error &&
+               !cp_queue_aborted(run->q_in);
+        if (last && cp_run_sweep(run))
+                last = false;
         cp_run_snapshot(run);
-        if (run->epoch && rc == 0 && run->gate_open && !run->transform_error &&
-            !cp_queue_aborted(run->q_in))
+        if (last)
                 cp_run_barrier(run, true);
         cp_queue_producer_done(run->q_out);
         return NULL;
@@ -711,6 +808,71 @@ static int cp_run_http_committed(const cp_run_t *run)
         return rc;
 }
 
+/*
+ * Service mode between sets, when no thread but this one runs: a sweep
+ * that is due (a reload with a later completeness.as_of, the clock's date)
+ * is an epoch of its own, without a set. The removals, the report and the
+ * checkpoint go in one transaction; the snapshot, saved with the positions
+ * where the last set ended, is published when it commits — as at the end of
+ * a set, so a restart resumes from it.
+ * @returns 0, or 1 when the service must stop.
+ */
+static int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
+{
+        size_t n = run->conf->conf_nsources;
+        cp_batch_t *out[n], *bar = NULL;
+        int32_t as_of = cp_run_as_of(run);
+        char err[1024];
+        int rc = CP_OK;
+
+        if (run->epoch->ep_resweep) {
+                /* The next barrier saves it; a crash before redoes it. */
+                if (cp_run_resweep(run)) {
+                        cp_log_error("transform", "OUT_OF_MEMORY",
+                                     "msg=\"out of memory while sweeping ended windows\"");
+                        return 1;
+                }
+                cp_run_snapshot(run);
+        }
+        if (!cp_transform_sweep_due(run->tf, as_of))
+                return 0;
+        run->epoch->ep_swept_as_of = as_of;
+        if (cp_transform_sweep(run->tf, as_of, cp_now_ms(CLOCK_REALTIME), out)) {
+                cp_log_error("transform", "OUT_OF_MEMORY",
+                             "msg=\"out of memory while sweeping ended windows\"");
+                cp_live_fail(&run->live, "out of memory while sweeping ended windows");
+                return 1;
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (!out[i])
+                        continue;
+                cp_run_log_swept(run, i, out[i], as_of);
+                if (rc == CP_OK)
+                        rc = cp_sink_batch(sk, out[i]);
+                cp_batch_destroy(out[i]);
+        }
+        cp_run_snapshot(run);
+        if (rc == CP_OK)
+                rc = cp_run_report(run, sk, rep);
+        if (rc == CP_OK && (rc = cp_epoch_barrier(run->epoch, run->tf, false,
+                                                  cp_now_ms(CLOCK_MONOTONIC), &bar, err,
+                                                  sizeof(err))))
+                cp_log_error("run", "CHECKPOINT_FAILED", "msg=\"%s\"", err);
+        if (rc == CP_OK && (rc = cp_epoch_commit(run->conf, sk, bar->bat_barrier, err,
+                                                 sizeof(err))))
+                cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64 " msg=\"%s\"",
+                             run->epoch->ep_epoch, err);
+        if (bar) {
+                cp_barrier_free(bar->bat_barrier);
+                cp_batch_destroy(bar);
+        }
+        if (rc != CP_OK) {
+                cp_live_fail(&run->live, "the sweep of ended windows was not committed");
+                return 1;
+        }
+        return 0;
+}
+
 /* @returns whether every source of the set was read to its end. */
 static bool cp_run_set_done(const cp_epoch_t *ep)
 {
@@ -767,6 +929,10 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                                 break;
                         }
                         if (t == 0) {
+                                if (cp_run_idle_sweep(run, sk, rep)) {
+                                        rc = 1;
+                                        break;
+                                }
                                 /* Woken by a file renamed or written into a
                                  * folder, else to look again: settle and the
                                  * signals are checked at least this often. */
@@ -1140,6 +1306,10 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                 iargs[i].source = (uint32_t)i;
         }
         if (!once) {
+                /* Sets follow one another: a central record may come in a
+                 * later set than a source's, and windows end meanwhile. */
+                cp_transform_service(run.tf);
+                run.sweep = true;
                 rc = cp_run_service(&run, sk, iargs, &rep, &spool, committed, config, reload);
                 goto done;
         }

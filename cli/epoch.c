@@ -253,6 +253,7 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
                 return -1;
         cp_log_source_changes(conf, committed);
         ep->ep_epoch = committed->epoch;
+        ep->ep_swept_as_of = committed->swept_as_of;
         if (committed->set != set)
                 for (size_t i = 0; i < n; i++)  /* a finished set: this one starts afresh */
                         cp_pos_clear(&ep->ep_pos[i]);
@@ -281,6 +282,9 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
                                         cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
                                 cp_pos_copy(&ep->ep_pos[i], &plans[i].rs_replay);
                         }
+                        /* The snapshot still holds what the committed
+                         * sweep took out (its removals are committed). */
+                        ep->ep_resweep = committed->swept_as_of;
                         cp_log_warn("run", "STATE_REPLAY", "snapshot_epoch=%" PRIu64
                                     " committed_epoch=%" PRIu64 " msg=\"the snapshot is behind "
                                     "the committed checkpoint: replaying the inputs in between "
@@ -414,6 +418,7 @@ static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t
         cp.created_at_ms = now_ms;
         cp.sources_fingerprint = cp_sources_fingerprint(conf);
         cp.set = ep->ep_set;
+        cp.swept_as_of = ep->ep_swept_as_of;
         for (size_t i = 0; i < n; i++) {
                 credpipe__v1__source_position__init(&sp[i]);
                 sp[i].source_id = conf->conf_sources[i].src_id;

@@ -59,6 +59,12 @@ typedef struct cp_epoch_s {
         uint64_t ep_set;           /* the set of inputs being read (service mode) */
         cp_pos_t *ep_pos;          /* per source, as transformed */
         int64_t ep_next_ms;        /* monotonic time of the next barrier */
+        /* Service mode: the date the next barrier's checkpoint says its
+         * epoch swept by (the caller's), and, after a restart from a
+         * snapshot behind the committed checkpoint, the committed sweep's
+         * date to redo without producing once the replay is over (0: none). */
+        int32_t ep_swept_as_of;
+        int32_t ep_resweep;
 } cp_epoch_t;
 
 /** @returns 0, or -1 with errstr (the state directory cannot be made). */

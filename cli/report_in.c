@@ -150,6 +150,37 @@ static int cp_json_source(cp_report_doc_t *doc, size_t i, const json_t *js,
                         }
                 }
         }
+        if ((o = json_object_get(js, "observed_time_to_central"))) {
+                const json_t *bk = json_object_get(o, "buckets");
+                const json_t *bd = json_object_get(o, "bounds_seconds");
+
+                /* Bounds are fixed (cp_seen_bounds): others are not ours. */
+                if (json_array_size(bk) && json_array_size(bk) != CP_SEEN_BUCKETS) {
+                        snprintf(errstr, errstr_size, "source %s: observed_time_to_central "
+                                 "has %zu buckets, not %d", id, json_array_size(bk),
+                                 CP_SEEN_BUCKETS);
+                        return CP_ERR_PARSE;
+                }
+                for (size_t b = 0; b + 1 < json_array_size(bk); b++)
+                        if (json_integer_value(json_array_get(bd, b)) != cp_seen_bounds[b]) {
+                                snprintf(errstr, errstr_size, "source %s: observed_time_to_"
+                                         "central.bounds_seconds differ from this version's",
+                                         id);
+                                return CP_ERR_PARSE;
+                        }
+                for (size_t b = 0; b < json_array_size(bk); b++) {
+                        json_int_t n = json_integer_value(json_array_get(bk, b));
+
+                        st->st_seen_bucket[b] = n > 0 ? (uint64_t)n : 0;
+                }
+                st->st_seen_count = cp_ju64(o, "count");
+                st->st_seen_sum_ms = json_integer_value(json_object_get(o, "sum_ms"));
+                st->st_late_shared = cp_ju64(o, "late_shared");
+        }
+        if ((o = json_object_get(js, "window_ended"))) {
+                st->st_window_ended = cp_ju64(o, "keys");
+                st->st_removals_swept = cp_ju64(o, "removals");
+        }
         if ((o = json_object_get(js, "ids"))) {
                 st->st_id_present = cp_ju64(o, "present");
                 st->st_id_valid = cp_ju64(o, "valid");

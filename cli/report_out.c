@@ -137,6 +137,47 @@ static void cp_print_quality(FILE *out, const cp_conf_t *conf, const cp_report_t
         }
 }
 
+/* Service mode's figures over time: observed time to central, keys a late
+ * central record re-classified, entries whose window ended. Printed only
+ * when there is more to say than "every shared key was central first". */
+static void cp_print_over_time(FILE *out, const cp_conf_t *conf, const cp_report_t *rep)
+{
+        bool any = false;
+
+        for (size_t i = 0; i < rep->rep_nsrc; i++) {
+                const cp_source_stats_t *st = &rep->rep_src[i];
+
+                any |= st->st_late_shared || st->st_window_ended ||
+                       st->st_seen_count != st->st_seen_bucket[0];
+        }
+        if (!any)
+                return;
+        fprintf(out, "\n%-20s %10s %12s %12s %11s %12s %9s\n", "source", "seen n",
+                "seen p50<=s", "seen mean s", "late shared", "window ended", "removals");
+        for (size_t i = 0; i < rep->rep_nsrc; i++) {
+                const cp_source_stats_t *st = &rep->rep_src[i];
+                uint64_t seen = 0;
+                char p50[16] = "-";
+
+                for (int b = 0; b < CP_SEEN_BUCKETS && st->st_seen_count; b++) {
+                        seen += st->st_seen_bucket[b];
+                        if (2 * seen >= st->st_seen_count) {
+                                if (b < CP_SEEN_BUCKETS - 1)
+                                        snprintf(p50, sizeof(p50), "%d", cp_seen_bounds[b]);
+                                else
+                                        snprintf(p50, sizeof(p50), ">%d",
+                                                 cp_seen_bounds[CP_SEEN_BUCKETS - 2]);
+                                break;
+                        }
+                }
+                fprintf(out, "%-20s %10" PRIu64 " %12s %12.1f %11" PRIu64 " %12" PRIu64
+                        " %9" PRIu64 "\n", conf->conf_sources[i].src_id, st->st_seen_count,
+                        p50, st->st_seen_count ? (double)st->st_seen_sum_ms / 1000.0 /
+                                                 (double)st->st_seen_count : 0.0,
+                        st->st_late_shared, st->st_window_ended, st->st_removals_swept);
+        }
+}
+
 /* Keys both sources reported; subjects one lists and the other not. */
 static void cp_print_overlap(FILE *out, const cp_conf_t *conf, const cp_report_t *rep)
 {
@@ -170,6 +211,7 @@ void cp_report_print(FILE *out, const cp_conf_t *conf, const cp_report_t *rep)
         cp_print_records(out, conf, rep);
         cp_print_sharing(out, conf, rep);
         cp_print_quality(out, conf, rep);
+        cp_print_over_time(out, conf, rep);
         cp_print_overlap(out, conf, rep);
 }
 
@@ -248,6 +290,20 @@ static json_t *cp_source_json(const cp_source_conf_t *src, const cp_source_stats
                 "valid", (json_int_t)st->st_id_valid, "flagged", (json_int_t)st->st_id_flagged,
                 "invalid", (json_int_t)st->st_id_invalid));
         json_object_set_new(o, "subjects", json_integer((json_int_t)st->st_subjects));
+        bounds = json_array();
+        buckets = json_array();
+        for (int b = 0; b < CP_SEEN_BUCKETS; b++) {
+                if (b < CP_SEEN_BUCKETS - 1)
+                        json_array_append_new(bounds, json_integer(cp_seen_bounds[b]));
+                json_array_append_new(buckets, json_integer((json_int_t)st->st_seen_bucket[b]));
+        }
+        json_object_set_new(o, "observed_time_to_central", json_pack(
+                "{s:o, s:o, s:I, s:I, s:I}", "bounds_seconds", bounds, "buckets", buckets,
+                "count", (json_int_t)st->st_seen_count, "sum_ms", (json_int_t)st->st_seen_sum_ms,
+                "late_shared", (json_int_t)st->st_late_shared));
+        json_object_set_new(o, "window_ended", json_pack(
+                "{s:I, s:I}", "keys", (json_int_t)st->st_window_ended,
+                "removals", (json_int_t)st->st_removals_swept));
         return o;
 }
 
@@ -418,6 +474,18 @@ static void cp_csv_header(FILE *out, const cp_conf_t *conf, const cp_report_t *r
         cp_csv_field(out, "id_flagged", 0);
         cp_csv_field(out, "id_invalid", 0);
         cp_csv_field(out, "subjects", 0);
+        for (int k = 0; k < CP_SEEN_BUCKETS; k++) {
+                if (k < CP_SEEN_BUCKETS - 1)
+                        snprintf(b, sizeof(b), "%d", cp_seen_bounds[k]);
+                else
+                        snprintf(b, sizeof(b), "inf");
+                cp_csv_name(out, "seen_le_s_", b);
+        }
+        cp_csv_field(out, "seen_count", 0);
+        cp_csv_field(out, "seen_sum_ms", 0);
+        cp_csv_field(out, "late_shared", 0);
+        cp_csv_field(out, "window_ended_keys", 0);
+        cp_csv_field(out, "window_ended_removals", 0);
         for (size_t k = 0; k < ncodes; k++)
                 cp_csv_name(out, "rejects_", codes[k]);
         for (size_t j = 0; j < rep->rep_nsrc; j++)
@@ -486,6 +554,13 @@ void cp_report_print_csv(FILE *out, const cp_conf_t *conf, const cp_report_t *re
                 cp_csv_u64(out, st->st_id_flagged);
                 cp_csv_u64(out, st->st_id_invalid);
                 cp_csv_u64(out, st->st_subjects);
+                for (int k = 0; k < CP_SEEN_BUCKETS; k++)
+                        cp_csv_u64(out, st->st_seen_bucket[k]);
+                cp_csv_u64(out, st->st_seen_count);
+                fprintf(out, ",%" PRId64, st->st_seen_sum_ms);
+                cp_csv_u64(out, st->st_late_shared);
+                cp_csv_u64(out, st->st_window_ended);
+                cp_csv_u64(out, st->st_removals_swept);
                 for (size_t k = 0; k < ncodes; k++)
                         cp_csv_u64(out, cp_csv_rejects(st, codes[k]));
                 for (size_t j = 0; j < n; j++)

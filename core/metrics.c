@@ -133,6 +133,12 @@ static const cp_scalar_metric_t cp_scalar_metrics[] = {
          "Keys whose required fields were checked: active keys (central sources: all)."},
         {"credpipe_subjects", "gauge", CP_ST(st_subjects), false,
          "Distinct subjects of the source's keys."},
+        {"credpipe_late_shared_keys", "gauge", CP_ST(st_late_shared), false,
+         "Shared keys counted unmatched until a central record of a later set came."},
+        {"credpipe_window_ended_keys", "gauge", CP_ST(st_window_ended), false,
+         "Active keys whose publication window ended while the service ran (now expired)."},
+        {"credpipe_window_ended_removals_total", "counter", CP_ST(st_removals_swept), false,
+         "REMOVAL events produced for entries whose publication window ended."},
 };
 
 static uint64_t cp_stat_at(const cp_source_stats_t *st, size_t offset)
@@ -266,6 +272,40 @@ static void cp_render_labelled(cp_buf_t *b, const cp_conf_t *conf, const cp_repo
                         l[n] = (cp_lbl_t){"field", cp_req_name(k)};
                         cp_prom_u64(b, "credpipe_field_present", "", l, n + 1, st->st_present[k]);
                 }
+        }
+}
+
+/* The observed delay, in seconds (the base unit): the report keeps
+ * milliseconds, so _sum has three decimals. */
+static void cp_render_seen(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep)
+{
+        static const char name[] = "credpipe_observed_time_to_central_seconds";
+        cp_lbl_t l[CP_SRC_LABELS + 2];
+        char le[16], sum[32];
+
+        cp_prom_family(b, name, "histogram",
+                       "Seconds from the source first showing a key to a central record "
+                       "showing it (ingest times; 0 when the central records had it first), "
+                       "over shared keys.");
+        for (size_t i = 0; i < rep->rep_nsrc; i++) {
+                const cp_source_stats_t *st = &rep->rep_src[i];
+                size_t n = cp_src_labels(l, &conf->conf_sources[i]);
+                uint64_t cum = 0;
+                int64_t ms = st->st_seen_sum_ms;
+
+                for (int k = 0; k < CP_SEEN_BUCKETS; k++) {
+                        cum += st->st_seen_bucket[k];
+                        if (k < CP_SEEN_BUCKETS - 1)
+                                snprintf(le, sizeof(le), "%d", cp_seen_bounds[k]);
+                        else
+                                snprintf(le, sizeof(le), "+Inf");
+                        l[n] = (cp_lbl_t){"le", le};
+                        cp_prom_u64(b, name, "_bucket", l, n + 1, cum);
+                }
+                snprintf(sum, sizeof(sum), "%s%" PRId64 ".%03" PRId64, ms < 0 ? "-" : "",
+                         (ms < 0 ? -ms : ms) / 1000, (ms < 0 ? -ms : ms) % 1000);
+                cp_prom_line(b, name, "_sum", l, n, sum);
+                cp_prom_u64(b, name, "_count", l, n, st->st_seen_count);
         }
 }
 
@@ -425,6 +465,7 @@ int cp_metrics_render(cp_buf_t *out, const cp_conf_t *conf, const cp_report_t *r
         cp_render_labelled(out, conf, rep);
         cp_render_vectors(out, conf, rep);
         cp_render_lag(out, conf, rep);
+        cp_render_seen(out, conf, rep);
         cp_render_pairs(out, conf, rep);
         if (ps)
                 cp_render_pipeline(out, ps);

@@ -6,6 +6,8 @@
 #include "err.h"
 
 const int cp_lag_bounds[CP_LAG_BUCKETS - 1] = {7, 14, 30, 60, 90, 180, 365};
+/* Same batch, a minute, an hour, a day, a week, 30 days. */
+const int cp_seen_bounds[CP_SEEN_BUCKETS - 1] = {0, 60, 3600, 86400, 604800, 2592000};
 
 static double cp_ratio(uint64_t num, uint64_t den)
 {

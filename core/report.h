@@ -54,6 +54,12 @@ typedef enum cp_cmp_e {
 #define CP_LAG_BUCKETS 8
 extern const int cp_lag_bounds[CP_LAG_BUCKETS - 1];
 
+/* Upper bounds of the observed time-to-central histogram (the delay
+ * between a source first showing a key and the central records showing
+ * it, by ingest time), in seconds; +Inf follows. */
+#define CP_SEEN_BUCKETS 7
+extern const int cp_seen_bounds[CP_SEEN_BUCKETS - 1];
+
 /* Completeness is counted per canonical field, plus the virtual field
  * "subject_id" (any usable subject identifier). */
 #define CP_REQ_SUBJECT_ID CP_F__COUNT
@@ -107,6 +113,19 @@ typedef struct cp_source_stats_s {
         uint64_t st_id_invalid;
 
         uint64_t st_subjects;     /* distinct subject keys */
+
+        /* Appended after the fields of version-2 snapshots, which are a
+         * prefix of this struct (transform/snapshot.c). */
+        /* observed time to central, over shared keys (0 when the central
+         * records had the key first) */
+        uint64_t st_seen_bucket[CP_SEEN_BUCKETS];  /* not cumulative */
+        uint64_t st_seen_count;
+        int64_t st_seen_sum_ms;
+        uint64_t st_late_shared;  /* of shared: counted unmatched until a
+                                   * central record of the key came later */
+        /* entries that left the active set while the service ran */
+        uint64_t st_window_ended;    /* active keys moved to expired */
+        uint64_t st_removals_swept;  /* removal events produced for them */
 } cp_source_stats_t;
 
 typedef struct cp_report_s {

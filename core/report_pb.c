@@ -145,6 +145,19 @@ static int cp_pb_share(cp_arena_t *ar, Credpipe__V1__SourceShare *ss,
         /* Packing only reads them. */
         ss->lag_bucket_days = (int32_t *)cp_lag_bounds;
         ss->n_lag_bucket_days = CP_LAG_BUCKETS - 1;
+
+        ss->seen_buckets = cp_arena_alloc(ar, sizeof(st->st_seen_bucket));
+        if (!ss->seen_buckets)
+                return CP_ERR_NOMEM;
+        memcpy(ss->seen_buckets, st->st_seen_bucket, sizeof(st->st_seen_bucket));
+        ss->n_seen_buckets = CP_SEEN_BUCKETS;
+        ss->seen_bucket_seconds = (int32_t *)cp_seen_bounds;
+        ss->n_seen_bucket_seconds = CP_SEEN_BUCKETS - 1;
+        ss->seen_count = st->st_seen_count;
+        ss->seen_sum_ms = st->st_seen_sum_ms;
+        ss->late_shared = st->st_late_shared;
+        ss->window_ended = st->st_window_ended;
+        ss->removals_swept = st->st_removals_swept;
         return CP_OK;
 }
 
@@ -295,6 +308,20 @@ static int cp_pb_read_share(cp_report_doc_t *doc, size_t i,
                         st->st_present[k] = ss->fields_present[e]->value;
                 }
         }
+        /* The observed delays' bounds are fixed: a writer with others
+         * is of another version, whose buckets are not ours. */
+        if (ss->n_seen_buckets) {
+                if (ss->n_seen_buckets != CP_SEEN_BUCKETS ||
+                    ss->n_seen_bucket_seconds != CP_SEEN_BUCKETS - 1 ||
+                    memcmp(ss->seen_bucket_seconds, cp_seen_bounds, sizeof(cp_seen_bounds)))
+                        return CP_ERR_PARSE;
+                memcpy(st->st_seen_bucket, ss->seen_buckets, sizeof(st->st_seen_bucket));
+        }
+        st->st_seen_count = ss->seen_count;
+        st->st_seen_sum_ms = ss->seen_sum_ms;
+        st->st_late_shared = ss->late_shared;
+        st->st_window_ended = ss->window_ended;
+        st->st_removals_swept = ss->removals_swept;
         return cp_pb_read_lag(st, ss);
 }
 

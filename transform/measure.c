@@ -20,6 +20,12 @@ static const cp_field_t cp_vd_field[CP_VD__COUNT] = {
         [CP_VD_VALID_TO] = CP_F_VALID_TO,
 };
 
+int32_t cp_measure_today(void)
+{
+        /* Today in China Standard Time, as the feeds' dates are. */
+        return (int32_t)((time(NULL) + 8 * 3600) / 86400);
+}
+
 int cp_measure_init(cp_measure_t *me, const cp_conf_t *conf, char *errstr,
                     size_t errstr_size)
 {
@@ -49,8 +55,7 @@ int cp_measure_init(cp_measure_t *me, const cp_conf_t *conf, char *errstr,
                         return -1;
                 }
         } else {
-                /* Today in China Standard Time, as the feeds' dates are. */
-                me->me_as_of = (int32_t)((time(NULL) + 8 * 3600) / 86400);
+                me->me_as_of = cp_measure_today();
         }
         if (cp_dedupe_init(&me->me_fuzzy, 1 << 12) ||
             cp_dedupe_init(&me->me_subjects, 1 << 14)) {
@@ -67,6 +72,45 @@ void cp_measure_free(cp_measure_t *me)
         cp_central_free(&me->me_central);
         cp_dedupe_free(&me->me_fuzzy);
         cp_dedupe_free(&me->me_subjects);
+        cp_pending_free(&me->me_pending);
+}
+
+void cp_measure_track_late(cp_measure_t *me)
+{
+        me->me_late = true;
+}
+
+void cp_measure_count_seen(cp_source_stats_t *st, int64_t delay_ms)
+{
+        int b = 0;
+
+        if (delay_ms < 0)
+                delay_ms = 0;  /* clocks of two ingest threads */
+        while (b < CP_SEEN_BUCKETS - 1 && delay_ms > (int64_t)cp_seen_bounds[b] * 1000)
+                b++;
+        st->st_seen_bucket[b]++;
+        st->st_seen_count++;
+        st->st_seen_sum_ms += delay_ms;
+}
+
+size_t cp_measure_late_central(cp_measure_t *me, cp_source_stats_t *stats,
+                               const uint64_t hash[2], int64_t seen_ms)
+{
+        cp_pending_entry_t e[64];
+        size_t n = cp_pending_take(&me->me_pending, hash, e);
+
+        for (size_t i = 0; i < n; i++) {
+                cp_source_stats_t *st = &stats[e[i].pe_source];
+
+                st->st_unmatched[e[i].pe_reason]--;
+                st->st_shared++;
+                st->st_late_shared++;
+                /* The source's decision date is not kept: its decision-
+                 * date lag is unknown (shared = lag count + lag unknown). */
+                st->st_lag_unknown++;
+                cp_measure_count_seen(st, seen_ms - e[i].pe_seen_ms);
+        }
+        return n;
 }
 
 static uint32_t cp_h32(const void *p, size_t n)
@@ -383,11 +427,16 @@ static cp_nomatch_t cp_nomatch_reason(const cp_keyinfo_t *ki)
 
 int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned source,
                           const cp_source_conf_t *src, const cp_record_t *rec,
-                          const cp_view_t *v, const cp_keyinfo_t *ki)
+                          const cp_view_t *v, const cp_keyinfo_t *ki, cp_share_t *share)
 {
         int cat = src->src_category;
         uint64_t fh[2];
         cp_key_class_t cls;
+        cp_share_t dummy;
+
+        if (!share)
+                share = &dummy;
+        *share = CP_SH_NONE;
 
         if (cp_count_subject(me, source, cat, ki))
                 return CP_ERR_NOMEM;
@@ -418,12 +467,23 @@ int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned sour
                 st->st_shared++;
                 cp_compare(st, rec, v, ki, ce);
                 cp_count_lag(st, v, ce);
+                cp_measure_count_seen(st, 0);  /* the central records had it */
+                *share = CP_SH_SHARED;
         } else if (me->me_central_mask &&  /* without central sources, never */
                    cp_fuzzy_hash(rec, cat, ki, fh) &&
                    (cp_dedupe_find(&me->me_fuzzy, fh) & me->me_central_mask)) {
                 st->st_shared_fuzzy++;
+                *share = CP_SH_FUZZY;
         } else {
-                st->st_unmatched[cp_nomatch_reason(ki)]++;
+                cp_nomatch_t r = cp_nomatch_reason(ki);
+
+                st->st_unmatched[r]++;
+                *share = (cp_share_t)(CP_SH_UNMATCHED + r);
+                /* Without central sources no central record can come. */
+                if (me->me_late && me->me_central_mask &&
+                    cp_pending_put(&me->me_pending, ki->ki_hash, source, r,
+                                   rec->rec_ingest_ms))
+                        return CP_ERR_NOMEM;
         }
         return CP_OK;
 }

@@ -6,7 +6,11 @@
  * source with that key — the source's view. The central records are read
  * before any other source (cli/cmd_run.c), so when a source's view is
  * measured the central view of its key is final: every figure is counted
- * once, at that moment, and never revised. What depends on the set of
+ * once, at that moment, and never revised — within a set of inputs. In
+ * service mode a central record of a later set revises one thing: a key
+ * counted unmatched becomes shared (cp_measure_late_central), and the
+ * sweeper (sweep.h) moves keys whose window ended to expired. What
+ * depends on the set of
  * sources per key (overlap, central keys no source reported, subjects one
  * platform lists and another does not) is counted from the tables' masks
  * when a report is made. Owned by the transform thread: no locks.
@@ -23,7 +27,19 @@
 #include "core/report.h"
 #include "dedupe.h"
 #include "normalize.h"
+#include "pending.h"
 #include "rules.h"
+
+/* How an active key of a non-central source was counted at its first
+ * view (the sweeper takes it out of the same count). */
+typedef enum cp_share_e {
+        CP_SH_NONE = 0,       /* not active, or a central source's */
+        CP_SH_SHARED,
+        CP_SH_FUZZY,
+        CP_SH_UNMATCHED,      /* CP_SH_UNMATCHED + r: unmatched for reason r
+                               * (cp_nomatch_t); CP_SH_UNMATCHED + CP_NM__COUNT
+                               * and above are not used */
+} cp_share_t;
 
 /* The date fields a view parses once (transform reuses them for output). */
 enum {
@@ -87,6 +103,10 @@ typedef struct cp_measure_s {
         cp_central_t me_central;    /* exact key -> central view */
         cp_dedupe_t me_fuzzy;       /* fuzzy key -> sources */
         cp_dedupe_t me_subjects;    /* category + subject key -> sources */
+        /* Service mode (cp_measure_track_late): unmatched keys wait here
+         * for a central record of a later set (pending.h). */
+        bool me_late;
+        cp_pending_t me_pending;
 } cp_measure_t;
 
 /** @returns 0, or -1 with errstr (rules file, as_of). */
@@ -119,11 +139,32 @@ void cp_measure_subject_hash(int category, const char *subject, size_t len, uint
  * @brief Measures the source's view of a key: called once per (source,
  * key), for the first record of the source with that key; ki->ki_class
  * is its class (for a non-central source).
+ * @param share when not NULL, set to how the key was counted
  * @returns CP_OK or CP_ERR_NOMEM.
  */
 int cp_measure_first_view(cp_measure_t *me, cp_source_stats_t *st, unsigned source,
                           const cp_source_conf_t *src, const cp_record_t *rec,
-                          const cp_view_t *v, const cp_keyinfo_t *ki);
+                          const cp_view_t *v, const cp_keyinfo_t *ki, cp_share_t *share);
+
+/** @returns today's date in China Standard Time, as the feeds' dates are
+ * (days since 1970-01-01): the observation date without completeness.as_of. */
+int32_t cp_measure_today(void);
+
+/** @brief From now on, keys counted unmatched wait for a late central record. */
+void cp_measure_track_late(cp_measure_t *me);
+
+/**
+ * @brief A central source showed a key for the first time, at seen_ms
+ * (ingest time), after non-central sources had: those that counted it
+ * unmatched count it shared from now on, with the observed delay.
+ * @param stats every source's counters
+ * @returns how many sources' views were re-classified.
+ */
+size_t cp_measure_late_central(cp_measure_t *me, cp_source_stats_t *stats,
+                               const uint64_t hash[2], int64_t seen_ms);
+
+/** @brief Counts one observed time to central (milliseconds, >= 0). */
+void cp_measure_count_seen(cp_source_stats_t *st, int64_t delay_ms);
 
 /**
  * @brief Fills the report's per-key figures that depend on which sources

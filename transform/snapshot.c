@@ -17,7 +17,11 @@
  *            so an upgrade keeps its state.
  *   stats    nsources × cp_source_stats_t with reject-code pointers
  *            replaced by indexes into a code list (u32 n, then n
- *            NUL-terminated strings)
+ *            NUL-terminated strings); versions 1 and 2 hold the struct's
+ *            prefix up to st_seen_bucket (the fields after it are zero)
+ *   late     (version 3) the keys waiting for a late central record
+ *            (pending.h) as a table; the sweeper's entries (sweep.h): u64
+ *            n, n × entry, u64 n + n bytes of key texts
  *   trailer  u64 XXH3-64 of every byte before it
  * Loading reads into fresh tables and swaps them in only when the
  * checksum matches, so a corrupt or truncated file changes nothing.
@@ -27,11 +31,13 @@
  * the header are found in the configuration by id, the source masks of
  * the key tables renumbered, and the counts of a removed source dropped
  * (its keys stay seen: CP_DEDUPE_RETIRED). A source kept in another role
- * or category, or a central source removed, is refused (cp_conf_source_fits):
- * the counts and joins kept would mean something else. Versions 1 and 2 have no list and
- * load only into the very sources they were saved for.
+ * or category, or a central source removed, is refused
+ * (cp_conf_source_fits): the counts and joins kept would mean something
+ * else. Versions 1 and 2 have no list and load only into the very sources
+ * they were saved for.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -45,10 +51,13 @@
 #include "transform.h"
 #include "transform_state.h"
 
+/* What versions 1 and 2 hold of each source's stats. */
+#define CP_SNAP_STATS_V2 offsetof(cp_source_stats_t, st_seen_bucket)
+
 #define CP_SNAP_MAGIC "CPSNAP01"
 #define CP_SNAP_VERSION 3u
-#define CP_SNAP_VERSION_NOLIST 2u /* no source list: the fingerprint only */
-#define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table, no list */
+#define CP_SNAP_VERSION_SEGS 2u   /* no source list, no late tables */
+#define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table, the same */
 
 typedef struct cp_snapio_s {
         FILE *f;
@@ -168,6 +177,21 @@ static void cp_snap_put_stats(cp_snapio_t *io, const cp_transform_t *tf)
         }
 }
 
+/* Version 3: what service mode keeps beyond the tables above. */
+static void cp_snap_put_late(cp_snapio_t *io, const cp_transform_t *tf)
+{
+        const cp_pending_t *pt = &tf->tf_measure.me_pending;
+        const cp_sweep_t *sw = &tf->tf_sweep;
+        uint64_t n = sw->sw_n, len = sw->sw_pool_len;
+
+        cp_snap_put_table(io, pt->pt_slots, pt->pt_cap, pt->pt_count,
+                          sizeof(cp_pending_slot_t));
+        cp_snap_put(io, &n, sizeof(n));
+        cp_snap_put(io, sw->sw_v, sw->sw_n * sizeof(*sw->sw_v));
+        cp_snap_put(io, &len, sizeof(len));
+        cp_snap_put(io, sw->sw_pool, sw->sw_pool_len);
+}
+
 int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
                       const void *blob, size_t blob_len, char *errstr, size_t errstr_size)
 {
@@ -217,6 +241,7 @@ int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
         cp_snap_put_dedupe(&io, &me->me_fuzzy);
         cp_snap_put_dedupe(&io, &me->me_subjects);
         cp_snap_put_stats(&io, tf);
+        cp_snap_put_late(&io, tf);
         sum = XXH3_64bits_digest(&io.h);
         if (!io.failed && fwrite(&sum, sizeof(sum), 1, io.f) != 1)
                 io.failed = 1;
@@ -248,6 +273,8 @@ typedef struct cp_snap_state_s {
         cp_central_t central;
         cp_source_stats_t *stats;
         char *codes;
+        cp_pending_t pending;
+        cp_sweep_t sweep;
 } cp_snap_state_t;
 
 static void cp_snap_state_free(cp_snap_state_t *s)
@@ -259,6 +286,63 @@ static void cp_snap_state_free(cp_snap_state_t *s)
         cp_central_free(&s->central);
         free(s->stats);
         free(s->codes);
+        cp_pending_free(&s->pending);
+        cp_sweep_free(&s->sweep);
+}
+
+/* The late tables, checked for sense as well as read. */
+static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
+{
+        uint64_t n = 0, len = 0;
+        size_t used = 0;
+        cp_sweep_t *sw = &s->sweep;
+
+        s->pending.pt_slots = cp_snap_get_table(io, &s->pending.pt_cap, &s->pending.pt_count,
+                                                sizeof(cp_pending_slot_t));
+        cp_snap_get(io, &n, sizeof(n));
+        if (io->failed || n > (UINT64_C(1) << 36)) {
+                io->failed = 1;
+                return;
+        }
+        if (n && !(sw->sw_v = malloc((size_t)n * sizeof(*sw->sw_v)))) {
+                io->failed = 1;
+                return;
+        }
+        sw->sw_n = sw->sw_cap = (size_t)n;
+        cp_snap_get(io, sw->sw_v, sw->sw_n * sizeof(*sw->sw_v));
+        cp_snap_get(io, &len, sizeof(len));
+        if (io->failed || len > UINT32_MAX) {
+                io->failed = 1;
+                return;
+        }
+        if (len && !(sw->sw_pool = malloc((size_t)len))) {
+                io->failed = 1;
+                return;
+        }
+        sw->sw_pool_len = sw->sw_pool_cap = (size_t)len;
+        cp_snap_get(io, sw->sw_pool, sw->sw_pool_len);
+        for (size_t i = 0; i < sw->sw_n && !io->failed; i++) {
+                const cp_sweep_entry_t *e = &sw->sw_v[i];
+
+                if (e->sw_source >= nsrc || e->sw_until <= 0 ||
+                    e->sw_share >= CP_SH_UNMATCHED + CP_NM__COUNT ||
+                    (uint64_t)e->sw_text + e->sw_len > len) {
+                        io->failed = 1;
+                        break;
+                }
+                if (!sw->sw_min_until || e->sw_until < sw->sw_min_until)
+                        sw->sw_min_until = e->sw_until;
+        }
+        for (size_t i = 0; i < s->pending.pt_cap && !io->failed; i++) {
+                uint64_t m = s->pending.pt_slots[i].ps_meta;
+
+                if (m && (((m >> 57) & 63) >= nsrc || ((m >> 54) & 7) >= CP_NM__COUNT))
+                        io->failed = 1;
+                else if (m)
+                        used++;
+        }
+        if (!io->failed && used != s->pending.pt_count)
+                io->failed = 1;
 }
 
 /* A version-1 dedupe table: one array, whose entries go into segments. */
@@ -303,8 +387,12 @@ static void cp_snap_get_dedupe(cp_snapio_t *io, cp_dedupe_t *dd, uint32_t versio
 }
 
 /* Codes, then the stats whose reject codes point into them. */
-static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
+static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc,
+                              uint32_t version)
 {
+        size_t stsize = version >= CP_SNAP_VERSION ? sizeof(cp_source_stats_t)
+                                                   : CP_SNAP_STATS_V2;
+
         uint32_t ncodes = 0;
         size_t len = 0, cap = 256, *off;
 
@@ -346,7 +434,7 @@ static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
         for (size_t i = 0, c = 0; i < nsrc && !io->failed; i++) {
                 cp_source_stats_t *st = &s->stats[i];
 
-                cp_snap_get(io, st, sizeof(*st));
+                cp_snap_get(io, st, stsize);
                 if (io->failed || st->st_nreject_reasons > CP_REJECT_REASONS_MAX ||
                     c + st->st_nreject_reasons > ncodes) {
                         io->failed = 1;
@@ -419,6 +507,11 @@ static int cp_snap_renumber(cp_snap_state_t *s, const cp_transform_t *tf, const 
         for (uint32_t i = 0; i < nsrc; i++)
                 if (to[i] >= 0)
                         stats[to[i]] = s->stats[i];
+        if (cp_pending_remap(&s->pending, to, nsrc)) {
+                free(stats);
+                return CP_ERR_NOMEM;
+        }
+        cp_sweep_remap(&s->sweep, to, nsrc);
         free(s->stats);
         s->stats = stats;
         cp_dedupe_remap(&s->dedupe, to, nsrc);
@@ -453,7 +546,7 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         cp_snap_get(&io, &fp, sizeof(fp));
         errno = 0;
         if (io.failed || memcmp(magic, CP_SNAP_MAGIC, 8) ||
-            (version != CP_SNAP_VERSION && version != CP_SNAP_VERSION_NOLIST &&
+            (version != CP_SNAP_VERSION && version != CP_SNAP_VERSION_SEGS &&
              version != CP_SNAP_VERSION_FLAT) || nsrc > 64) {
                 fclose(io.f);
                 return cp_snap_fail(errstr, errstr_size, path,
@@ -476,7 +569,9 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
                                                sizeof(cp_central_entry_t));
         cp_snap_get_dedupe(&io, &s.fuzzy, version);
         cp_snap_get_dedupe(&io, &s.subjects, version);
-        cp_snap_get_stats(&io, &s, nsrc);
+        cp_snap_get_stats(&io, &s, nsrc, version);
+        if (version >= CP_SNAP_VERSION)
+                cp_snap_get_late(&io, &s, nsrc);
         want = XXH3_64bits_digest(&io.h);
         if (!io.failed && fread(&sum, sizeof(sum), 1, io.f) != 1)
                 io.failed = 1;
@@ -511,6 +606,10 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         tf->tf_measure.me_subjects = s.subjects;
         tf->tf_stats = s.stats;
         tf->tf_codes = s.codes;
+        cp_pending_free(&tf->tf_measure.me_pending);
+        cp_sweep_free(&tf->tf_sweep);
+        tf->tf_measure.me_pending = s.pending;
+        tf->tf_sweep = s.sweep;
         /* A cached subject identifier stands for one in the org code map
          * (transform.c): the map changed, so the cache goes. */
         if (tf->tf_idcache)

@@ -123,6 +123,7 @@ void cp_transform_destroy(cp_transform_t *tf)
         cp_dedupe_free(&tf->tf_dedupe);
         cp_orgmap_free(&tf->tf_orgmap);
         cp_measure_free(&tf->tf_measure);
+        cp_sweep_free(&tf->tf_sweep);
         free(tf->tf_codes);
         free(tf->tf_idcache);
         cp_pseudonym_destroy(tf->tf_ps);
@@ -792,6 +793,8 @@ static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t 
                                const cp_source_conf_t *src, cp_rec_pending_t *p)
 {
         cp_rec_work_t *w = &p->w;
+        cp_share_t share = CP_SH_NONE;
+        bool sweep = false;
         uint64_t prev;
         int rc;
 
@@ -824,17 +827,34 @@ static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t 
                                  : cp_measure_class(&tf->tf_measure, rec, &w->window);
                 ki.ki_class = w->cls;
                 if (cp_measure_first_view(&tf->tf_measure, &tf->tf_stats[bat->bat_source],
-                                          bat->bat_source, src, rec, &w->view, &ki))
+                                          bat->bat_source, src, rec, &w->view, &ki, &share))
                         return CP_ERR_NOMEM;
+                if (tf->tf_service && src->src_role == CP_ROLE_CENTRAL &&
+                    !(prev & tf->tf_measure.me_central_mask) &&
+                    (prev & ~tf->tf_measure.me_central_mask))
+                        cp_measure_late_central(&tf->tf_measure, tf->tf_stats,
+                                                rec->rec_key_hash, rec->rec_ingest_ms);
+                /* An active view that can end by the calendar: swept then. */
+                sweep = tf->tf_service && share != CP_SH_NONE && w->window.wi_until > 0;
         }
         if (rc == 0) {
                 rec->rec_status = CP_REC_DUPLICATE;
+                if (sweep && cp_sweep_add(&tf->tf_sweep, rec->rec_key_hash,
+                                          rec->rec_subject_hash, w->window.wi_until,
+                                          bat->bat_source, share, NULL, 0))
+                        return CP_ERR_NOMEM;
                 return CP_OK;
         }
         rc = cp_build_pb(tf, bat, rec, w, src, &p->key);
         if (rc)
                 return rc;
         rec->rec_status = CP_REC_ACCEPTED;
+        /* The key as produced (scrubbed with pseudonyms): its removal
+         * must name the same key. */
+        if (sweep && cp_sweep_add(&tf->tf_sweep, rec->rec_key_hash, rec->rec_subject_hash,
+                                  w->window.wi_until, bat->bat_source, share,
+                                  rec->rec_pb->record_key, strlen(rec->rec_pb->record_key)))
+                return CP_ERR_NOMEM;
         return CP_OK;
 }
 
@@ -915,6 +935,22 @@ int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat)
                         return rc;
         }
         return CP_OK;
+}
+
+void cp_transform_service(cp_transform_t *tf)
+{
+        tf->tf_service = true;
+        cp_measure_track_late(&tf->tf_measure);
+}
+
+int32_t cp_transform_as_of(const cp_transform_t *tf)
+{
+        return tf->tf_measure.me_as_of;
+}
+
+void cp_transform_set_as_of(cp_transform_t *tf, int32_t as_of)
+{
+        tf->tf_measure.me_as_of = as_of;
 }
 
 void cp_transform_report(cp_transform_t *tf, cp_report_t *rep)

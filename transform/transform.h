@@ -15,6 +15,7 @@
 #include "core/record.h"
 #include "core/report.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct cp_transform_s cp_transform_t;
@@ -32,6 +33,35 @@ void cp_transform_destroy(cp_transform_t *tf);
  * @locality the transform thread
  */
 int cp_transform_batch(cp_transform_t *tf, cp_batch_t *bat);
+
+/**
+ * @brief Service mode: from now on keys counted unmatched wait for a
+ * central record of a later set, and active entries with a known end of
+ * their window are kept for cp_transform_sweep. Called before any batch.
+ */
+void cp_transform_service(cp_transform_t *tf);
+
+/** @returns the observation date (days since 1970-01-01) new keys are classed by. */
+int32_t cp_transform_as_of(const cp_transform_t *tf);
+
+/** @brief Moves the observation date (the clock's date changed). */
+void cp_transform_set_as_of(cp_transform_t *tf, int32_t as_of);
+
+/**
+ * @brief The sweep: every kept entry whose expected_public_until is on or
+ * before as_of leaves the active set. Its source's counts move it from
+ * active (and from shared, shared_fuzzy or unmatched) to expired, and the
+ * source that produced it gets a REMOVAL record (removal_reason
+ * "window_ended") in out[source], a batch of that source's removals
+ * (NULL when it has none; the caller owns the batches).
+ * @param out one slot per configured source
+ * @returns CP_OK, or CP_ERR_NOMEM (the state is then unusable: stop).
+ * @locality the transform thread, at the end of an epoch
+ */
+int cp_transform_sweep(cp_transform_t *tf, int32_t as_of, int64_t now_ms, cp_batch_t **out);
+
+/** @returns whether cp_transform_sweep would take out any entry at as_of. */
+bool cp_transform_sweep_due(const cp_transform_t *tf, int32_t as_of);
 
 /**
  * @brief Fills rep with the counts so far (rep->rep_src must have room for

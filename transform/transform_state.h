@@ -12,6 +12,7 @@
 #include "measure.h"
 #include "orgmap.h"
 #include "pseudonym.h"
+#include "sweep.h"
 
 /* A direct-mapped cache of cp_id_check() results: a pure function of
  * the raw text and the type asked for (the category table is fixed once
@@ -39,6 +40,10 @@ struct cp_transform_s {
          * into it (codes of a running process point to static storage). */
         char *tf_codes;
         cp_idcache_slot_t *tf_idcache;  /* NULL: without memory for it */
+        /* Service mode (cp_transform_service): late central records are
+         * looked for and active entries swept when their window ends. */
+        bool tf_service;
+        cp_sweep_t tf_sweep;
 };
 
 #endif

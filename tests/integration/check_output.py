@@ -332,6 +332,11 @@ def share_to_dict(ss, truth_src=None):
                 "invalid": ss.id_invalid},
         "subjects": ss.subjects,
     })
+    if _has(ss, "seen_buckets") and len(ss.seen_buckets):  # written by a version with them
+        d["observed_time_to_central"] = {
+            "bounds_seconds": list(ss.seen_bucket_seconds), "buckets": list(ss.seen_buckets),
+            "count": ss.seen_count, "sum_ms": ss.seen_sum_ms, "late_shared": ss.late_shared}
+        d["window_ended"] = {"keys": ss.window_ended, "removals": ss.removals_swept}
     return d
 
 

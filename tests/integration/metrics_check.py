@@ -166,6 +166,22 @@ def main():
         eq(cum, ttc["count"], f"{sid}: report buckets sum to count")
         eq(val("credpipe_time_to_central_days_sum", **L), ttc["sum_days"], f"{sid}: lag sum")
         eq(val("credpipe_time_to_central_unknown", **L), ttc["unknown"], f"{sid}: lag unknown")
+        seen = s["observed_time_to_central"]
+        cum = 0
+        les = [str(b) for b in seen["bounds_seconds"]] + ["+Inf"]
+        for le, n in zip(les, seen["buckets"]):
+            cum += n
+            eq(val("credpipe_observed_time_to_central_seconds_bucket", **L, le=le), cum,
+               f"{sid}: observed time to central le={le} (cumulative)")
+        eq(val("credpipe_observed_time_to_central_seconds_count", **L), seen["count"],
+           f"{sid}: observed count")
+        eq(val("credpipe_observed_time_to_central_seconds_sum", **L), seen["sum_ms"] / 1000,
+           f"{sid}: observed sum (seconds)")
+        eq(val("credpipe_late_shared_keys", **L), seen["late_shared"], f"{sid}: late shared")
+        eq(val("credpipe_window_ended_keys", **L), s["window_ended"]["keys"],
+           f"{sid}: window ended")
+        eq(val("credpipe_window_ended_removals_total", **L), s["window_ended"]["removals"],
+           f"{sid}: window-ended removals")
         comp = s["completeness"]
         eq(val("credpipe_completeness_keys", **L), comp["keys"], f"{sid}: completeness keys")
         present = {dict(lab)["field"]: v for (n, lab), v in samples.items()

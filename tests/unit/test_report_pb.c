@@ -70,6 +70,13 @@ static void fill(cp_report_t *rep)
                 st->st_id_flagged = v++;
                 st->st_id_invalid = v++;
                 st->st_subjects = v++;
+                for (int k = 0; k < CP_SEEN_BUCKETS; k++)
+                        st->st_seen_bucket[k] = v++;
+                st->st_seen_count = v++;
+                st->st_seen_sum_ms = (int64_t)v++ * 1001;
+                st->st_late_shared = v++;
+                st->st_window_ended = v++;
+                st->st_removals_swept = v++;
         }
         for (size_t i = 0; i < 3; i++)
                 for (size_t j = 0; j < 3; j++) {

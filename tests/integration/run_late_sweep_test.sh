@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Service mode's figures over time against a real broker (docs/metrics.md,
+# "Service mode: figures over time"):
+#   1. a first set with the sectoral source only: its keys are unmatched;
+#   2. a central file dropped later, holding some of them: those keys are
+#      re-classified shared, with observed delays late_sweep_check.py
+#      computes from the records' ingest times;
+#   3. SIGHUP with a later completeness.as_of, past the entries' window:
+#      exactly one REMOVAL (window_ended) per key the source produced,
+#      read back read_committed, and the counts moved to expired;
+#   4. a restart with that configuration sweeps nothing more, nor does one
+#      from the snapshot before the sweep (a crash between the sweep's
+#      commit and its snapshot's publish): the sweep is redone silently.
+#
+#   run_late_sweep_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+usage="usage: $0 CREDPIPE BOOTSTRAP_FILE WORK_DIR"
+credpipe=${1:?$usage}
+bsfile=${2:?$usage}
+work=${3:?$usage}
+
+say() { echo "run_late_sweep_test: $*"; }
+fail() { echo "run_late_sweep_test: FAIL: $*" >&2; [[ -f $log ]] && tail -n 30 "$log" >&2; exit 1; }
+
+[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+bs=$(head -n1 "$bsfile")
+[[ $bs == 127.0.0.1:* ]] || fail "bootstrap $bs is not on loopback"
+case $work in /|"") fail "refusing work dir '$work'" ;; esac
+rm -rf "$work"
+mkdir -p "$work/spool/sect" "$work/spool/cent"
+prefix=l$(date +%s%N | cut -c1-13)$$.
+log=$work/service.log
+pid=
+trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+
+N=30       # keys of the sectoral source: 公司0 … 公司29
+SHARED=15  # of them, the central file's: 公司0 … 公司14
+config() {  # config AS_OF
+  cat >"$work/credpipe.yaml" <<YAML
+topics:
+  records: credpipe.records
+  rejects: credpipe.rejects
+  sharing: credpipe.sharing
+  partitions: 3
+completeness:
+  as_of: "$1"
+sources:
+  - id: sect
+    role: sectoral
+    category: admin_penalty
+    format: csv
+    paths: [$work/spool/sect/*.csv]
+    columns:
+      name: subject_name
+      doc: document_number
+      authority: authority
+      decided: decision_date
+  - id: cent
+    role: central
+    category: admin_penalty
+    format: csv
+    paths: [$work/spool/cent/*.csv]
+    columns:
+      name: subject_name
+      doc: document_number
+      authority: authority
+      decided: decision_date
+state:
+  dir: $work/state
+  instance: late-sweep-$$
+  checkpoint_interval: 200ms
+  settle: 1s
+report:
+  interval: 1s
+YAML
+}
+row() { echo "公司$1,京罚〔2021〕$1号,北京市市场监督管理局,2021-03-05"; }
+deliver() {  # deliver SOURCE NAME < rows: written aside, renamed into place
+  { echo "name,doc,authority,decided"; cat; } >"$work/spool/$1/.$2.part"
+  mv "$work/spool/$1/.$2.part" "$work/spool/$1/$2"
+}
+count() { grep -c -- "$1" "$log" || true; }
+wait_for() {  # wait_for PATTERN N: until the log has N lines matching (60 s)
+  local t
+  for ((t = 0; t < 600; t++)); do
+    (( $(count "$1") >= $2 )) && return 0
+    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting for $1"
+    sleep 0.1
+  done
+  fail "no $1 (#$2) within 60 s"
+}
+start() {
+  "$credpipe" run -c "$work/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
+    >>"$work/service.out" 2>>"$log" &
+  pid=$!
+  wait_for "event=SERVICE_READY" "$1"
+}
+stop() {
+  kill -TERM "$pid"
+  for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && fail "credpipe did not stop within 30 s of SIGTERM"
+  wait "$pid" || fail "credpipe exited $? after SIGTERM"
+  pid=
+}
+check() {  # check PHASE: late_sweep_check.py against the topics
+  timeout 300 "$PY" "$HERE/late_sweep_check.py" --bootstrap "$bs" --prefix "$prefix" \
+      --source sect --central cent --shared $SHARED --phase "$1" >"$work/check-$1.log" 2>&1 \
+    || { cat "$work/check-$1.log" >&2; fail "late_sweep_check.py --phase $1"; }
+  tail -n 1 "$work/check-$1.log"
+}
+
+config 2021-06-01
+start 1
+say "set 1: the sectoral source alone, $N keys"
+for ((i = 0; i < N; i++)); do row $i; done | deliver sect sect1.csv
+wait_for "event=SET_DONE" 1
+sleep 2  # an observed delay of seconds, one bucket (<= 60 s)
+say "set 2: the central file, $SHARED of those keys between 5 of its own"
+{ for i in 100 101 102; do row $i; done
+  for ((i = 0; i < SHARED; i++)); do row $i; done
+  for i in 103 104; do row $i; done; } | deliver cent cent1.csv
+wait_for "event=SET_DONE" 2
+sleep 2  # the report of the set's last epoch is in; one more interval
+check late
+
+# The window of these entries: decided 2021-03-05, its end is in the
+# records (expected_public_until); as_of moves to that very day.
+until_day=$("$credpipe" decode -b "$bs" -t "${prefix}credpipe.records" --max 1 2>/dev/null \
+  | "$PY" -c 'import sys, json
+for l in sys.stdin:
+    u = json.loads(l).get("expected_public_until")
+    if u:
+        print(u); sys.exit(0)
+sys.exit(1)') || fail "no expected_public_until in the records"
+case $until_day in
+  *-*) as_of=$until_day ;;                                # printed as a date
+  *) as_of=$(date -u -d "@$(( until_day * 86400 ))" +%F) ;;  # days since 1970
+esac
+say "SIGHUP with completeness.as_of $as_of (the windows' end)"
+config "$as_of"
+kill -HUP "$pid"
+wait_for "event=SERVICE_STOP reload=1" 1
+wait_for "event=SERVICE_READY" 2
+wait_for "event=WINDOW_ENDED" 1
+grep -q "event=WINDOW_ENDED source=sect removals=$N" "$log" \
+  || fail "the sweep is not $N removals of sect: $(grep WINDOW_ENDED "$log")"
+sleep 2  # the sweep's epoch commits right after its line
+check sweep
+
+say "restart with the same configuration: nothing left to sweep"
+stop
+start 3
+sleep 3
+stop
+(( $(count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart"
+check sweep
+
+# A crash between the sweep's commit and its snapshot's publish leaves the
+# snapshot before it: without its own snapshot the restart loads that one
+# (snapshot.prev), which still holds the swept entries.
+say "restart from the snapshot before the sweep: it is redone, nothing produced"
+[[ -f $work/state/snapshot.prev ]] || fail "no snapshot.prev in the state directory"
+rm "$work/state/snapshot"
+start 4
+wait_for "event=SWEEP_REDONE" 1
+grep -q "event=SWEEP_REDONE as_of_days=$until_day removals=$N" "$log" \
+  || [[ $until_day == *-* ]] \
+  || fail "the redone sweep is not the committed one: $(grep SWEEP_REDONE "$log")"
+sleep 1
+stop
+(( $(count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart from snapshot.prev"
+check sweep
+say "PASS"

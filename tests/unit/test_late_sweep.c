@@ -1,0 +1,532 @@
+/*
+ * Service mode's figures over time: keys re-classified when a central
+ * record comes in a later set (transform/pending.c, measure.c), and
+ * entries swept when their publication window ends (transform/sweep.c,
+ * expire.c), through the transform as cmd_run drives it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "support/testutil.h"
+#include "transform/pending.h"
+#include "transform/sweep.h"
+#include "transform/transform.h"
+
+enum { SRC_A, SRC_B, SRC_CENTRAL, NSRC };
+
+static cp_source_conf_t sources[NSRC] = {
+        [SRC_A] = {.src_id = "a", .src_role = CP_ROLE_SECTORAL, .src_category = 3},
+        [SRC_B] = {.src_id = "b", .src_role = CP_ROLE_SECTORAL, .src_category = 3},
+        [SRC_CENTRAL] = {.src_id = "c", .src_role = CP_ROLE_CENTRAL, .src_category = 3},
+};
+static cp_conf_t conf = {.conf_sources = sources, .conf_nsources = NSRC,
+                         .conf_as_of = "2021-06-01"};
+
+/* Penalties i = from .. from + n - 1 of distinct parties without an
+ * identifier (unmatched: no_subject_id), all decided 2021-03-05, read at
+ * ingest_ms. */
+static cp_batch_t *entries(uint32_t source, int from, int n, int64_t ingest_ms)
+{
+        cp_batch_t *bat = cp_batch_new(source, (size_t)n);
+
+        for (int i = from; i < from + n; i++) {
+                cp_record_t *r = cp_batch_add(bat);
+                char name[32], doc[64];
+
+                snprintf(name, sizeof(name), "公司%d", i);
+                snprintf(doc, sizeof(doc), "京罚〔2021〕%d号", i);
+                r->rec_field[CP_F_SUBJECT_NAME] = cp_arena_strndup(&bat->bat_arena, name,
+                                                                   strlen(name));
+                r->rec_field[CP_F_DOCUMENT_NUMBER] = cp_arena_strndup(&bat->bat_arena, doc,
+                                                                      strlen(doc));
+                r->rec_field[CP_F_AUTHORITY] = "北京市市场监督管理局";
+                r->rec_field[CP_F_DECISION_DATE] = "2021-03-05";
+                r->rec_ingest_ms = ingest_ms;
+        }
+        return bat;
+}
+
+static void run(cp_transform_t *tf, cp_batch_t *bat)
+{
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        cp_batch_destroy(bat);
+}
+
+static cp_transform_t *service(void)
+{
+        char err[512];
+        cp_transform_t *tf = cp_transform_new(&conf, err, sizeof(err));
+
+        if (!tf)
+                fail_msg("%s", err);
+        cp_transform_service(tf);
+        return tf;
+}
+
+/* The source's stats as a report shows them. */
+static cp_source_stats_t stats(cp_transform_t *tf, int source)
+{
+        cp_report_t rep;
+        cp_source_stats_t st;
+
+        assert_int_equal(cp_report_alloc(&rep, NSRC), 0);
+        cp_transform_report(tf, &rep);
+        st = rep.rep_src[source];
+        cp_report_free(&rep);
+        return st;
+}
+
+static uint64_t unmatched(const cp_source_stats_t *st)
+{
+        uint64_t n = 0;
+
+        for (int r = 0; r < CP_NM__COUNT; r++)
+                n += st->st_unmatched[r];
+        return n;
+}
+
+/* docs/metrics.md's invariant, after every step. */
+static void assert_active_split(const cp_source_stats_t *st)
+{
+        assert_int_equal(st->st_class[CP_KC_ACTIVE],
+                         st->st_shared + st->st_shared_fuzzy + unmatched(st));
+        assert_int_equal(st->st_shared, st->st_lag_count + st->st_lag_unknown);
+}
+
+/* Saves and loads into a fresh service-mode transform. */
+static cp_transform_t *reload(cp_transform_t *tf, const char *name)
+{
+        char err[512];
+        cp_transform_t *two = service();
+        uint64_t epoch = 0;
+
+        assert_int_equal(cp_transform_save(tf, t_path(name), 3, "p", 1, err, sizeof(err)),
+                         CP_OK);
+        if (cp_transform_load(two, t_path(name), &epoch, NULL, NULL, err, sizeof(err)))
+                fail_msg("%s", err);
+        cp_transform_destroy(tf);
+        return two;
+}
+
+/* Keys of one home slot in runs, several sources a key, removals in the
+ * middle of runs: every entry stays reachable, once. */
+static void test_pending_table(void **state)
+{
+        enum { KEYS = 3000, SRCS = 3 };
+        static uint8_t in[KEYS][SRCS];
+        cp_pending_t pt = {0};
+        cp_pending_entry_t e[64];
+        size_t count = 0;
+
+        (void)state;
+        srand(7);
+        for (int k = 0; k < KEYS; k++)
+                for (int s = 0; s < SRCS; s++) {
+                        /* Few home slots: long runs of other keys. */
+                        uint64_t h[2] = {(uint64_t)(k % 97) << 3, (uint64_t)k};
+
+                        if (rand() % 3 == 0)
+                                continue;
+                        assert_int_equal(cp_pending_put(&pt, h, (unsigned)s, (unsigned)(k % 5),
+                                                        k * 10 + s), CP_OK);
+                        /* A second put of the same (key, source) keeps the first. */
+                        assert_int_equal(cp_pending_put(&pt, h, (unsigned)s, 4, 0), CP_OK);
+                        in[k][s] = 1;
+                        count++;
+                }
+        assert_int_equal(pt.pt_count, count);
+        for (int k = 0; k < KEYS; k += 2) {
+                uint64_t h[2] = {(uint64_t)(k % 97) << 3, (uint64_t)k};
+
+                if (k % 4 == 0) {
+                        size_t n = cp_pending_take(&pt, h, e), want = 0;
+
+                        for (int s = 0; s < SRCS; s++)
+                                want += in[k][s];
+                        assert_int_equal(n, want);
+                        for (size_t i = 0; i < n; i++) {
+                                assert_true(in[k][e[i].pe_source]);
+                                assert_int_equal(e[i].pe_seen_ms, k * 10 + e[i].pe_source);
+                                assert_int_equal(e[i].pe_reason, k % 5);
+                                in[k][e[i].pe_source] = 0;
+                        }
+                        count -= n;
+                } else if (in[k][1]) {
+                        assert_true(cp_pending_remove(&pt, h, 1, e));
+                        assert_int_equal(e[0].pe_seen_ms, k * 10 + 1);
+                        assert_false(cp_pending_remove(&pt, h, 1, NULL));
+                        in[k][1] = 0;
+                        count--;
+                }
+                assert_int_equal(pt.pt_count, count);
+        }
+        for (int k = 0; k < KEYS; k++)
+                for (int s = 0; s < SRCS; s++) {
+                        uint64_t h[2] = {(uint64_t)(k % 97) << 3, (uint64_t)k};
+
+                        assert_int_equal(cp_pending_remove(&pt, h, (unsigned)s, NULL), in[k][s]);
+                }
+        assert_int_equal(pt.pt_count, 0);
+        cp_pending_free(&pt);
+}
+
+static int t_collect(void *opaque, const cp_sweep_entry_t *e, const char *key)
+{
+        char *out = opaque;
+        char one[32];
+
+        snprintf(one, sizeof(one), "%.*s@%d;", key ? (int)e->sw_len : 1, key ? key : "-",
+                 e->sw_until);
+        strcat(out, one);
+        return CP_OK;
+}
+
+/* Due entries leave once; the texts of those kept survive compaction. */
+static void test_sweep_table(void **state)
+{
+        cp_sweep_t sw = {0};
+        uint64_t h[2] = {1, 2};
+        char got[512] = "";
+
+        (void)state;
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 30, 0, 1, "k30", 3), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 10, 0, 1, "key10", 5), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 10, 1, 1, NULL, 0), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 20, 0, 1, "kk20", 4), CP_OK);
+        assert_int_equal(sw.sw_min_until, 10);
+        assert_false(cp_sweep_due(&sw, 9));
+        assert_int_equal(cp_sweep_take(&sw, 9, t_collect, got), CP_OK);
+        assert_string_equal(got, "");
+        assert_int_equal(cp_sweep_take(&sw, 10, t_collect, got), CP_OK);
+        assert_string_equal(got, "key10@10;-@10;");
+        assert_int_equal(sw.sw_n, 2);
+        assert_int_equal(sw.sw_min_until, 20);
+        assert_int_equal(sw.sw_pool_len, 7);
+        got[0] = '\0';
+        assert_int_equal(cp_sweep_take(&sw, 10, t_collect, got), CP_OK);
+        assert_string_equal(got, "");
+        assert_int_equal(cp_sweep_take(&sw, 100, t_collect, got), CP_OK);
+        assert_string_equal(got, "k30@30;kk20@20;");
+        assert_int_equal(sw.sw_n, 0);
+        assert_int_equal(sw.sw_min_until, 0);
+        cp_sweep_free(&sw);
+}
+
+/* A changed source list: entries follow their source to its new index;
+ * a removed source's are dropped (pending: its counts are gone; sweep: no
+ * removal event for it), and the rest still sweep in order. */
+static void test_remap(void **state)
+{
+        cp_pending_t pt = {0};
+        cp_sweep_t sw = {0};
+        cp_pending_entry_t e[64];
+        const int to[3] = {2, -1, 0};   /* 0 -> 2, 1 removed, 2 -> 0 */
+        char got[512] = "";
+
+        (void)state;
+        for (unsigned k = 0; k < 500; k++)
+                for (unsigned s = 0; s < 3; s++) {
+                        uint64_t h[2] = {k, k * 7};
+
+                        assert_int_equal(cp_pending_put(&pt, h, s, s, k), CP_OK);
+                }
+        assert_int_equal(cp_pending_remap(&pt, to, 3), CP_OK);
+        assert_int_equal(pt.pt_count, 1000);
+        for (unsigned k = 0; k < 500; k++) {
+                uint64_t h[2] = {k, k * 7};
+                size_t n = cp_pending_take(&pt, h, e);
+
+                assert_int_equal(n, 2);
+                for (size_t i = 0; i < n; i++) {
+                        /* reason was the old index: 0 now at 2, 2 now at 0 */
+                        assert_int_equal(e[i].pe_source, e[i].pe_reason == 0 ? 2 : 0);
+                        assert_int_not_equal(e[i].pe_reason, 1);
+                        assert_int_equal(e[i].pe_seen_ms, k);
+                }
+        }
+        cp_pending_free(&pt);
+
+        uint64_t h[2] = {1, 2};
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 30, 0, 1, "a30", 3), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 5, 1, 1, "b5", 2), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 20, 2, 1, "c20", 3), CP_OK);
+        cp_sweep_remap(&sw, to, 3);
+        assert_int_equal(sw.sw_n, 2);
+        assert_int_equal(sw.sw_min_until, 20);
+        assert_int_equal(cp_sweep_take(&sw, 25, t_collect, got), CP_OK);
+        assert_string_equal(got, "c20@20;");
+        assert_int_equal(sw.sw_v[0].sw_source, 2);
+        got[0] = '\0';
+        assert_int_equal(cp_sweep_take(&sw, 30, t_collect, got), CP_OK);
+        assert_string_equal(got, "a30@30;");
+        cp_sweep_free(&sw);
+}
+
+/* A: keys 0..99 at t=1 s; B: 50..149 at t=2 s; state saved and loaded;
+ * central: 80..179 at t=91 s. The keys the central records now have move
+ * from unmatched to shared with their observed delays; a key shown after
+ * the central records had it has delay 0. */
+static void test_late_central(void **state)
+{
+        cp_transform_t *tf = service();
+        cp_source_stats_t a, b;
+
+        (void)state;
+        run(tf, entries(SRC_A, 0, 100, 1000));
+        run(tf, entries(SRC_B, 50, 100, 2000));
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], 100);
+        assert_int_equal(a.st_unmatched[CP_NM_NO_SUBJECT_ID], 100);
+        assert_int_equal(a.st_shared, 0);
+        tf = reload(tf, "late.snap");  /* the keys wait across a restart */
+        run(tf, entries(SRC_CENTRAL, 80, 100, 91000));
+
+        a = stats(tf, SRC_A);
+        b = stats(tf, SRC_B);
+        assert_int_equal(a.st_shared, 20);
+        assert_int_equal(a.st_late_shared, 20);
+        assert_int_equal(a.st_unmatched[CP_NM_NO_SUBJECT_ID], 80);
+        assert_int_equal(a.st_seen_count, 20);
+        assert_int_equal(a.st_seen_sum_ms, 20 * 90000);
+        assert_int_equal(a.st_seen_bucket[2], 20);  /* 60 s < 90 s <= 1 h */
+        assert_int_equal(b.st_shared, 70);
+        assert_int_equal(b.st_late_shared, 70);
+        assert_int_equal(b.st_seen_sum_ms, 70 * 89000);
+        assert_int_equal(b.st_seen_bucket[2], 70);
+        assert_active_split(&a);
+        assert_active_split(&b);
+
+        /* Central first, then the source: delay 0, not late. */
+        run(tf, entries(SRC_A, 150, 10, 200000));
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_shared, 30);
+        assert_int_equal(a.st_late_shared, 20);
+        assert_int_equal(a.st_seen_bucket[0], 10);
+        assert_int_equal(a.st_seen_count, 30);
+        assert_active_split(&a);
+
+        /* A second central record of a key changes nothing. */
+        run(tf, entries(SRC_CENTRAL, 80, 10, 300000));
+        assert_int_equal(stats(tf, SRC_A).st_late_shared, 20);
+        cp_transform_destroy(tf);
+}
+
+/* Outside service mode (--once) nothing waits: the key stays unmatched. */
+static void test_once_unchanged(void **state)
+{
+        char err[512];
+        cp_transform_t *tf = cp_transform_new(&conf, err, sizeof(err));
+        cp_batch_t *out[NSRC];
+        cp_source_stats_t a;
+
+        (void)state;
+        run(tf, entries(SRC_A, 0, 10, 1000));
+        run(tf, entries(SRC_CENTRAL, 0, 10, 5000));
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_unmatched[CP_NM_NO_SUBJECT_ID], 10);
+        assert_int_equal(a.st_late_shared, 0);
+        assert_int_equal(cp_transform_sweep(tf, 1 << 30, 0, out), CP_OK);
+        for (int i = 0; i < NSRC; i++)
+                assert_null(out[i]);
+        cp_transform_destroy(tf);
+}
+
+/* The keys and partition hashes a batch produced, by key. */
+typedef struct t_produced_s {
+        char key[100][128];
+        uint64_t subject[100];
+        int n;
+        int32_t until;
+} t_produced_t;
+
+static void t_keep(t_produced_t *p, const cp_batch_t *bat)
+{
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                const cp_record_t *r = &bat->bat_rec[i];
+
+                if (r->rec_status != CP_REC_ACCEPTED)
+                        continue;
+                assert_int_equal(r->rec_pb->event, CREDPIPE__V1__EVENT_TYPE__UPSERT);
+                snprintf(p->key[p->n], sizeof(p->key[0]), "%s", r->rec_pb->record_key);
+                p->subject[p->n++] = r->rec_subject_hash;
+                p->until = r->rec_pb->expected_public_until;
+        }
+}
+
+/* Each removal names a key the source produced, once, in its partition. */
+static void assert_removals(const cp_batch_t *bat, const t_produced_t *p, int32_t until)
+{
+        int seen[100] = {0};
+
+        assert_non_null(bat);
+        assert_int_equal(bat->bat_n, p->n);
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                const cp_record_t *r = &bat->bat_rec[i];
+                int k;
+
+                assert_int_equal(r->rec_status, CP_REC_ACCEPTED);
+                assert_int_equal(r->rec_pb->event, CREDPIPE__V1__EVENT_TYPE__REMOVAL);
+                assert_string_equal(r->rec_pb->removal_reason, "window_ended");
+                assert_int_equal(r->rec_pb->expected_public_until, until);
+                assert_string_equal(r->rec_pb->provenance->source_id,
+                                    sources[bat->bat_source].src_id);
+                for (k = 0; k < p->n && strcmp(p->key[k], r->rec_pb->record_key); k++)
+                        ;
+                assert_true(k < p->n);
+                assert_int_equal(seen[k]++, 0);
+                assert_int_equal(r->rec_subject_hash, p->subject[k]);
+        }
+}
+
+/* central 0..49; A 0..99 (produces 50..99); B 90..119 (produces
+ * 100..119). When the observation date reaches the windows' end, every
+ * active view moves to expired and each produced key gets one removal;
+ * a state saved before the sweep sweeps the same. */
+static void test_sweep(void **state)
+{
+        cp_transform_t *tf = service();
+        cp_batch_t *bat, *out[NSRC];
+        t_produced_t *pa = calloc(1, sizeof(*pa)), *pb = calloc(1, sizeof(*pb));
+        cp_source_stats_t a, b;
+        int32_t until;
+
+        (void)state;
+        run(tf, entries(SRC_CENTRAL, 0, 50, 1000));
+        bat = entries(SRC_A, 0, 100, 2000);
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        t_keep(pa, bat);
+        cp_batch_destroy(bat);
+        bat = entries(SRC_B, 90, 30, 3000);
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        t_keep(pb, bat);
+        cp_batch_destroy(bat);
+        assert_int_equal(pa->n, 50);
+        assert_int_equal(pb->n, 20);
+        until = pa->until;
+        assert_true(until > cp_transform_as_of(tf));  /* active, with an end */
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], 100);
+        assert_int_equal(a.st_shared, 50);
+
+        tf = reload(tf, "sweep.snap");
+        assert_int_equal(cp_transform_sweep(tf, until - 1, 0, out), CP_OK);
+        for (int i = 0; i < NSRC; i++)
+                assert_null(out[i]);
+        assert_int_equal(stats(tf, SRC_A).st_class[CP_KC_ACTIVE], 100);
+
+        assert_int_equal(cp_transform_sweep(tf, until, 77, out), CP_OK);
+        assert_removals(out[SRC_A], pa, until);
+        assert_removals(out[SRC_B], pb, until);
+        assert_null(out[SRC_CENTRAL]);
+        assert_int_equal(out[SRC_A]->bat_rec[0].rec_pb->provenance->ingest_time_ms, 77);
+        cp_batch_destroy(out[SRC_A]);
+        cp_batch_destroy(out[SRC_B]);
+        a = stats(tf, SRC_A);
+        b = stats(tf, SRC_B);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], 0);
+        assert_int_equal(a.st_class[CP_KC_EXPIRED], 100);
+        assert_int_equal(a.st_shared, 0);
+        assert_int_equal(unmatched(&a), 0);
+        assert_int_equal(a.st_window_ended, 100);
+        assert_int_equal(a.st_removals_swept, 50);
+        assert_int_equal(b.st_class[CP_KC_ACTIVE], 0);
+        assert_int_equal(b.st_class[CP_KC_EXPIRED], 30);
+        assert_int_equal(b.st_window_ended, 30);
+        assert_int_equal(b.st_removals_swept, 20);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], a.st_shared + a.st_shared_fuzzy + unmatched(&a));
+
+        /* Exactly once: nothing is left to sweep, even after a reload. */
+        tf = reload(tf, "swept.snap");
+        assert_int_equal(cp_transform_sweep(tf, until + 1000, 0, out), CP_OK);
+        for (int i = 0; i < NSRC; i++)
+                assert_null(out[i]);
+        /* A central record of a swept key re-classifies nothing. */
+        run(tf, entries(SRC_CENTRAL, 50, 50, 9000));
+        assert_int_equal(stats(tf, SRC_A).st_late_shared, 0);
+        cp_transform_destroy(tf);
+        free(pa);
+        free(pb);
+}
+
+/* A key re-classified shared, then swept, leaves shared (not unmatched). */
+static void test_sweep_after_late(void **state)
+{
+        cp_transform_t *tf = service();
+        cp_batch_t *out[NSRC];
+        cp_source_stats_t a;
+        int32_t until;
+        cp_batch_t *bat = entries(SRC_A, 0, 10, 1000);
+
+        (void)state;
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        until = bat->bat_rec[0].rec_pb->expected_public_until;
+        cp_batch_destroy(bat);
+        run(tf, entries(SRC_CENTRAL, 0, 4, 61000));
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_shared, 4);
+        assert_int_equal(unmatched(&a), 6);
+        assert_int_equal(a.st_seen_bucket[1], 4);  /* 60 s: <= 60 s */
+        assert_int_equal(cp_transform_sweep(tf, until, 0, out), CP_OK);
+        assert_int_equal(out[SRC_A]->bat_n, 10);
+        cp_batch_destroy(out[SRC_A]);
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_shared, 0);
+        assert_int_equal(unmatched(&a), 0);
+        assert_int_equal(a.st_class[CP_KC_EXPIRED], 10);
+        cp_transform_destroy(tf);
+}
+
+/* Without central sources nothing waits for one: the sweep takes the
+ * keys out of unmatched (not shared) all the same. */
+static void test_sweep_without_central(void **state)
+{
+        static cp_conf_t alone = {.conf_sources = sources, .conf_nsources = 1,
+                                  .conf_as_of = "2021-06-01"};
+        char err[512];
+        cp_transform_t *tf = cp_transform_new(&alone, err, sizeof(err));
+        cp_batch_t *out[1], *bat = entries(SRC_A, 0, 10, 1000);
+        cp_report_t rep;
+        int32_t until;
+
+        (void)state;
+        assert_non_null(tf);
+        cp_transform_service(tf);
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        until = bat->bat_rec[0].rec_pb->expected_public_until;
+        cp_batch_destroy(bat);
+        assert_int_equal(cp_transform_sweep(tf, until, 0, out), CP_OK);
+        assert_int_equal(out[0]->bat_n, 10);
+        cp_batch_destroy(out[0]);
+        assert_int_equal(cp_report_alloc(&rep, 1), 0);
+        cp_transform_report(tf, &rep);
+        assert_int_equal(rep.rep_src[0].st_unmatched[CP_NM_NO_SUBJECT_ID], 0);
+        assert_int_equal(rep.rep_src[0].st_shared, 0);
+        assert_int_equal(rep.rep_src[0].st_class[CP_KC_ACTIVE], 0);
+        assert_int_equal(rep.rep_src[0].st_class[CP_KC_EXPIRED], 10);
+        cp_report_free(&rep);
+        cp_transform_destroy(tf);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_pending_table),
+                cmocka_unit_test(test_sweep_table),
+                cmocka_unit_test(test_remap),
+                cmocka_unit_test(test_late_central),
+                cmocka_unit_test(test_once_unchanged),
+                cmocka_unit_test(test_sweep),
+                cmocka_unit_test(test_sweep_after_late),
+                cmocka_unit_test(test_sweep_without_central),
+        };
+
+        return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
+}
