@@ -761,6 +761,49 @@ static int cp_sink_produce_checkpoint(cp_sink_t *sk, const ProtobufCMessage *cp,
         return CP_OK;
 }
 
+int cp_sink_send_offsets(cp_sink_t *sk, const char *group,
+                         Credpipe__V1__KafkaPosition *const *positions, size_t n,
+                         char *errstr, size_t errstr_size)
+{
+        rd_kafka_consumer_group_metadata_t *md;
+        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_error_t *e;
+
+        if (!n)
+                return CP_OK;
+        if (!sk->sk_txn_open) {
+                snprintf(errstr, errstr_size, "no open transaction for the offsets of %s",
+                         group);
+                return CP_ERR_KAFKA;
+        }
+        /* Made from the group id alone: the consumer is another thread's,
+         * and it never joins the group (ingest/kafka_source.h). */
+        md = rd_kafka_consumer_group_metadata_new(group);
+        l = rd_kafka_topic_partition_list_new((int)n);
+        if (!md || !l) {
+                if (md)
+                        rd_kafka_consumer_group_metadata_destroy(md);
+                if (l)
+                        rd_kafka_topic_partition_list_destroy(l);
+                snprintf(errstr, errstr_size, "out of memory");
+                return CP_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(l, positions[i]->topic,
+                                                  positions[i]->partition)->offset =
+                        positions[i]->offset;
+        while ((e = rd_kafka_send_offsets_to_transaction(sk->sk_rk, l, md, CP_TXN_CALL_MS)) &&
+               rd_kafka_error_is_retriable(e)) {
+                cp_log_warn("sink", "TXN_OFFSETS_RETRY", "group=%s err=\"%s\"", group,
+                            rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+        rd_kafka_consumer_group_metadata_destroy(md);
+        return cp_sink_txn_error(e, "sending a source's offsets to the transaction", errstr,
+                                 errstr_size);
+}
+
 int cp_sink_commit(cp_sink_t *sk, const ProtobufCMessage *checkpoint, char *errstr,
                    size_t errstr_size)
 {
