@@ -219,7 +219,8 @@ static int cp_ingest_kafka(cp_ingest_arg_t *a, const cp_source_conf_t *src)
                         a->resume.rs_file_records = st->ps_records;
                 }
                 a->file = part;
-                if (cp_kafka_source_read(ks, i, from, r, &a->knext[i], err, sizeof(err))) {
+                if (cp_kafka_source_read(ks, i, part, from, r, &a->knext[i], err,
+                                         sizeof(err))) {
                         if (a->stopped)
                                 break;
                         if (cp_queue_aborted(run->q_in)) {

@@ -110,13 +110,16 @@ const char *cp_kafka_source_name(const cp_kafka_source_t *ks, size_t i);
 /**
  * @brief Reads partition i from `from` (an offset, or CP_KAFKA_FROM_*)
  * up to its end offset, each message through the reader.
+ * @param name the partition's name as records hold it (a copy of
+ *        cp_kafka_source_name(ks, i) that outlives every batch: records
+ *        live on after the source is closed)
  * @param next set to the offset after the last message read, or where
  *        the partition's end was found; else the start offset, or -1
  *        when that was not an offset
  * @returns CP_OK, CP_ERR_KAFKA (errstr: a consumer error), or the
  *          reader's error.
  */
-int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, int64_t from,
+int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, const char *name, int64_t from,
                          cp_kafka_reader_t *r, int64_t *next, char *errstr,
                          size_t errstr_size);
 

@@ -246,14 +246,14 @@ static int64_t cp_ksrc_position(rd_kafka_t *rk, const cp_kpart_t *kp)
         return pos;
 }
 
-int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, int64_t from,
+int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, const char *name, int64_t from,
                          cp_kafka_reader_t *r, int64_t *next, char *errstr,
                          size_t errstr_size)
 {
         const cp_kpart_t *kp = &ks->ks_part[i];
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_resp_err_t err;
-        int rc = cp_kafka_reader_partition(r, kp->kp_name);
+        int rc = cp_kafka_reader_partition(r, name);
 
         *next = from >= 0 ? from : -1;  /* -1: not known (nothing read) */
         rd_kafka_topic_partition_list_add(l, kp->kp_topic, kp->kp_partition)->offset =
@@ -315,6 +315,10 @@ int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, int64_t from,
                 if (rc == CP_OK)
                         *next = m->offset + 1;
                 rd_kafka_message_destroy(m);
+                /* The last message before the end: no need to wait for
+                 * the partition's end to be reported. */
+                if (rc == CP_OK && *next >= kp->kp_end)
+                        break;
         }
         if (rc == CP_OK)
                 rc = cp_kafka_reader_flush(r);

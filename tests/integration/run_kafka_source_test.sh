@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Kafka sources against a real broker: a `credpipe gen` JSON Lines source
+# is written into a topic (one message per record, several partitions) and
+# read back by a `format: kafka` source with the same id, in place of the
+# file. The output must equal the truth exactly:
+#
+#  1. value_format json, with state.dir: runs killed with SIGKILL at random
+#     moments, then one that finishes; check_output.py reads every topic
+#     read_committed (no loss, no duplicate, the report equal to the truth),
+#     and the group's committed offsets must equal the topic's end offsets
+#     (they move in the epochs' transactions);
+#  2. value_format protobuf, without state.dir: one run; the same checks
+#     (the offsets are committed after the flush).
+#
+#   run_kafka_source_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR ROWS ROUNDS
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+PY=/usr/bin/python3
+usage="usage: $0 CREDPIPE BOOTSTRAP_FILE WORK_DIR ROWS ROUNDS"
+credpipe=${1:?$usage}
+bsfile=${2:?$usage}
+work=${3:?$usage}
+rows=${4:?$usage}
+rounds=${5:?$usage}
+source_id=court_defaulters
+
+say() { echo "run_kafka_source_test: $*"; }
+fail() { echo "run_kafka_source_test: FAIL: $*" >&2; exit 1; }
+show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
+
+[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+[[ -s $bsfile ]] || fail "no bootstrap address in $bsfile (is the broker up?)"
+bs=$(head -n1 "$bsfile")
+[[ $bs == 127.0.0.1:* || $bs == localhost:* ]] || fail "bootstrap $bs is not on loopback"
+case $work in /|"") fail "refusing work dir '$work'" ;; esac
+rm -rf "$work"
+mkdir -p "$work"
+prefix=k$(date +%s%N | cut -c1-13)$$.
+pid=
+trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+
+# gen DIR SEED VALUE GROUP: feeds, truth and the topic holding the source.
+gen() {
+  timeout 600 "$credpipe" gen --out "$1" --rows "$rows" --seed "$2" >"$1.gen.log" 2>&1 \
+    || { show "$1.gen.log"; fail "credpipe gen failed"; }
+  timeout 300 "$PY" "$HERE/kafka_feed.py" produce --bootstrap "$bs" --topic "$prefix$3.in" \
+      --partitions 4 --gen "$1" --source "$source_id" --value "$3" --group "$4" \
+      >"$1.feed.log" 2>&1 || { show "$1.feed.log"; fail "feeding the topic failed"; }
+  tail -n 1 "$1.feed.log"
+  # Small batches: many positions inside each partition to resume from.
+  printf 'batch: {records: 200}\n' >>"$1/credpipe.yaml"
+}
+
+run() {  # run DIR TOPIC_PREFIX LOG [extra args]: credpipe in the background, sets pid
+  local dir=$1 tp=$2 log=$3; shift 3
+  "$credpipe" run -c "$dir/credpipe.yaml" --once --brokers "$bs" --topic-prefix "$tp" \
+    --no-progress "$@" >"$log.out" 2>"$log" &
+  pid=$!
+}
+
+check() {  # check DIR TOPIC_PREFIX VALUE GROUP: output == truth, offsets == ends
+  timeout 600 "$PY" "$HERE/check_output.py" --bootstrap "$bs" --truth "$1/truth.json" \
+      --report "$1/report.json" --records-topic "${2}credpipe.records" \
+      --rejects-topic "${2}credpipe.rejects" --sharing-topic "${2}credpipe.sharing" \
+      --isolation read_committed --timeout 300 >"$1.check.log" 2>&1 \
+    || { show "$1.check.log"; fail "$3: check_output.py found the output different from the truth"; }
+  tail -n 1 "$1.check.log"
+  timeout 120 "$PY" "$HERE/kafka_feed.py" offsets --bootstrap "$bs" --group "$4" \
+      --topic "$prefix$3.in" >"$1.offsets.log" 2>&1 \
+    || { cat "$1.offsets.log" >&2; fail "$3: the group's committed offsets are not the end offsets"; }
+  sed 's/^/  /' "$1.offsets.log"
+}
+
+# ---- 1. json, exactly once across SIGKILLs
+j=$work/json
+gen "$j" 21 json "${prefix}json.group"
+cat >>"$j/credpipe.yaml" <<EOF
+state:
+  dir: $work/state
+  instance: ksrc-$$
+  checkpoint_interval: 150ms
+EOF
+# How long an uninterrupted run takes, to spread the kills over it: with
+# its own state, output topics and group, so the real runs start afresh.
+sed -e "s|dir: $work/state|dir: $work/estimate-state|" -e "s|instance: ksrc-|instance: kest-|" \
+    -e "s|group: ${prefix}json.group|group: ${prefix}estimate.group|" \
+    "$j/credpipe.yaml" >"$j/estimate.yaml"
+t0=$(date +%s%N)
+timeout 600 "$credpipe" run -c "$j/estimate.yaml" --once --brokers "$bs" \
+    --topic-prefix "e$prefix" --no-progress >/dev/null 2>"$work/estimate.log" \
+  || { show "$work/estimate.log"; fail "the estimating run failed"; }
+est_ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+kill_min=300 kill_max=$(( est_ms * 9 / 10 ))
+(( kill_max > kill_min + 100 )) || kill_max=$(( kill_min + 100 ))
+say "json: an uninterrupted run takes ${est_ms} ms; kills between ${kill_min} and ${kill_max} ms"
+
+killed=0
+for ((r = 1; r <= rounds; r++)); do
+  delay=$(( kill_min + (RANDOM * 32768 + RANDOM) % (kill_max - kill_min + 1) ))
+  run "$j" "$prefix" "$work/round$r.log"
+  sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
+  if kill -9 "$pid" 2>/dev/null; then
+    killed=$((killed + 1))
+    wait "$pid" 2>/dev/null || true
+    say "json: round $r killed after ${delay} ms" \
+        "($(grep -c 'event=KAFKA_PARTITION_DONE' "$work/round$r.log" || true) partitions done)"
+  else
+    wait "$pid" || { show "$work/round$r.log"; fail "round $r: credpipe failed by itself"; }
+    say "json: round $r finished before the kill at ${delay} ms"
+  fi
+  pid=
+done
+(( killed > 0 )) || fail "no run was killed mid-way"
+run "$j" "$prefix" "$work/final.log" --report-json "$j/report.json"
+wait "$pid" || { show "$work/final.log"; fail "the final run failed"; }
+pid=
+grep -hoE 'event=(STATE_[A-Z]+|REPLAY_DONE)' "$work"/round*.log "$work/final.log" \
+  | sort | uniq -c | sed 's/^/run_kafka_source_test: /' || true
+grep -hoE 'event=KAFKA_PARTITION_START.*from=[0-9]+ ' "$work"/round*.log "$work/final.log" \
+  | head -n 3 | sed 's/^/run_kafka_source_test: resumed: /' || true
+check "$j" "$prefix" json "${prefix}json.group"
+
+# ---- 2. protobuf, without state.dir: offsets committed after the flush
+p=$work/protobuf
+gen "$p" 22 protobuf "${prefix}protobuf.group"
+run "$p" "p$prefix" "$work/protobuf.log" --report-json "$p/report.json"
+wait "$pid" || { show "$work/protobuf.log"; fail "the protobuf run failed"; }
+pid=
+grep -q 'event=KAFKA_OFFSETS_COMMITTED' "$work/protobuf.log" \
+  || { show "$work/protobuf.log"; fail "protobuf: no KAFKA_OFFSETS_COMMITTED"; }
+check "$p" "p$prefix" protobuf "${prefix}protobuf.group"
+say "PASS: json exact after $killed kills, protobuf exact, committed offsets at the ends"
