@@ -185,6 +185,7 @@ static int cp_ingest_kafka(cp_ingest_arg_t *a, const cp_source_conf_t *src)
                 size_t n = cp_kafka_source_count(ks);
 
                 a->files = calloc(n ? n : 1, sizeof(*a->files));
+                free(a->knext);  /* the set before's */
                 a->knext = calloc(n ? n : 1, sizeof(*a->knext));
                 for (size_t i = 0; a->files && a->knext && i < n; i++) {
                         if (!(a->files[i] = strdup(cp_kafka_source_name(ks, i))))
@@ -203,7 +204,10 @@ static int cp_ingest_kafka(cp_ingest_arg_t *a, const cp_source_conf_t *src)
         for (size_t i = 0; i < a->nfiles && !a->stopped; i++) {
                 const char *part = a->files[i];
                 const cp_pos_t *st = &a->resume.rs_start;
-                int64_t from = run->epoch ? CP_KAFKA_FROM_BEGINNING : CP_KAFKA_FROM_COMMITTED;
+                int64_t from = cp_resume_kafka_next(&a->resume, part);
+
+                if (from < 0)  /* not read by the restored state, nor the sets before */
+                        from = run->epoch ? CP_KAFKA_FROM_BEGINNING : CP_KAFKA_FROM_COMMITTED;
 
                 if (cp_resume_skip_file(&a->resume, part))
                         continue;
@@ -773,6 +777,50 @@ static bool cp_run_set_done(const cp_epoch_t *ep)
         return true;
 }
 
+/* How often service mode asks the brokers whether a Kafka source has new
+ * messages while no file arrives. */
+#define CP_KAFKA_PROBE_MS 1000
+
+/*
+ * Whether a Kafka source has messages after where the sets read so far
+ * left it: then a set starts even without files. Asked at most every
+ * CP_KAFKA_PROBE_MS (*last_ms: when it was last asked); a broker that
+ * does not answer counts as nothing new (logged by librdkafka).
+ * @locality between sets (the positions are the transform's otherwise)
+ */
+static bool cp_run_kafka_pending(cp_run_t *run, const cp_ingest_arg_t *iargs, int64_t *last_ms)
+{
+        int64_t now = cp_now_ms(CLOCK_MONOTONIC);
+        bool pending = false;
+
+        if (now - *last_ms < CP_KAFKA_PROBE_MS)
+                return false;
+        *last_ms = now;
+        for (size_t i = 0; i < run->conf->conf_nsources && !pending; i++) {
+                const cp_source_conf_t *src = &run->conf->conf_sources[i];
+                const cp_pos_t *p = &run->epoch->ep_pos[i];
+                char *names[p->ps_nkafka ? p->ps_nkafka : 1];
+                int64_t next[p->ps_nkafka ? p->ps_nkafka : 1];
+                char err[512];
+
+                if (!src->src_kafka)
+                        continue;
+                for (size_t k = 0; k < p->ps_nkafka; k++) {
+                        names[k] = p->ps_kafka[k].kp_part;
+                        next[k] = p->ps_kafka[k].kp_next;
+                        /* Past the last record: transaction markers after
+                         * it, which the last set's reading stepped over. */
+                        for (size_t f = 0; iargs[i].knext && f < iargs[i].nfiles; f++)
+                                if (!strcmp(iargs[i].files[f], names[k]) &&
+                                    iargs[i].knext[f] > next[k])
+                                        next[k] = iargs[i].knext[f];
+                }
+                pending = cp_kafka_pending(src, run->conf, run->brokers, names, next,
+                                           p->ps_nkafka, err, sizeof(err)) > 0;
+        }
+        return pending;
+}
+
 /*
  * Service mode: reads the spool folders in sets until SIGTERM or SIGINT
  * (the set being read is cut at the next batch and committed where it
@@ -788,6 +836,7 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
         size_t n = run->conf->conf_nsources;
         uint64_t next = (committed ? committed->set : 0) + 1;
         bool resumed = spool->sp_set != 0, final_committed;
+        int64_t probe_ms = 0;
         char err[1024];
         int rc = 0;
 
@@ -812,7 +861,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         }
                 }
                 if (!spool->sp_set) {
-                        int t = cp_spool_take(spool, next, err, sizeof(err));
+                        int t = cp_spool_take(spool, next, cp_run_kafka_pending(run, iargs, &probe_ms),
+                                              err, sizeof(err));
 
                         if (t < 0) {
                                 cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
@@ -829,10 +879,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         next = spool->sp_set + 1;
                         cp_epoch_new_set(ep, spool->sp_set);
                         run->replaying = 0;
-                        for (size_t i = 0; i < n; i++) {
-                                cp_resume_free(&iargs[i].resume);
-                                memset(&iargs[i].resume, 0, sizeof(iargs[i].resume));
-                        }
+                        for (size_t i = 0; i < n; i++)
+                                cp_resume_new_set(&iargs[i].resume, ep, i);
                 } else if (resumed && committed && committed->set == spool->sp_set &&
                            cp_run_set_done(ep)) {
                         /* Committed before the crash; only the files' fate
@@ -1128,17 +1176,6 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                         "and remembered there (docs/exactly-once.md)\n", config);
                 cp_conf_destroy(run.conf);
                 return 2;
-        }
-        for (size_t i = 0; !once && i < run.conf->conf_nsources; i++) {
-                if (run.conf->conf_sources[i].src_kafka) {
-                        /* Service mode's sets are sets of files; a Kafka
-                         * source does not take part in them yet. */
-                        fprintf(stderr, "credpipe run: %s: source %s has format kafka, which "
-                                "only `run --once` reads for now (docs/exactly-once.md)\n",
-                                config, run.conf->conf_sources[i].src_id);
-                        cp_conf_destroy(run.conf);
-                        return 2;
-                }
         }
         run.conf->conf_topic_records = cp_prefixed(prefix, run.conf->conf_topic_records);
         run.conf->conf_topic_rejects = cp_prefixed(prefix, run.conf->conf_topic_rejects);

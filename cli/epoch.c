@@ -49,6 +49,20 @@ static void cp_pos_kafka_set(cp_pos_t *p, const char *part, int64_t next)
                 nk[p->ps_nkafka++].kp_next = next;
 }
 
+/* A new set of inputs: its files start from nothing, while a Kafka
+ * source's partitions go on from where the sets before left them. */
+static void cp_pos_clear_files(cp_pos_t *p)
+{
+        cp_kpos_t *k = p->ps_kafka;
+        size_t nk = p->ps_nkafka;
+
+        p->ps_kafka = NULL;
+        p->ps_nkafka = 0;
+        cp_pos_clear(p);
+        p->ps_kafka = k;
+        p->ps_nkafka = nk;
+}
+
 static void cp_pos_copy(cp_pos_t *dst, const cp_pos_t *src)
 {
         cp_pos_clear(dst);
@@ -178,8 +192,29 @@ static int cp_positions_from(const cp_conf_t *conf, const Credpipe__V1__Checkpoi
 void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set)
 {
         for (size_t i = 0; i < ep->ep_conf->conf_nsources; i++)
-                cp_pos_clear(&ep->ep_pos[i]);
+                cp_pos_clear_files(&ep->ep_pos[i]);
         ep->ep_set = set;
+}
+
+void cp_resume_new_set(cp_resume_t *rs, const cp_epoch_t *ep, size_t source)
+{
+        cp_resume_free(rs);
+        memset(rs, 0, sizeof(*rs));
+        rs->rs_kafka = ep->ep_conf->conf_sources[source].src_format == CP_FMT_KAFKA;
+        for (size_t i = 0; i < ep->ep_pos[source].ps_nkafka; i++) {
+                const cp_kpos_t *k = &ep->ep_pos[source].ps_kafka[i];
+
+                cp_pos_kafka_set(&rs->rs_start, k->kp_part, k->kp_next);
+                cp_pos_kafka_set(&rs->rs_replay, k->kp_part, k->kp_next);
+        }
+}
+
+int64_t cp_resume_kafka_next(const cp_resume_t *rs, const char *part)
+{
+        for (size_t i = 0; i < rs->rs_start.ps_nkafka; i++)
+                if (!strcmp(rs->rs_start.ps_kafka[i].kp_part, part))
+                        return rs->rs_start.ps_kafka[i].kp_next;
+        return -1;
 }
 
 /* Loads the published snapshot, else the one before it (service mode
@@ -241,7 +276,7 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
         ep->ep_epoch = committed->epoch;
         if (committed->set != set)
                 for (size_t i = 0; i < n; i++)  /* a finished set: this one starts afresh */
-                        cp_pos_clear(&ep->ep_pos[i]);
+                        cp_pos_clear_files(&ep->ep_pos[i]);
         for (size_t i = 0; i < n; i++)
                 cp_pos_copy(&plans[i].rs_replay, &ep->ep_pos[i]);
 
@@ -262,9 +297,22 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
                         snprintf(errstr, errstr_size, "%s: %s", path, err);
                         rc = -1;
                 } else {
+                        /* Of an earlier set: nothing of this set's files is
+                         * in it, and its Kafka offsets are where this set
+                         * began. */
+                        if (at->set != set) {
+                                bool kept = !cp_positions_from(conf, at, ep->ep_pos, err,
+                                                               sizeof(err));
+
+                                for (size_t i = 0; i < n; i++) {
+                                        if (kept)
+                                                cp_pos_clear_files(&ep->ep_pos[i]);
+                                        else
+                                                cp_pos_clear(&ep->ep_pos[i]);
+                                }
+                        }
                         for (size_t i = 0; i < n; i++) {
-                                if (at->set == set)
-                                        cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
+                                cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
                                 cp_pos_copy(&ep->ep_pos[i], &plans[i].rs_replay);
                         }
                         cp_log_warn("run", "STATE_REPLAY", "snapshot_epoch=%" PRIu64

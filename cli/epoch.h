@@ -97,6 +97,18 @@ void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set);
 
 void cp_resume_free(cp_resume_t *rs);
 
+/**
+ * @brief The plan of a source for a new set (service mode): nothing to
+ * skip or replay, its Kafka partitions starting where the sets before
+ * left them (ep's positions after cp_epoch_new_set).
+ * @locality between sets
+ */
+void cp_resume_new_set(cp_resume_t *rs, const cp_epoch_t *ep, size_t source);
+
+/** @returns the next offset of a Kafka partition ("topic/3") in the
+ * restored state, or -1 when the state has not read it. */
+int64_t cp_resume_kafka_next(const cp_resume_t *rs, const char *part);
+
 /** @returns whether the source has records to replay (transform again,
  * not produce) before its first record to produce. */
 bool cp_resume_replays(const cp_resume_t *rs);

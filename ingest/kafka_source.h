@@ -127,6 +127,17 @@ int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, const char *name, int6
 void cp_kafka_source_close(cp_kafka_source_t *ks);
 
 /**
+ * @brief Whether the source's topics hold messages after the given next
+ * offsets (partitions not named: after their first offset), as a
+ * read_committed consumer sees them. For service mode: a set starts when
+ * a Kafka source has something to read.
+ * @returns 1 when they do, 0 when not, -1 with errstr (no answer).
+ */
+int cp_kafka_pending(const cp_source_conf_t *src, const cp_conf_t *conf, const char *brokers,
+                     char *const *names, const int64_t *next, size_t n, char *errstr,
+                     size_t errstr_size);
+
+/**
  * @brief Commits offsets to the source's group outside any transaction
  * (runs without state.dir, after the output is flushed: at least once).
  * @param names, offsets n partitions and their next offsets

@@ -33,6 +33,7 @@ typedef struct cp_kpart_s {
         char *kp_name;         /* "topic/3" */
         char *kp_topic;
         int32_t kp_partition;
+        int64_t kp_low;        /* first offset at the start */
         int64_t kp_end;        /* end offset at the start */
 } cp_kpart_t;
 
@@ -163,6 +164,7 @@ static int cp_ksrc_topic(cp_kafka_source_t *ks, const char *topic, char *errstr,
                                  ks->ks_src->src_id, kp->kp_name, rd_kafka_err2str(err));
                         goto out;
                 }
+                kp->kp_low = lo;
                 kp->kp_end = hi;
         }
         rc = CP_OK;
@@ -201,9 +203,6 @@ cp_kafka_source_t *cp_kafka_source_open(const cp_source_conf_t *src, const cp_co
                 }
         }
         qsort(ks->ks_part, ks->ks_n, sizeof(*ks->ks_part), cp_kpart_sort);
-        for (size_t i = 0; i < ks->ks_n; i++)
-                cp_log_debug("ingest", "KAFKA_PARTITION", "source=%s partition=%s end=%" PRId64,
-                             src->src_id, ks->ks_part[i].kp_name, ks->ks_part[i].kp_end);
         return ks;
 }
 
@@ -365,4 +364,26 @@ int cp_kafka_commit_offsets(const cp_source_conf_t *src, const cp_conf_t *conf,
                 return CP_ERR_KAFKA;
         }
         return CP_OK;
+}
+
+int cp_kafka_pending(const cp_source_conf_t *src, const cp_conf_t *conf, const char *brokers,
+                     char *const *names, const int64_t *next, size_t n, char *errstr,
+                     size_t errstr_size)
+{
+        cp_kafka_source_t *ks = cp_kafka_source_open(src, conf, brokers, errstr, errstr_size);
+        int pending = 0;
+
+        if (!ks)
+                return -1;
+        for (size_t i = 0; i < ks->ks_n && !pending; i++) {
+                const cp_kpart_t *kp = &ks->ks_part[i];
+                int64_t from = kp->kp_low;
+
+                for (size_t k = 0; k < n; k++)
+                        if (!strcmp(names[k], kp->kp_name) && next[k] > from)
+                                from = next[k];
+                pending = kp->kp_end > from;
+        }
+        cp_kafka_source_close(ks);
+        return pending;
 }

@@ -14,7 +14,9 @@ committed offsets.
       With --value protobuf each line becomes a packed CreditRecord (the
       classes generated from proto/credpipe.proto with protoc); a line
       that is not JSON is sent as it is, and the truth then expects the
-      reject kafka_bad_protobuf for it.
+      reject kafka_bad_protobuf for it. --stage first writes the first
+      half of the records and the configuration, --stage second the rest
+      and the truth (service mode reads them in two sets).
 
   kafka_feed.py offsets --bootstrap BS --group G --topic T
       Exit 0 when the group's committed offset of every partition equals
@@ -106,19 +108,30 @@ def produce(a):
     cfg_text = open(cfg_path, encoding="utf-8").read()
     cfg = yaml.safe_load(cfg_text)
     src = next((s for s in cfg["sources"] if s["id"] == a.source), None)
-    if src is None or src.get("format") != "jsonl":
+    if src is None or (src.get("format") != "jsonl" and a.stage != "second"):
         die(f"{a.source} is not a jsonl source of {cfg_path}")
-    feed = os.path.join(a.gen, src["paths"][0])
+    feed = a.feed or os.path.join(a.gen, src["paths"][0])
     pb = load_pb() if a.value == "protobuf" else None
 
-    admin = AdminClient({"bootstrap.servers": a.bootstrap})
-    fs = admin.create_topics([NewTopic(a.topic, num_partitions=a.partitions,
-                                       replication_factor=1)])
-    for f in fs.values():
-        f.result(30)
-
-    pos = {}  # line -> (partition, offset)
-    bad_pb = set()  # lines sent as they are (not JSON)
+    saved = os.path.join(a.gen, "kafka_feed.json")
+    lines = [ln for ln in enumerate(open(feed, "rb").read().split(b"\n"), 1)
+             if ln[1].strip(b"\r\n\t ")]  # JSON Lines skips blank lines
+    half = len(lines) // 2
+    if a.stage == "second":
+        st = json.load(open(saved))
+        pos = {int(k): tuple(v) for k, v in st["pos"].items()}
+        bad_pb = set(st["bad_pb"])
+        lines = lines[half:]
+    else:
+        admin = AdminClient({"bootstrap.servers": a.bootstrap})
+        fs = admin.create_topics([NewTopic(a.topic, num_partitions=a.partitions,
+                                           replication_factor=1)])
+        for f in fs.values():
+            f.result(30)
+        pos = {}  # line -> (partition, offset)
+        bad_pb = set()  # lines sent as they are (not JSON)
+        if a.stage == "first":
+            lines = lines[:half]
     errors = []
 
     def delivered(err, msg, line):
@@ -129,28 +142,37 @@ def produce(a):
 
     p = Producer({"bootstrap.servers": a.bootstrap, "enable.idempotence": True,
                   "linger.ms": 20})
-    n = 0
-    with open(feed, "rb") as fh:
-        for i, raw in enumerate(fh, 1):
-            raw = raw.rstrip(b"\r\n")
-            if not raw.strip():
-                continue  # JSON Lines skips blank lines: not records
-            value = raw
-            if pb is not None:
-                try:
-                    obj = json.loads(raw)
-                    if not isinstance(obj, dict):
-                        raise ValueError("not an object")
-                    value = to_credit_record(pb, obj, src["columns"]).SerializeToString()
-                except ValueError:
-                    bad_pb.add(i)
-            p.produce(a.topic, value=value, partition=n % a.partitions,
-                      on_delivery=lambda e, m, line=i: delivered(e, m, line))
-            n += 1
-            p.poll(0)
+    n = len(pos)
+    for i, raw in lines:
+        raw = raw.rstrip(b"\r")
+        value = raw
+        if pb is not None:
+            try:
+                obj = json.loads(raw)
+                if not isinstance(obj, dict):
+                    raise ValueError("not an object")
+                value = to_credit_record(pb, obj, src["columns"]).SerializeToString()
+            except ValueError:
+                bad_pb.add(i)
+        p.produce(a.topic, value=value, partition=n % a.partitions,
+                  on_delivery=lambda e, m, line=i: delivered(e, m, line))
+        n += 1
+        p.poll(0)
     if p.flush(60) or errors:
         die(f"producing failed: {errors[:3]}")
+    if a.stage != "all":
+        json.dump({"pos": pos, "bad_pb": sorted(bad_pb)}, open(saved, "w"))
+    if a.stage != "second":
+        configure(a, cfg_path, cfg_text, src)
+    if a.stage != "first":
+        rewrite_truth(a, truth_path, pos, bad_pb)
+    print(f"kafka_feed: {n - (0 if a.stage != 'second' else half)} messages of "
+          f"{a.source} on {a.topic} ({a.partitions} partitions, {a.stage}), "
+          f"{len(bad_pb)} sent as they are")
 
+
+def rewrite_truth(a, truth_path, pos, bad_pb):
+    """The source's rejects named by their Kafka position."""
     truth = json.load(open(truth_path, encoding="utf-8"))
     reasons = None
     for s in truth["sources"]:
@@ -178,8 +200,11 @@ def produce(a):
     with open(truth_path, "w", encoding="utf-8") as fh:
         json.dump(truth, fh, ensure_ascii=False, indent=1)
 
-    # The source reads the topic instead of its file.
-    old = f"    format: jsonl\n    paths: [{src['paths'][0]}]\n"
+
+def configure(a, cfg_path, cfg_text, src):
+    """The source reads the topic instead of its file."""
+    old = re.search(r"    format: jsonl\n    paths: \[[^\]]*\]\n",
+                    cfg_text[cfg_text.index(f"id: {a.source}\n"):]).group(0)
     if cfg_text.count(old) != 1:
         die(f"cannot find {a.source}'s format and paths lines in {cfg_path}")
     new = (f"    format: kafka\n    kafka:\n      topics: [{a.topic}]\n"
@@ -187,9 +212,7 @@ def produce(a):
     if a.group:
         new += f"      group: {a.group}\n"
     with open(cfg_path, "w", encoding="utf-8") as fh:
-        fh.write(cfg_text.replace(old, new))
-    print(f"kafka_feed: {n} messages of {a.source} on {a.topic} "
-          f"({a.partitions} partitions), {len(bad_pb)} sent as they are")
+        fh.write(cfg_text.replace(old, new, 1))
 
 
 def offsets(a):
@@ -218,8 +241,12 @@ def main():
     pr.add_argument("--partitions", type=int, default=4)
     pr.add_argument("--gen", required=True)
     pr.add_argument("--source", required=True)
+    pr.add_argument("--feed", help="the source's file (default: its configured path)")
     pr.add_argument("--group")
     pr.add_argument("--value", choices=("json", "protobuf"), default="json")
+    pr.add_argument("--stage", choices=("all", "first", "second"), default="all",
+                    help="first: the first half of the records (and the "
+                         "configuration); second: the rest (and the truth)")
     of = sub.add_parser("offsets")
     of.add_argument("--bootstrap", required=True)
     of.add_argument("--group", required=True)

@@ -10,7 +10,10 @@
 #     and the group's committed offsets must equal the topic's end offsets
 #     (they move in the epochs' transactions);
 #  2. value_format protobuf, without state.dir: one run; the same checks
-#     (the offsets are committed after the flush).
+#     (the offsets are committed after the flush);
+#  3. service mode (json): a set of the files and half the messages, then
+#     a set started by the other half alone, killed with SIGKILL and
+#     resumed; SIGTERM; the same checks.
 #
 #   run_kafka_source_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR ROWS ROUNDS
 set -euo pipefail
@@ -129,4 +132,66 @@ pid=
 grep -q 'event=KAFKA_OFFSETS_COMMITTED' "$work/protobuf.log" \
   || { show "$work/protobuf.log"; fail "protobuf: no KAFKA_OFFSETS_COMMITTED"; }
 check "$p" "p$prefix" protobuf "${prefix}protobuf.group"
-say "PASS: json exact after $killed kills, protobuf exact, committed offsets at the ends"
+
+# ---- 3. service mode: a set of the files and the first half of the
+# messages, then a set started by the rest of the messages alone
+s=$work/service
+timeout 600 "$credpipe" gen --out "$s" --rows "$rows" --seed 23 >"$s.gen.log" 2>&1 \
+  || { show "$s.gen.log"; fail "credpipe gen failed"; }
+sed -i -E 's#paths: \[feeds/([a-z_]+)\.([a-z]+)\]#paths: [spool/\1/*.\2]#' "$s/credpipe.yaml"
+for f in "$s"/feeds/*; do
+  b=$(basename "$f"); mkdir -p "$s/spool/${b%.*}"
+  [[ ${b%.*} == "$source_id" ]] || cp "$f" "$s/spool/${b%.*}/$b"
+done
+feed() {  # feed STAGE
+  timeout 300 "$PY" "$HERE/kafka_feed.py" produce --bootstrap "$bs" \
+      --topic "${prefix}service.in" --partitions 4 --gen "$s" --source "$source_id" \
+      --feed "$s/feeds/$source_id.jsonl" --group "${prefix}service.group" --stage "$1" \
+      >"$s.feed.log" 2>&1 || { show "$s.feed.log"; fail "feeding the topic failed"; }
+  tail -n 1 "$s.feed.log"
+}
+feed first
+printf '%s\n' 'batch: {records: 200}' 'state:' "  dir: $work/service-state" \
+  "  instance: ksvc-$$" '  checkpoint_interval: 150ms' '  settle: 1s' >>"$s/credpipe.yaml"
+# Settled (state.settle) before the start: set 1 holds every file.
+sleep 2
+slog=$work/service.log
+service() {
+  "$credpipe" run -c "$s/credpipe.yaml" --brokers "$bs" --topic-prefix "v$prefix" \
+    --report-json "$s/report.json" >>"$slog.out" 2>>"$slog" &
+  pid=$!
+}
+service
+wait_sets() {  # wait_sets N: until N sets are done
+  local t
+  for ((t = 0; t < 1200; t++)); do
+    (( $(grep -c 'event=SET_DONE' "$slog" || true) >= $1 )) && return 0
+    kill -0 "$pid" 2>/dev/null || { show "$slog"; fail "service: credpipe exited"; }
+    sleep 0.1
+  done
+  show "$slog"; fail "service: no SET_DONE #$1 within 120 s"
+}
+wait_sets 1
+feed second
+# The set the messages start is cut by SIGKILL while it reads them, and
+# resumed by a restart: the Kafka positions of set 1 must survive.
+for ((t = 0; t < 600; t++)); do
+  grep -q 'event=SET_TAKEN set=2' "$slog" && break
+  sleep 0.05
+done
+sleep "0.$(( RANDOM % 4 ))"
+kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+say "service: killed in set 2 after $(grep -c 'event=KAFKA_PARTITION_DONE' "$slog") partitions"
+service
+for ((t = 0; t < 600; t++)); do
+  (( $(grep -c 'event=SERVICE_READY' "$slog" || true) >= 2 )) && break
+  sleep 0.1
+done
+wait_sets 2
+kill -TERM "$pid"
+wait "$pid" || { show "$slog"; fail "service: SIGTERM did not end it with 0"; }
+pid=
+grep -E 'event=(SET_TAKEN|SET_RESUMED|STATE_[A-Z]+)' "$slog" | sed 's/^.*event=/run_kafka_source_test: service: /'
+check "$s" "v$prefix" service "${prefix}service.group"
+say "PASS: json exact after $killed kills, protobuf exact, service mode exact over two" \
+    "sets, committed offsets at the ends"
