@@ -64,7 +64,12 @@ static rd_kafka_t *cp_ksrc_consumer(const cp_source_conf_t *src, const cp_conf_t
                 {"enable.auto.commit", "false"},
                 {"enable.auto.offset.store", "false"},
                 {"enable.partition.eof", "true"},
-                {"auto.offset.reset", "earliest"},
+                /* With state.dir every start is an offset of the
+                 * checkpoint or the beginning: one that is gone
+                 * (retention) is an error, never a silent jump.
+                 * Without, a group with no offset starts at the
+                 * beginning. */
+                {"auto.offset.reset", conf->conf_state_dir ? "error" : "earliest"},
                 {"client.id", "credpipe-source"},
         };
         rd_kafka_conf_t *kc = rd_kafka_conf_new();
@@ -298,7 +303,8 @@ int cp_kafka_source_read(cp_kafka_source_t *ks, size_t i, const char *name, int6
                         if (rd_kafka_fatal_error(ks->ks_rk, NULL, 0) ||
                             m->err == RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION ||
                             m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED ||
-                            m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) {
+                            m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
+                            m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
                                 snprintf(errstr, errstr_size, "reading %s: %s", kp->kp_name,
                                          rd_kafka_message_errstr(m));
                                 rc = CP_ERR_KAFKA;
