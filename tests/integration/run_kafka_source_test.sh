@@ -112,6 +112,18 @@ for ((r = 1; r <= rounds; r++)); do
     say "json: round $r finished before the kill at ${delay} ms"
   fi
   pid=
+  # A damaged snapshot is never loaded: the previous one is replayed from
+  # (its Kafka offsets up to the checkpoint's), or, both damaged, the
+  # topics from their beginning.
+  if [[ -f $work/state/snapshot ]]; then
+    case $((r % 3)) in
+      2) truncate -s $(( $(stat -c %s "$work/state/snapshot") / 2 )) "$work/state/snapshot"
+         say "json: round $r: truncated the snapshot" ;;
+      0) printf '\x55' | dd of="$work/state/snapshot" bs=1 seek=200 conv=notrunc status=none
+         [[ -f $work/state/snapshot.prev ]] && truncate -s 100 "$work/state/snapshot.prev"
+         say "json: round $r: damaged both snapshots" ;;
+    esac
+  fi
 done
 (( killed > 0 )) || fail "no run was killed mid-way"
 run "$j" "$prefix" "$work/final.log" --report-json "$j/report.json"
