@@ -12,8 +12,8 @@
 #include <xxhash.h>
 
 #include "core/err.h"
+#include "core/kafka_part.h"
 #include "core/log.h"
-#include "ingest/kafka_source.h"
 
 #define CP_SNAPSHOT "snapshot"
 #define CP_SNAPSHOT_PREV "snapshot.prev"

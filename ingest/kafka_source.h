@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "core/kafka_part.h"
 #include "ingest.h"
 
 /* Reject codes of Kafka messages. */
@@ -77,15 +78,6 @@ int cp_kafka_reader_flush(cp_kafka_reader_t *r);
 /** @brief Frees the reader and a batch it still holds. NULL is a no-op. */
 void cp_kafka_reader_free(cp_kafka_reader_t *r);
 
-/**
- * @brief Parses a partition name. @returns 0, or -1 when name is not
- * "topic/N" (topic then points into name, topic_len its length).
- */
-int cp_kafka_part_parse(const char *name, const char **topic, size_t *topic_len,
-                        int32_t *partition);
-
-/** @returns <0, 0, >0: partition names in reading order (topic, then number). */
-int cp_kafka_part_cmp(const char *a, const char *b);
 
 /* ---- consumer: partitions of a broker's topics ---- */
 

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/err.h"
+#include "core/kafka_part.h"
 #include "core/log.h"
 #include "core/pii.h"
 #include "core/report_pb.h"
@@ -575,6 +576,7 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
 {
         const cp_source_conf_t *src = &sk->sk_conf->conf_sources[bat->bat_source];
         bool mask_raw = sk->sk_conf->conf_pseudonym_key != NULL;
+        bool kafka = src->src_format == CP_FMT_KAFKA;
         size_t n = 0, k = 0, total = 0, used = 0;
         Credpipe__V1__Reject *rj, **rjp;
         Credpipe__V1__Position *pos;
@@ -591,8 +593,10 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
                 total += (rec->rec_reject_msg ? strlen(rec->rec_reject_msg) : 0) + 1;
                 if (mask_raw && rec->rec_raw)
                         total += rec->rec_raw_len + 1;
-                if (mask_raw && rec->rec_file)
-                        total += strlen(rec->rec_file) + 1;
+                /* The masked file name, and a Kafka record's topic. */
+                if (rec->rec_file)
+                        total += ((size_t)mask_raw + (size_t)kafka) *
+                                 (strlen(rec->rec_file) + 1);
         }
         if (!n)
                 return CP_OK;
@@ -626,6 +630,20 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
                 }
                 pos[k].line = rec->rec_line;
                 pos[k].offset = rec->rec_offset;
+                if (kafka && rec->rec_file) {
+                        /* A Kafka source's message: topic, partition, offset. */
+                        const char *t;
+                        size_t tl;
+                        int32_t part;
+
+                        if (!cp_kafka_part_parse(rec->rec_file, &t, &tl, &part)) {
+                                pos[k].topic = memcpy(scratch + used, t, tl);
+                                pos[k].topic[tl] = '\0';
+                                used += tl + 1;
+                                pos[k].partition = part;
+                                pos[k].kafka_offset = (int64_t)rec->rec_offset;
+                        }
+                }
                 rj[k].source_id = src->src_id;
                 rj[k].position = &pos[k];
                 rj[k].reason = (char *)rec->rec_reject_code;

@@ -18,6 +18,12 @@ committed offsets.
       half of the records and the configuration, --stage second the rest
       and the truth (service mode reads them in two sets).
 
+  kafka_feed.py positions --bootstrap BS --source ID --records-topic R
+                         --rejects-topic J
+      Exit 0 when every record and reject of the source on those topics
+      names its message by topic, partition and offset, as its file
+      ("topic/partition") and line (the offset) say.
+
   kafka_feed.py offsets --bootstrap BS --group G --topic T
       Exit 0 when the group's committed offset of every partition equals
       the partition's end offset, 1 otherwise (printing both).
@@ -232,6 +238,53 @@ def offsets(a):
     return 1 if bad else 0
 
 
+def positions(a):
+    """Every record and reject of the source on the output topics names
+    its message as topic, partition and offset, agreeing with file
+    ("topic/partition") and line (the offset)."""
+    import zstandard
+    pb = load_pb()
+    c = Consumer({"bootstrap.servers": a.bootstrap, "group.id": "kafka-feed-positions",
+                  "enable.auto.commit": False, "isolation.level": "read_committed"})
+    seen = bad = 0
+    for topic, cls, items in ((a.records_topic, pb.RecordBatch,
+                               lambda b: [r.provenance for r in b.records]),
+                              (a.rejects_topic, pb.RejectBatch, lambda b: b.rejects)):
+        md = c.list_topics(topic, timeout=30)
+        tps = []
+        for p in md.topics[topic].partitions:
+            lo, hi = c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)
+            if hi > lo:
+                tps.append((p, lo, hi))
+        for p, lo, hi in tps:
+            c.assign([TopicPartition(topic, p, lo)])
+            done = lo
+            while done < hi:
+                m = c.poll(10)
+                if m is None:
+                    break
+                if m.error():
+                    continue
+                done = m.offset() + 1
+                b = cls()
+                b.ParseFromString(zstandard.ZstdDecompressor().decompress(
+                    m.value(), max_output_size=1 << 30))
+                for it in items(b):
+                    if it.source_id != a.source:
+                        continue
+                    seen += 1
+                    pos = it.position
+                    want = f"{pos.topic}/{pos.partition}"
+                    if pos.file != want or pos.kafka_offset != pos.line or not pos.topic:
+                        bad += 1
+                        if bad <= 5:
+                            print(f"kafka_feed: {topic}: position {pos} disagrees")
+    c.close()
+    print(f"kafka_feed: {seen} records and rejects of {a.source}, {bad} with a "
+          "position that disagrees")
+    return 1 if bad or not seen else 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -251,10 +304,17 @@ def main():
     of.add_argument("--bootstrap", required=True)
     of.add_argument("--group", required=True)
     of.add_argument("--topic", required=True)
+    po = sub.add_parser("positions")
+    po.add_argument("--bootstrap", required=True)
+    po.add_argument("--source", required=True)
+    po.add_argument("--records-topic", required=True)
+    po.add_argument("--rejects-topic", required=True)
     a = ap.parse_args()
     if a.cmd == "produce":
         produce(a)
         return 0
+    if a.cmd == "positions":
+        return positions(a)
     return offsets(a)
 
 

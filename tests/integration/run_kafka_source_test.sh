@@ -72,6 +72,11 @@ check() {  # check DIR TOPIC_PREFIX VALUE GROUP: output == truth, offsets == end
       --topic "$prefix$3.in" >"$1.offsets.log" 2>&1 \
     || { cat "$1.offsets.log" >&2; fail "$3: the group's committed offsets are not the end offsets"; }
   sed 's/^/  /' "$1.offsets.log"
+  timeout 300 "$PY" "$HERE/kafka_feed.py" positions --bootstrap "$bs" --source "$source_id" \
+      --records-topic "${2}credpipe.records" --rejects-topic "${2}credpipe.rejects" \
+      >"$1.positions.log" 2>&1 \
+    || { cat "$1.positions.log" >&2; fail "$3: positions of the Kafka records are wrong"; }
+  sed 's/^/  /' "$1.positions.log"
 }
 
 # ---- 1. json, exactly once across SIGKILLs
