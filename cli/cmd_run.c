@@ -861,8 +861,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         }
                 }
                 if (!spool->sp_set) {
-                        int t = cp_spool_take(spool, next, cp_run_kafka_pending(run, iargs, &probe_ms),
-                                              err, sizeof(err));
+                        bool kafka = cp_run_kafka_pending(run, iargs, &probe_ms);
+                        int t = cp_spool_take(spool, next, kafka, err, sizeof(err));
 
                         if (t < 0) {
                                 cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);

@@ -1,5 +1,9 @@
 /*
  * Kafka partition names (core/kafka_part.h).
+ *
+ * DESIGN: parsed on demand from the name rather than carried as fields of
+ * every record: only Kafka sources have them, and the name is what
+ * positions and checkpoints already hold.
  */
 #include "kafka_part.h"
 
