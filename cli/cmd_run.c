@@ -815,8 +815,16 @@ static bool cp_run_kafka_pending(cp_run_t *run, const cp_ingest_arg_t *iargs, in
                                     iargs[i].knext[f] > next[k])
                                         next[k] = iargs[i].knext[f];
                 }
-                pending = cp_kafka_pending(src, run->conf, run->brokers, names, next,
-                                           p->ps_nkafka, err, sizeof(err)) > 0;
+                switch (cp_kafka_pending(src, run->conf, run->brokers, names, next,
+                                         p->ps_nkafka, err, sizeof(err))) {
+                case 1:
+                        pending = true;
+                        break;
+                case -1:  /* rate-limited by the logger while it lasts */
+                        cp_log_warn("run", "KAFKA_PROBE_FAILED", "source=%s msg=\"%s; asked "
+                                    "again in a second\"", src->src_id, err);
+                        break;
+                }
         }
         return pending;
 }
