@@ -32,6 +32,7 @@
 #include "core/err.h"
 #include "core/log.h"
 #include "ingest/ingest.h"
+#include "ingest/kafka_source.h"
 #include "report_out.h"
 #include "transform/transform.h"
 
@@ -264,6 +265,22 @@ int cp_cmd_check(int argc, char **argv)
                                  * and `run` would then see them unchanged. */
                                 printf("source %s: an http source; check does not fetch "
                                        "its pages\n", src->src_id);
+                        } else if (src->src_format == CP_FMT_KAFKA) {
+                                /* Reading would need the brokers; the message
+                                 * mapping (csv_header) is checked all the same. */
+                                cp_kafka_reader_t *r = cp_kafka_reader_new(
+                                        src, (uint32_t)s, 1, cp_check_emit, &ck, err,
+                                        sizeof(err));
+
+                                if (!r) {
+                                        printf("error: source %s (%s line %d): %s\n",
+                                               src->src_id, config, src->src_line, err);
+                                        rc = 1;
+                                } else {
+                                        printf("source %s: a Kafka source; check does not "
+                                               "read its topics\n", src->src_id);
+                                }
+                                cp_kafka_reader_free(r);
                         } else if (!nfiles) {
                                 printf("warning: source %s (%s line %d): no file matches "
                                        "its paths\n", src->src_id, config, src->src_line);

@@ -34,6 +34,7 @@
 #include "metrics_server.h"
 #include "progress.h"
 #include "ingest/ingest.h"
+#include "ingest/kafka_source.h"
 #include "report_out.h"
 #include "sink/checkpoint.h"
 #include "sink/sink.h"
@@ -76,6 +77,7 @@ typedef struct cp_run_s {
         pthread_cond_t gate;
         cp_batch_t **held;
         size_t nheld;
+        const char *brokers;     /* the run's, for Kafka sources */
         void (*watchdog)(void);  /* called at least once a second, or NULL */
         volatile sig_atomic_t *stop;  /* set: stop reading, commit, end */
 } cp_run_t;
@@ -91,6 +93,8 @@ typedef struct cp_ingest_arg_s {
         const char *file;    /* the file being read */
         cp_resume_t resume;  /* after a restart: what to skip and replay */
         bool stopped;        /* the run was stopped before the source's end */
+        int64_t *knext;      /* Kafka sources: per partition (files), the
+                              * next offset, or -1 when not read */
 } cp_ingest_arg_t;
 
 /* Stamps the batch with its position (what a checkpoint records) and,
@@ -154,6 +158,94 @@ static void cp_run_source_done(cp_run_t *run, uint32_t source, cp_batch_kind_t k
                 cp_batch_destroy(bat);
 }
 
+/*
+ * A Kafka source (ingest/kafka_source.h): its partitions take the place of
+ * files, in the same loop shape: partitions behind the restored state are
+ * not read, the one the state stands in is read from its next offset, the
+ * others from their beginning — the checkpoint is the truth, so a fresh
+ * state reads every message the topics hold. Without state.dir, the
+ * group's committed offsets are where each partition starts.
+ * @returns 0, or 1 when the source failed (logged).
+ */
+static int cp_ingest_kafka(cp_ingest_arg_t *a, const cp_source_conf_t *src)
+{
+        cp_run_t *run = a->run;
+        cp_kafka_reader_t *r = NULL;
+        cp_kafka_source_t *ks;
+        char err[1024];
+        int failed = 0;
+
+        ks = cp_kafka_source_open(src, run->conf, run->brokers, err, sizeof(err));
+        if (ks)
+                r = cp_kafka_reader_new(src, a->source, (size_t)run->conf->conf_batch_records,
+                                        cp_run_emit, a, err, sizeof(err));
+        /* Its files are its partitions (the expanded list is empty). */
+        cp_ingest_paths_free(a->files, a->nfiles);
+        a->files = NULL;
+        a->nfiles = 0;
+        if (r) {
+                size_t n = cp_kafka_source_count(ks);
+
+                a->files = calloc(n ? n : 1, sizeof(*a->files));
+                free(a->knext);  /* the set before's */
+                a->knext = calloc(n ? n : 1, sizeof(*a->knext));
+                for (size_t i = 0; a->files && a->knext && i < n; i++) {
+                        if (!(a->files[i] = strdup(cp_kafka_source_name(ks, i))))
+                                break;
+                        a->knext[i] = -1;
+                        a->nfiles++;
+                }
+        }
+        if (!r || a->nfiles != cp_kafka_source_count(ks)) {
+                cp_log_error("ingest", "SOURCE_FAILED", "source=%s msg=\"%s\"", src->src_id,
+                             r ? "out of memory" : err);
+                cp_kafka_reader_free(r);
+                cp_kafka_source_close(ks);
+                return 1;
+        }
+        for (size_t i = 0; i < a->nfiles && !a->stopped; i++) {
+                const char *part = a->files[i];
+                const cp_pos_t *st = &a->resume.rs_start;
+                int64_t from = cp_resume_kafka_next(&a->resume, part);
+
+                if (from < 0)  /* not read by the restored state, nor the sets before */
+                        from = run->epoch ? CP_KAFKA_FROM_BEGINNING : CP_KAFKA_FROM_COMMITTED;
+
+                if (cp_resume_skip_file(&a->resume, part))
+                        continue;
+                if (run->stop && *run->stop) {
+                        a->stopped = true;
+                        break;
+                }
+                if (st->ps_file && !strcmp(st->ps_file, part)) {
+                        /* The restored state stands here: on from its next
+                         * offset, its records counted on from there. */
+                        from = (int64_t)st->ps_offset;
+                        a->resume.rs_file = part;
+                        a->resume.rs_file_records = st->ps_records;
+                }
+                a->file = part;
+                if (cp_kafka_source_read(ks, i, part, from, r, &a->knext[i], err,
+                                         sizeof(err))) {
+                        if (a->stopped)
+                                break;
+                        if (cp_queue_aborted(run->q_in)) {
+                                a->stopped = true;
+                                break;
+                        }
+                        cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"",
+                                     src->src_id, part, err);
+                        failed = 1;
+                        break;
+                }
+                cp_log_info("ingest", "KAFKA_PARTITION_DONE", "source=%s partition=%s "
+                            "next=%" PRId64, src->src_id, part, a->knext[i]);
+        }
+        cp_kafka_reader_free(r);
+        cp_kafka_source_close(ks);
+        return failed;
+}
+
 static void *cp_ingest_thread(void *p)
 {
         cp_ingest_arg_t *a = p;
@@ -186,6 +278,11 @@ static void *cp_ingest_thread(void *p)
                 while (run->central_pending)
                         pthread_cond_wait(&run->central_done, &run->lock);
                 pthread_mutex_unlock(&run->lock);
+        }
+        a->stopped = false;
+        if (src->src_kafka && !failed) {
+                failed = cp_ingest_kafka(a, src);
+                goto over;
         }
         /* In service mode a set without a file of this source is usual. */
         if (!failed && a->nfiles == 0 && !src->src_http && !run->stop)
@@ -222,6 +319,7 @@ static void *cp_ingest_thread(void *p)
                                     src->src_id, file);
                 }
         }
+over:
         if (failed)
                 cp_live_fail(&run->live, "source %s could not be read", src->src_id);
         cp_run_source_done(run, a->source, failed ? CP_BATCH_SOURCE_FAILED
@@ -882,6 +980,58 @@ static bool cp_run_set_done(const cp_epoch_t *ep)
         return true;
 }
 
+/* How often service mode asks the brokers whether a Kafka source has new
+ * messages while no file arrives. */
+#define CP_KAFKA_PROBE_MS 1000
+
+/*
+ * Whether a Kafka source has messages after where the sets read so far
+ * left it: then a set starts even without files. Asked at most every
+ * CP_KAFKA_PROBE_MS (*last_ms: when it was last asked); a broker that
+ * does not answer counts as nothing new (logged by librdkafka).
+ * @locality between sets (the positions are the transform's otherwise)
+ */
+static bool cp_run_kafka_pending(cp_run_t *run, const cp_ingest_arg_t *iargs, int64_t *last_ms)
+{
+        int64_t now = cp_now_ms(CLOCK_MONOTONIC);
+        bool pending = false;
+
+        if (now - *last_ms < CP_KAFKA_PROBE_MS)
+                return false;
+        *last_ms = now;
+        for (size_t i = 0; i < run->conf->conf_nsources && !pending; i++) {
+                const cp_source_conf_t *src = &run->conf->conf_sources[i];
+                const cp_pos_t *p = &run->epoch->ep_pos[i];
+                char *names[p->ps_nkafka ? p->ps_nkafka : 1];
+                int64_t next[p->ps_nkafka ? p->ps_nkafka : 1];
+                char err[512];
+
+                if (!src->src_kafka)
+                        continue;
+                for (size_t k = 0; k < p->ps_nkafka; k++) {
+                        names[k] = p->ps_kafka[k].kp_part;
+                        next[k] = p->ps_kafka[k].kp_next;
+                        /* Past the last record: transaction markers after
+                         * it, which the last set's reading stepped over. */
+                        for (size_t f = 0; iargs[i].knext && f < iargs[i].nfiles; f++)
+                                if (!strcmp(iargs[i].files[f], names[k]) &&
+                                    iargs[i].knext[f] > next[k])
+                                        next[k] = iargs[i].knext[f];
+                }
+                switch (cp_kafka_pending(src, run->conf, run->brokers, names, next,
+                                         p->ps_nkafka, err, sizeof(err))) {
+                case 1:
+                        pending = true;
+                        break;
+                case -1:  /* rate-limited by the logger while it lasts */
+                        cp_log_warn("run", "KAFKA_PROBE_FAILED", "source=%s msg=\"%s; asked "
+                                    "again in a second\"", src->src_id, err);
+                        break;
+                }
+        }
+        return pending;
+}
+
 /*
  * Service mode: reads the spool folders in sets until SIGTERM or SIGINT
  * (the set being read is cut at the next batch and committed where it
@@ -897,6 +1047,7 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
         size_t n = run->conf->conf_nsources;
         uint64_t next = (committed ? committed->set : 0) + 1;
         bool resumed = spool->sp_set != 0, final_committed;
+        int64_t probe_ms = 0;
         char err[1024];
         int rc = 0;
 
@@ -921,7 +1072,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         }
                 }
                 if (!spool->sp_set) {
-                        int t = cp_spool_take(spool, next, err, sizeof(err));
+                        bool kafka = cp_run_kafka_pending(run, iargs, &probe_ms);
+                        int t = cp_spool_take(spool, next, kafka, err, sizeof(err));
 
                         if (t < 0) {
                                 cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
@@ -942,10 +1094,8 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         next = spool->sp_set + 1;
                         cp_epoch_new_set(ep, spool->sp_set);
                         run->replaying = 0;
-                        for (size_t i = 0; i < n; i++) {
-                                cp_resume_free(&iargs[i].resume);
-                                memset(&iargs[i].resume, 0, sizeof(iargs[i].resume));
-                        }
+                        for (size_t i = 0; i < n; i++)
+                                cp_resume_new_set(&iargs[i].resume, ep, i);
                 } else if (resumed && committed && committed->set == spool->sp_set &&
                            cp_run_set_done(ep)) {
                         /* Committed before the crash; only the files' fate
@@ -1168,6 +1318,46 @@ int cp_cmd_run(int argc, char **argv)
         }
 }
 
+/*
+ * Without state.dir: the Kafka sources' offsets are committed to their
+ * groups once everything produced is delivered (the flush succeeded), so
+ * a crash before it reads those messages again: at least once.
+ * @returns 0, or 1 when a commit failed (logged).
+ */
+static int cp_run_kafka_commit(cp_run_t *run, cp_ingest_arg_t *iargs)
+{
+        int rc = 0;
+
+        for (size_t i = 0; i < run->conf->conf_nsources; i++) {
+                const cp_source_conf_t *src = &run->conf->conf_sources[i];
+                cp_ingest_arg_t *a = &iargs[i];
+                char *names[a->nfiles ? a->nfiles : 1];
+                int64_t next[a->nfiles ? a->nfiles : 1];
+                size_t n = 0;
+                char err[1024];
+
+                if (!src->src_kafka || !a->knext)
+                        continue;
+                for (size_t k = 0; k < a->nfiles; k++) {
+                        if (a->knext[k] < 0)
+                                continue;
+                        names[n] = a->files[k];
+                        next[n++] = a->knext[k];
+                }
+                if (cp_kafka_commit_offsets(src, run->conf, run->brokers, names, next, n, err,
+                                            sizeof(err))) {
+                        cp_log_error("ingest", "KAFKA_COMMIT_FAILED", "source=%s msg=\"%s; "
+                                     "the next run reads those messages again\"", src->src_id,
+                                     err);
+                        rc = 1;
+                } else if (n) {
+                        cp_log_info("ingest", "KAFKA_OFFSETS_COMMITTED", "source=%s group=%s "
+                                    "partitions=%zu", src->src_id, src->src_kafka->ks_group, n);
+                }
+        }
+        return rc;
+}
+
 static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
 {
         const char *config = o->config, *brokers = o->brokers, *report_path = o->report_path;
@@ -1237,6 +1427,7 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                             "configured: using the embedded broker; its data lives in "
                             "memory only and is gone when credpipe exits\"", brokers);
         }
+        run.brokers = brokers;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         if (cp_live_init(&run.live, run.conf) ||
             cp_report_alloc(&run.snap, run.conf->conf_nsources) ||
@@ -1370,6 +1561,8 @@ done:
                 rc = 1;
         }
         cp_log_info("run", "FLUSHED", "msg=\"every message delivered or failed\"");
+        if (!run.epoch && rc == 0 && cp_run_kafka_commit(&run, iargs))
+                rc = 1;
         clock_gettime(CLOCK_MONOTONIC, &t1);
         secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
         cp_sink_get_stats(sk, &sst);
@@ -1417,6 +1610,7 @@ out:
         for (size_t i = 0; iargs && i < run.conf->conf_nsources; i++) {
                 cp_ingest_paths_free(iargs[i].files, iargs[i].nfiles);
                 cp_resume_free(&iargs[i].resume);
+                free(iargs[i].knext);
         }
         free(iargs);
         cp_epoch_free(&epoch);

@@ -13,6 +13,7 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/kafka_part.h"
 #include "core/log.h"
 
 #define CP_SNAPSHOT "snapshot"
@@ -22,7 +23,45 @@
 static void cp_pos_clear(cp_pos_t *p)
 {
         free(p->ps_file);
+        for (size_t i = 0; i < p->ps_nkafka; i++)
+                free(p->ps_kafka[i].kp_part);
+        free(p->ps_kafka);
         memset(p, 0, sizeof(*p));
+}
+
+/* Sets a Kafka partition's next offset, adding the partition if new.
+ * Out of memory, the partition is left out: only the group's committed
+ * offsets (monitoring) lag, never the checkpoint's own position. */
+static void cp_pos_kafka_set(cp_pos_t *p, const char *part, int64_t next)
+{
+        cp_kpos_t *nk;
+
+        for (size_t i = 0; i < p->ps_nkafka; i++) {
+                if (!strcmp(p->ps_kafka[i].kp_part, part)) {
+                        p->ps_kafka[i].kp_next = next;
+                        return;
+                }
+        }
+        nk = realloc(p->ps_kafka, (p->ps_nkafka + 1) * sizeof(*nk));
+        if (!nk)
+                return;
+        p->ps_kafka = nk;
+        if ((nk[p->ps_nkafka].kp_part = strdup(part)) != NULL)
+                nk[p->ps_nkafka++].kp_next = next;
+}
+
+/* A new set of inputs: its files start from nothing, while a Kafka
+ * source's partitions go on from where the sets before left them. */
+static void cp_pos_clear_files(cp_pos_t *p)
+{
+        cp_kpos_t *k = p->ps_kafka;
+        size_t nk = p->ps_nkafka;
+
+        p->ps_kafka = NULL;
+        p->ps_nkafka = 0;
+        cp_pos_clear(p);
+        p->ps_kafka = k;
+        p->ps_nkafka = nk;
 }
 
 static void cp_pos_copy(cp_pos_t *dst, const cp_pos_t *src)
@@ -30,6 +69,10 @@ static void cp_pos_copy(cp_pos_t *dst, const cp_pos_t *src)
         cp_pos_clear(dst);
         *dst = *src;
         dst->ps_file = src->ps_file ? strdup(src->ps_file) : NULL;
+        dst->ps_kafka = NULL;
+        dst->ps_nkafka = 0;
+        for (size_t i = 0; i < src->ps_nkafka; i++)
+                cp_pos_kafka_set(dst, src->ps_kafka[i].kp_part, src->ps_kafka[i].kp_next);
 }
 
 static void cp_path(const cp_conf_t *conf, char *out, size_t n, const char *name,
@@ -152,6 +195,15 @@ static int cp_positions_from(const cp_conf_t *conf, const Credpipe__V1__Checkpoi
                 pos[i].ps_records = sp->records;
                 pos[i].ps_offset = sp->offset;
                 pos[i].ps_done = sp->done;
+                for (size_t j = 0; j < sp->n_kafka; j++) {
+                        char *part;
+
+                        if (asprintf(&part, "%s/%" PRId32, sp->kafka[j]->topic,
+                                     sp->kafka[j]->partition) < 0)
+                                continue;
+                        cp_pos_kafka_set(&pos[i], part, sp->kafka[j]->offset);
+                        free(part);
+                }
         }
         return 0;
 }
@@ -193,8 +245,29 @@ static void cp_log_source_changes(const cp_conf_t *conf, const Credpipe__V1__Che
 void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set)
 {
         for (size_t i = 0; i < ep->ep_conf->conf_nsources; i++)
-                cp_pos_clear(&ep->ep_pos[i]);
+                cp_pos_clear_files(&ep->ep_pos[i]);
         ep->ep_set = set;
+}
+
+void cp_resume_new_set(cp_resume_t *rs, const cp_epoch_t *ep, size_t source)
+{
+        cp_resume_free(rs);
+        memset(rs, 0, sizeof(*rs));
+        rs->rs_kafka = ep->ep_conf->conf_sources[source].src_format == CP_FMT_KAFKA;
+        for (size_t i = 0; i < ep->ep_pos[source].ps_nkafka; i++) {
+                const cp_kpos_t *k = &ep->ep_pos[source].ps_kafka[i];
+
+                cp_pos_kafka_set(&rs->rs_start, k->kp_part, k->kp_next);
+                cp_pos_kafka_set(&rs->rs_replay, k->kp_part, k->kp_next);
+        }
+}
+
+int64_t cp_resume_kafka_next(const cp_resume_t *rs, const char *part)
+{
+        for (size_t i = 0; i < rs->rs_start.ps_nkafka; i++)
+                if (!strcmp(rs->rs_start.ps_kafka[i].kp_part, part))
+                        return rs->rs_start.ps_kafka[i].kp_next;
+        return -1;
 }
 
 /* Loads the published snapshot, else the one before it (service mode
@@ -234,6 +307,8 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
         for (size_t i = 0; i < n; i++)
                 memset(&plans[i], 0, sizeof(plans[i]));
         ep->ep_set = set;
+        for (size_t i = 0; i < n; i++)
+                plans[i].rs_kafka = conf->conf_sources[i].src_format == CP_FMT_KAFKA;
         if (!committed) {
                 /* Snapshots without a committed checkpoint belong to a run
                  * whose output was never committed: start afresh. */
@@ -256,7 +331,7 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
         ep->ep_swept_as_of = committed->swept_as_of;
         if (committed->set != set)
                 for (size_t i = 0; i < n; i++)  /* a finished set: this one starts afresh */
-                        cp_pos_clear(&ep->ep_pos[i]);
+                        cp_pos_clear_files(&ep->ep_pos[i]);
         for (size_t i = 0; i < n; i++)
                 cp_pos_copy(&plans[i].rs_replay, &ep->ep_pos[i]);
 
@@ -277,9 +352,22 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
                         snprintf(errstr, errstr_size, "%s: %s", path, err);
                         rc = -1;
                 } else {
+                        /* Of an earlier set: nothing of this set's files is
+                         * in it, and its Kafka offsets are where this set
+                         * began. */
+                        if (at->set != set) {
+                                bool kept = !cp_positions_from(conf, at, ep->ep_pos, err,
+                                                               sizeof(err));
+
+                                for (size_t i = 0; i < n; i++) {
+                                        if (kept)
+                                                cp_pos_clear_files(&ep->ep_pos[i]);
+                                        else
+                                                cp_pos_clear(&ep->ep_pos[i]);
+                                }
+                        }
                         for (size_t i = 0; i < n; i++) {
-                                if (at->set == set)
-                                        cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
+                                cp_pos_copy(&plans[i].rs_start, &ep->ep_pos[i]);
                                 cp_pos_copy(&ep->ep_pos[i], &plans[i].rs_replay);
                         }
                         /* The snapshot still holds what the committed
@@ -325,27 +413,44 @@ bool cp_resume_replays(const cp_resume_t *rs)
         return strcmp(a->ps_file, b->ps_file) != 0;
 }
 
+/* Files in reading order: by path, a Kafka source's partitions by topic
+ * and number. */
+static int cp_file_cmp(const cp_resume_t *rs, const char *a, const char *b)
+{
+        return rs->rs_kafka ? cp_kafka_part_cmp(a, b) : strcmp(a, b);
+}
+
 bool cp_resume_skip_file(const cp_resume_t *rs, const char *file)
 {
         if (rs->rs_start.ps_done)
                 return true;
-        return rs->rs_start.ps_file && strcmp(file, rs->rs_start.ps_file) < 0;
+        return rs->rs_start.ps_file && cp_file_cmp(rs, file, rs->rs_start.ps_file) < 0;
 }
 
 /* How many of a batch's records, numbered from `first` in their file,
- * lie before the position p (records of files before p.file all do). */
-static size_t cp_before(const cp_pos_t *p, const char *file, uint64_t first, size_t n)
+ * lie before the position p (records of files before p.file all do). In
+ * a Kafka partition, those at offsets before p's next offset. */
+static size_t cp_before(const cp_resume_t *rs, const cp_pos_t *p, const char *file,
+                        uint64_t first, const cp_batch_t *bat)
 {
+        size_t n = bat->bat_n, k = 0;
         int c;
 
         if (p->ps_done)
                 return n;
         if (!p->ps_file)
                 return 0;
-        c = strcmp(file, p->ps_file);
+        c = cp_file_cmp(rs, file, p->ps_file);
         if (c < 0)
                 return n;
-        if (c > 0 || p->ps_records <= first)
+        if (c > 0)
+                return 0;
+        if (rs->rs_kafka) {
+                while (k < n && bat->bat_rec[k].rec_offset < p->ps_offset)
+                        k++;
+                return k;
+        }
+        if (p->ps_records <= first)
                 return 0;
         return p->ps_records - first < n ? (size_t)(p->ps_records - first) : n;
 }
@@ -365,10 +470,13 @@ bool cp_resume_filter(cp_resume_t *rs, const char *file, cp_batch_t *bat)
         bat->bat_file_records = rs->rs_file_records;
         if (bat->bat_n) {
                 const cp_record_t *last = &bat->bat_rec[bat->bat_n - 1];
-                bat->bat_file_offset = last->rec_offset + last->rec_raw_len;
+                /* A Kafka record's offset is its message's: the next one's
+                 * is one more. */
+                bat->bat_file_offset = rs->rs_kafka ? last->rec_offset + 1
+                                                    : last->rec_offset + last->rec_raw_len;
         }
-        skip = cp_before(&rs->rs_start, file, first, bat->bat_n);
-        replay = cp_before(&rs->rs_replay, file, first, bat->bat_n);
+        skip = cp_before(rs, &rs->rs_start, file, first, bat);
+        replay = cp_before(rs, &rs->rs_replay, file, first, bat);
         if (skip) {
                 /* Already in the restored state: as if never read. */
                 memmove(bat->bat_rec, bat->bat_rec + skip,
@@ -395,6 +503,8 @@ void cp_epoch_track(cp_epoch_t *ep, const cp_batch_t *bat)
         }
         p->ps_records = bat->bat_file_records;
         p->ps_offset = bat->bat_file_offset;
+        if (ep->ep_conf->conf_sources[bat->bat_source].src_format == CP_FMT_KAFKA)
+                cp_pos_kafka_set(p, bat->bat_file, (int64_t)bat->bat_file_offset);
 }
 
 bool cp_epoch_due(const cp_epoch_t *ep, int64_t now_ms)
@@ -410,7 +520,13 @@ static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t
         size_t n = conf->conf_nsources;
         Credpipe__V1__Checkpoint cp = CREDPIPE__V1__CHECKPOINT__INIT;
         Credpipe__V1__SourcePosition sp[n], *spp[n];
-        uint8_t *buf;
+        size_t nk = 0, k = 0;
+        uint8_t *buf = NULL;
+
+        for (size_t i = 0; i < n; i++)
+                nk += ep->ep_pos[i].ps_nkafka;
+        Credpipe__V1__KafkaPosition kp[nk ? nk : 1], *kpp[nk ? nk : 1];
+        char *topics[nk ? nk : 1];
 
         cp.schema_version = 1;
         cp.instance = conf->conf_instance;
@@ -428,6 +544,24 @@ static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t
                 sp[i].done = ep->ep_pos[i].ps_done;
                 sp[i].role = (uint32_t)conf->conf_sources[i].src_role;
                 sp[i].category = (uint32_t)conf->conf_sources[i].src_category;
+                sp[i].kafka = &kpp[k];
+                for (size_t j = 0; j < ep->ep_pos[i].ps_nkafka; j++, k++) {
+                        const cp_kpos_t *q = &ep->ep_pos[i].ps_kafka[j];
+                        const char *t;
+                        size_t tl;
+                        int32_t part;
+
+                        credpipe__v1__kafka_position__init(&kp[k]);
+                        topics[k] = NULL;
+                        kpp[k] = &kp[k];
+                        if (cp_kafka_part_parse(q->kp_part, &t, &tl, &part) ||
+                            !(topics[k] = strndup(t, tl)))
+                                goto out;
+                        kp[k].topic = topics[k];
+                        kp[k].partition = part;
+                        kp[k].offset = q->kp_next;
+                        sp[i].n_kafka++;
+                }
                 spp[i] = &sp[i];
         }
         cp.positions = spp;
@@ -436,6 +570,9 @@ static uint8_t *cp_checkpoint_pack(const cp_epoch_t *ep, uint64_t epoch, int64_t
         buf = malloc(*len ? *len : 1);
         if (buf)
                 credpipe__v1__checkpoint__pack(&cp, buf);
+out:
+        for (size_t j = 0; j < k; j++)
+                free(topics[j]);
         return buf;
 }
 
@@ -492,7 +629,19 @@ int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br
                 snprintf(errstr, errstr_size, "out of memory");
                 return CP_ERR_NOMEM;
         }
-        rc = cp_sink_commit(sk, &cp->base, errstr, errstr_size);
+        /* Kafka sources: the group's offsets commit with the epoch. */
+        rc = CP_OK;
+        for (size_t i = 0; rc == CP_OK && i < cp->n_positions; i++) {
+                const Credpipe__V1__SourcePosition *sp = cp->positions[i];
+                int s = cp_conf_source_index(conf, sp->source_id);
+
+                if (s >= 0 && conf->conf_sources[s].src_kafka && sp->n_kafka)
+                        rc = cp_sink_send_offsets(sk, conf->conf_sources[s].src_kafka->ks_group,
+                                                  sp->kafka, sp->n_kafka, errstr,
+                                                  errstr_size);
+        }
+        if (rc == CP_OK)
+                rc = cp_sink_commit(sk, &cp->base, errstr, errstr_size);
         credpipe__v1__checkpoint__free_unpacked(cp, NULL);
         if (rc)
                 return rc;

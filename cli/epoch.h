@@ -28,13 +28,24 @@
 #include "sink/sink.h"
 #include "transform/transform.h"
 
+/* A Kafka source's next offset in one partition ("topic/3"). */
+typedef struct cp_kpos_s {
+        char *kp_part;
+        int64_t kp_next;
+} cp_kpos_t;
+
 /* Where a source stands: every file before ps_file is read, and the
- * first ps_records records of ps_file. */
+ * first ps_records records of ps_file. A Kafka source's files are its
+ * partitions ("topic/3", in cp_kafka_part_cmp order) and ps_offset is the
+ * partition's next offset; ps_kafka holds the next offset of every
+ * partition read so far, for the group's committed offsets. */
 typedef struct cp_pos_s {
         char *ps_file;         /* NULL: nothing read yet */
         uint64_t ps_records;
         uint64_t ps_offset;
         bool ps_done;          /* every file read */
+        cp_kpos_t *ps_kafka;
+        size_t ps_nkafka;
 } cp_pos_t;
 
 /* What an ingest thread does with its source's records after a restart. */
@@ -43,6 +54,7 @@ typedef struct cp_resume_s {
         cp_pos_t rs_replay;    /* up to here: transformed again, not produced */
         const char *rs_file;   /* the file being read */
         uint64_t rs_file_records;  /* its records seen so far */
+        bool rs_kafka;         /* a Kafka source: positions are offsets */
 } cp_resume_t;
 
 /* The barrier's payload: the checkpoint of the epoch it ends. */
@@ -90,6 +102,18 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
 void cp_epoch_new_set(cp_epoch_t *ep, uint64_t set);
 
 void cp_resume_free(cp_resume_t *rs);
+
+/**
+ * @brief The plan of a source for a new set (service mode): nothing to
+ * skip or replay, its Kafka partitions starting where the sets before
+ * left them (ep's positions after cp_epoch_new_set).
+ * @locality between sets
+ */
+void cp_resume_new_set(cp_resume_t *rs, const cp_epoch_t *ep, size_t source);
+
+/** @returns the next offset of a Kafka partition ("topic/3") in the
+ * restored state, or -1 when the state has not read it. */
+int64_t cp_resume_kafka_next(const cp_resume_t *rs, const char *part);
 
 /** @returns whether the source has records to replay (transform again,
  * not produce) before its first record to produce. */

@@ -383,7 +383,8 @@ static int cp_write_set(cp_spool_t *sp, char *errstr, size_t errstr_size)
         return 0;
 }
 
-int cp_spool_take(cp_spool_t *sp, uint64_t id, char *errstr, size_t errstr_size)
+int cp_spool_take(cp_spool_t *sp, uint64_t id, bool force, char *errstr,
+                  size_t errstr_size)
 {
         const cp_conf_t *conf = sp->sp_conf;
         time_t now = time(NULL);
@@ -436,7 +437,7 @@ int cp_spool_take(cp_spool_t *sp, uint64_t id, char *errstr, size_t errstr_size)
                 }
                 cp_ingest_paths_free(files, n);
         }
-        if (!taken)
+        if (!taken && !force)
                 return 0;
         sp->sp_set = id;
         if (cp_write_set(sp, errstr, errstr_size))

@@ -64,10 +64,13 @@ void cp_spool_wait(cp_spool_t *sp, int timeout_ms);
  * @brief Takes the complete files not read yet as set `id` and writes its
  * list (temp, fsync, rename). Files identical to one read before are not
  * taken: they go as their source's `done` says.
+ * @param force take the set even without files (a Kafka source has new
+ *        messages: the set reads them)
  * @returns 1 when a set was taken, 0 when there is nothing to read, -1
  *          with errstr.
  */
-int cp_spool_take(cp_spool_t *sp, uint64_t id, char *errstr, size_t errstr_size);
+int cp_spool_take(cp_spool_t *sp, uint64_t id, bool force, char *errstr,
+                  size_t errstr_size);
 
 /** @returns a copy of a source's file names in the set, for the ingest
  * thread (free with cp_ingest_paths_free). */

@@ -831,6 +831,162 @@ static int cp_http_spool_unique(cp_conf_ctx_t *cx, yaml_node_t *n,
 
 /* ---- end of http sources ------------------------------------------------ */
 
+/* ---- kafka sources (format kafka): the `kafka` mapping ------------------ */
+
+static void cp_kafka_src_free(cp_kafka_src_conf_t *ks)
+{
+        if (!ks)
+                return;
+        for (size_t i = 0; i < ks->ks_ntopics; i++)
+                free(ks->ks_topics[i]);
+        free(ks->ks_topics);
+        free(ks->ks_group);
+        free(ks->ks_csv_header);
+        free(ks->ks_brokers);
+        free(ks);
+}
+
+/* Kafka's own rule for topic names: a '/' can then separate a topic from
+ * its partition in positions ("topic/3"). */
+static bool cp_kafka_topic_ok(const char *s)
+{
+        size_t n = strlen(s);
+
+        return n && n <= 249 && strcmp(s, ".") && strcmp(s, "..") &&
+               strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                         "0123456789._-") == n;
+}
+
+static int cp_parse_kafka_src(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *src)
+{
+        cp_kafka_src_conf_t *ks;
+
+        if (n->type != YAML_MAPPING_NODE) {
+                cp_conf_fail(cx, n, "'kafka' must be a mapping with at least 'topics' and "
+                             "'value_format'");
+                return -1;
+        }
+        if (cp_check_keys(cx, n, "sources[].kafka"))
+                return -1;
+        cp_kafka_src_free(src->src_kafka);
+        ks = src->src_kafka = calloc(1, sizeof(*ks));
+        if (!ks)
+                return -1;
+        CP_FOREACH_PAIR(cx, n, key, v) {
+                const char *s;
+                int e;
+
+                if (!strcmp(key, "topics")) {
+                        if (cp_parse_names(cx, v, key, &ks->ks_topics, &ks->ks_ntopics))
+                                return -1;
+                        for (size_t i = 0; i < ks->ks_ntopics; i++) {
+                                if (!cp_kafka_topic_ok(ks->ks_topics[i])) {
+                                        cp_conf_fail(cx, v, "'%s' is not a Kafka topic name "
+                                                     "(letters, digits, '.', '_', '-')",
+                                                     ks->ks_topics[i]);
+                                        return -1;
+                                }
+                                for (size_t j = 0; j < i; j++) {
+                                        if (!strcmp(ks->ks_topics[i], ks->ks_topics[j])) {
+                                                cp_conf_fail(cx, v, "topic %s is listed twice",
+                                                             ks->ks_topics[i]);
+                                                return -1;
+                                        }
+                                }
+                        }
+                } else if (!strcmp(key, "group")) {
+                        free(ks->ks_group);
+                        if (!(ks->ks_group = cp_strdup_scalar(cx, v, key)))
+                                return -1;
+                        if (!*ks->ks_group) {
+                                cp_conf_fail(cx, v, "'group' must not be empty");
+                                return -1;
+                        }
+                } else if (!strcmp(key, "value_format")) {
+                        static const cp_enum_map_t forms[] = {{"csv", CP_KVAL_CSV},
+                                {"json", CP_KVAL_JSON}, {"protobuf", CP_KVAL_PROTOBUF}};
+
+                        if (cp_enum_key(cx, v, "sources[].kafka.value_format", forms,
+                                        CP_NELEM(forms), &e))
+                                return -1;
+                        ks->ks_value = (cp_kafka_value_t)e;
+                } else if (!strcmp(key, "csv_header")) {
+                        if (!(s = cp_scalar(cx, v, key)))
+                                return -1;
+                        free(ks->ks_csv_header);
+                        if (!(ks->ks_csv_header = strdup(s)))
+                                return -1;
+                } else if (!strcmp(key, "brokers")) {
+                        free(ks->ks_brokers);
+                        if (!(ks->ks_brokers = cp_strdup_scalar(cx, v, key)))
+                                return -1;
+                } else {
+                        return cp_unread_key(cx, v, key);
+                }
+        }
+        return 0;
+}
+
+/* What only the whole source tells: format and `kafka` go together, a csv
+ * value names its columns, a protobuf one needs no `columns`. */
+static int cp_check_kafka_src(cp_conf_ctx_t *cx, yaml_node_t *n, cp_source_conf_t *src)
+{
+        cp_kafka_src_conf_t *ks = src->src_kafka;
+
+        if (src->src_format != CP_FMT_KAFKA) {
+                if (ks) {
+                        cp_conf_fail(cx, n, "source %s: 'kafka' is for format kafka",
+                                     src->src_id);
+                        return -1;
+                }
+                return 0;
+        }
+        if (!ks || !ks->ks_ntopics || !ks->ks_value || src->src_npaths) {
+                cp_conf_fail(cx, n, "source %s has format kafka: it needs 'kafka' (topics, "
+                             "value_format) and no 'paths'", src->src_id);
+                return -1;
+        }
+        if (src->src_encoding != CP_ENC_UTF8) {
+                cp_conf_fail(cx, n, "source %s: 'encoding' does not apply to format kafka: "
+                             "messages are read as UTF-8", src->src_id);
+                return -1;
+        }
+        if ((ks->ks_value == CP_KVAL_CSV) != (ks->ks_csv_header != NULL)) {
+                cp_conf_fail(cx, n, "source %s: %s", src->src_id, ks->ks_csv_header
+                             ? "'csv_header' is for value_format csv"
+                             : "value_format csv needs 'csv_header', the column names "
+                               "(messages are single lines without a header)");
+                return -1;
+        }
+        return 0;
+}
+
+/* The default group, once state.instance is known: one group per source
+ * and instance, so two instances never move each other's offsets. */
+static int cp_kafka_groups(cp_conf_t *conf)
+{
+        for (size_t i = 0; i < conf->conf_nsources; i++) {
+                cp_source_conf_t *src = &conf->conf_sources[i];
+                cp_kafka_src_conf_t *ks = src->src_kafka;
+                int r;
+
+                if (!ks || ks->ks_group)
+                        continue;
+                if (conf->conf_instance)
+                        r = asprintf(&ks->ks_group, "credpipe-%s-%s", conf->conf_instance,
+                                     src->src_id);
+                else
+                        r = asprintf(&ks->ks_group, "credpipe-%s", src->src_id);
+                if (r < 0) {
+                        ks->ks_group = NULL;
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* ---- end of kafka sources ----------------------------------------------- */
+
 /* The source's `preset` line, read before `columns` whatever their order
  * in the file, because an `unmapped` column needs to know the preset. */
 static int cp_parse_preset(cp_conf_ctx_t *cx, yaml_node_t *n,
@@ -914,7 +1070,7 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 } else if (!strcmp(key, "format")) {
                         static const cp_enum_map_t formats[] = {{"csv", CP_FMT_CSV},
                                 {"jsonl", CP_FMT_JSONL}, {"xlsx", CP_FMT_XLSX},
-                                {"http_json", CP_FMT_HTTP_JSON}};
+                                {"http_json", CP_FMT_HTTP_JSON}, {"kafka", CP_FMT_KAFKA}};
 
                         if (cp_enum_key(cx, v, "sources[].format", formats, CP_NELEM(formats),
                                         &e))
@@ -993,19 +1149,26 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
                 } else if (!strcmp(key, "http")) {
                         if (cp_parse_http(cx, v, src))
                                 return -1;
+                } else if (!strcmp(key, "kafka")) {
+                        if (cp_parse_kafka_src(cx, v, src))
+                                return -1;
                 } else if (strcmp(key, "preset")) {  /* read by cp_parse_preset */
                         return cp_unread_key(cx, v, key);
                 }
         }
+        /* A protobuf message holds the canonical fields themselves. */
+        bool pb = src->src_kafka && src->src_kafka->ks_value == CP_KVAL_PROTOBUF;
+
         if (!src->src_id || !have_role || !have_cat || !have_fmt ||
-            (!src->src_npaths && src->src_format != CP_FMT_HTTP_JSON) ||
-            (!src->src_ncolumns && !pre)) {
+            (!src->src_npaths && src->src_format != CP_FMT_HTTP_JSON &&
+             src->src_format != CP_FMT_KAFKA) ||
+            (!src->src_ncolumns && !pre && !pb)) {
                 cp_conf_fail(cx, n, "source%s%s needs id, role, category, format, paths "
                              "and columns (or a preset)",
                              src->src_id ? " " : "", src->src_id ? src->src_id : "");
                 return -1;
         }
-        if (cp_check_http(cx, n, src))
+        if (cp_check_http(cx, n, src) || cp_check_kafka_src(cx, n, src))
                 return -1;
         if (pre && pre->pre_category != src->src_category) {
                 /* The natural key depends on the category, and a preset
@@ -1019,7 +1182,7 @@ static int cp_parse_source(cp_conf_ctx_t *cx, yaml_node_t *n,
         }
         if (cp_merge_preset(cx, n, src, pre))
                 return -1;
-        if (!src->src_ncolumns) {
+        if (!src->src_ncolumns && !pb) {
                 cp_conf_fail(cx, n, "source %s maps no column: every column of preset '%s' "
                              "is 'unmapped'", src->src_id, pre ? pre->pre_name : "?");
                 return -1;
@@ -1566,7 +1729,11 @@ cp_conf_t *cp_conf_load(const char *path, char *errstr, size_t errstr_size)
         cx.dir = strdup(dirname(tmp));
         free(tmp);
         cx.doc = &doc;
-        cp_parse_root(&cx, yaml_document_get_root_node(&doc), conf);
+        if (cp_parse_root(&cx, yaml_document_get_root_node(&doc), conf) == 0 &&
+            !cx.failed && cp_kafka_groups(conf)) {
+                cx.failed = true;
+                snprintf(errstr, errstr_size, "%s: out of memory", path);
+        }
         yaml_document_delete(&doc);
         free(cx.dir);
         if (cx.failed) {
@@ -1594,6 +1761,7 @@ void cp_conf_destroy(cp_conf_t *conf)
                         free(s->src_sheets[j]);
                 free(s->src_sheets);
                 cp_http_conf_free(s->src_http);
+                cp_kafka_src_free(s->src_kafka);
                 for (size_t j = 0; j < s->src_nregimes; j++)
                         free(s->src_regimes[j]);
                 free(s->src_regimes);

@@ -31,6 +31,7 @@ typedef enum cp_format_e {
         CP_FMT_JSONL = 2,
         CP_FMT_XLSX = 3,
         CP_FMT_HTTP_JSON = 4,  /* JSON pages fetched over HTTP (cp_http_conf_t) */
+        CP_FMT_KAFKA = 5,      /* messages of Kafka topics (cp_kafka_src_conf_t) */
 } cp_format_t;
 
 /* Same numbers as credpipe.v1.SourceKind. */
@@ -90,6 +91,26 @@ typedef struct cp_http_conf_s {
 
 /* ---- end of http sources ---- */
 
+/* ---- kafka sources (format kafka): the `kafka` mapping of a source ---- */
+
+/* What one message of an input topic holds: one record. */
+typedef enum cp_kafka_value_e {
+        CP_KVAL_CSV = 1,       /* one CSV line, columns named by ks_csv_header */
+        CP_KVAL_JSON = 2,      /* one JSON object, mapped as a JSON Lines line */
+        CP_KVAL_PROTOBUF = 3,  /* a packed credpipe.v1.CreditRecord */
+} cp_kafka_value_t;
+
+typedef struct cp_kafka_src_conf_s {
+        char **ks_topics;         /* read in name order, partitions in number order */
+        size_t ks_ntopics;
+        char *ks_group;           /* consumer group whose offsets credpipe commits */
+        cp_kafka_value_t ks_value;
+        char *ks_csv_header;      /* csv: the column names, one CSV line */
+        char *ks_brokers;         /* NULL: the run's brokers */
+} cp_kafka_src_conf_t;
+
+/* ---- end of kafka sources ---- */
+
 /* One "source column: canonical field" line of a source's columns map, or
  * a row of its preset. */
 typedef struct cp_column_map_s {
@@ -133,6 +154,7 @@ typedef struct cp_source_conf_s {
         char *src_done_dir;       /* for CP_DONE_MOVE */
         double src_rating_min, src_rating_max, src_rating_baseline;
         cp_http_conf_t *src_http; /* format http_json only, else NULL */
+        cp_kafka_src_conf_t *src_kafka; /* format kafka only, else NULL */
         int src_line;             /* line of the source in the config file */
 } cp_source_conf_t;
 

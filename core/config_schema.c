@@ -155,24 +155,29 @@ static const cp_schema_key_t cp_schema[] = {
         {.sk_path = "sources[].region", .sk_type = CP_SCHEMA_STRING, .sk_default = "",
          .sk_meaning = "region code of the publisher, carried in provenance"},
         {.sk_path = "sources[].format", .sk_type = CP_SCHEMA_ENUM,
-         .sk_values = CP_VALUES("csv", "jsonl", "xlsx", "http_json"), .sk_default = "required",
+         .sk_values = CP_VALUES("csv", "jsonl", "xlsx", "http_json", "kafka"), .sk_default = "required",
          .sk_meaning = "CSV (RFC 4180, header row; UTF-8 unless `encoding` says otherwise) or "
                        "JSON Lines (one object per line); `xlsx`: an Excel workbook (see [How "
                        "files are read](#how-files-are-read)); `http_json`: JSON pages "
-                       "fetched over HTTP ([HTTP sources](#http-sources))"},
+                       "fetched over HTTP ([HTTP sources](#http-sources)); `kafka`: messages of "
+                       "Kafka topics ([Kafka sources](#kafka-sources))"},
         {.sk_path = "sources[].paths", .sk_type = CP_SCHEMA_LIST, .sk_form = "string or list",
-         .sk_default = "required (not with `http_json`)",
+         .sk_default = "required (not with `http_json` or `kafka`)",
          .sk_meaning = "files or glob patterns"},
         {.sk_path = "sources[].http", .sk_type = CP_SCHEMA_MAPPING,
          .sk_default = "required with `http_json`",
          .sk_meaning = "URLs, record path, pagination, retries and spool of an http source "
                        "([HTTP sources](#http-sources))"},
+        {.sk_path = "sources[].kafka", .sk_type = CP_SCHEMA_MAPPING,
+         .sk_default = "required with `kafka`",
+         .sk_meaning = "topics, consumer group and message format of a Kafka source "
+                       "([Kafka sources](#kafka-sources))"},
         {.sk_path = "sources[].preset", .sk_type = CP_SCHEMA_STRING, .sk_form = "preset name",
          .sk_default = "",
          .sk_meaning = "a known field set's column names ([Presets](#presets)); its category "
                        "must be the source's"},
         {.sk_path = "sources[].columns", .sk_type = CP_SCHEMA_MAPPING,
-         .sk_default = "required without `preset`",
+         .sk_default = "required without `preset` (not with `value_format: protobuf`)",
          .sk_meaning = "source column name (CSV header or JSON key) → canonical field; with a "
                        "preset, also `unmapped` to drop a preset column"},
         {.sk_path = "sources[].delimiter", .sk_type = CP_SCHEMA_STRING,
@@ -267,6 +272,28 @@ static const cp_schema_key_t cp_schema[] = {
          .sk_default = "`spool/<id>`",
          .sk_meaning = "directory of the spooled pages and their `state.json`; each http "
                        "source needs its own"},
+
+        /* ---- the `kafka` mapping of a source (format kafka) -------------- */
+        {.sk_path = "sources[].kafka.topics", .sk_type = CP_SCHEMA_LIST,
+         .sk_form = "topic or list of topics", .sk_default = "required",
+         .sk_meaning = "the input topics; their partitions are read one after the other, "
+                       "topics in name order, partitions in number order"},
+        {.sk_path = "sources[].kafka.value_format", .sk_type = CP_SCHEMA_ENUM,
+         .sk_values = CP_VALUES("csv", "json", "protobuf"), .sk_default = "required",
+         .sk_meaning = "what a message holds: one CSV line (named by `csv_header`), one JSON "
+                       "object (mapped as a JSON Lines line), or a packed "
+                       "`credpipe.v1.CreditRecord` (its fields taken as they are)"},
+        {.sk_path = "sources[].kafka.csv_header", .sk_type = CP_SCHEMA_STRING,
+         .sk_form = "one CSV line", .sk_default = "required with `csv`",
+         .sk_meaning = "the column names of the CSV messages, mapped by `columns` or the "
+                       "preset as a file's header is"},
+        {.sk_path = "sources[].kafka.group", .sk_type = CP_SCHEMA_STRING,
+         .sk_default = "`credpipe-<instance>-<id>`",
+         .sk_meaning = "consumer group whose committed offsets follow the source's "
+                       "(in the epoch's transaction with `state.dir`)"},
+        {.sk_path = "sources[].kafka.brokers", .sk_type = CP_SCHEMA_STRING,
+         .sk_default = "the run's brokers",
+         .sk_meaning = "bootstrap servers of the input topics' cluster"},
 };
 
 #define CP_SCHEMA_N (sizeof(cp_schema) / sizeof(cp_schema[0]))
@@ -274,8 +301,10 @@ static const cp_schema_key_t cp_schema[] = {
 /* Keys of a source, and of its `http` mapping, have tables of their own. */
 #define CP_SOURCE_PREFIX "sources[]."
 #define CP_HTTP_PREFIX "sources[].http."
+#define CP_KAFKA_PREFIX "sources[].kafka."
 
-const char *const cp_schema_tables[] = {"config-keys", "source-keys", "http-keys", NULL};
+const char *const cp_schema_tables[] = {"config-keys", "source-keys", "http-keys",
+                                        "kafka-keys", NULL};
 
 size_t cp_schema_count(void)
 {
@@ -364,6 +393,8 @@ const char *cp_schema_table_of(const cp_schema_key_t *k)
 {
         if (!strncmp(k->sk_path, CP_HTTP_PREFIX, strlen(CP_HTTP_PREFIX)))
                 return cp_schema_tables[2];
+        if (!strncmp(k->sk_path, CP_KAFKA_PREFIX, strlen(CP_KAFKA_PREFIX)))
+                return cp_schema_tables[3];
         if (!strncmp(k->sk_path, CP_SOURCE_PREFIX, strlen(CP_SOURCE_PREFIX)))
                 return cp_schema_tables[1];
         return cp_schema_tables[0];

@@ -7,6 +7,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/err.h"
+#include "core/kafka_part.h"
 #include "core/log.h"
 #include "core/pii.h"
 #include "core/report_pb.h"
@@ -575,6 +576,7 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
 {
         const cp_source_conf_t *src = &sk->sk_conf->conf_sources[bat->bat_source];
         bool mask_raw = sk->sk_conf->conf_pseudonym_key != NULL;
+        bool kafka = src->src_format == CP_FMT_KAFKA;
         size_t n = 0, k = 0, total = 0, used = 0;
         Credpipe__V1__Reject *rj, **rjp;
         Credpipe__V1__Position *pos;
@@ -591,8 +593,10 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
                 total += (rec->rec_reject_msg ? strlen(rec->rec_reject_msg) : 0) + 1;
                 if (mask_raw && rec->rec_raw)
                         total += rec->rec_raw_len + 1;
-                if (mask_raw && rec->rec_file)
-                        total += strlen(rec->rec_file) + 1;
+                /* The masked file name, and a Kafka record's topic. */
+                if (rec->rec_file)
+                        total += ((size_t)mask_raw + (size_t)kafka) *
+                                 (strlen(rec->rec_file) + 1);
         }
         if (!n)
                 return CP_OK;
@@ -626,6 +630,20 @@ static int cp_sink_rejects(cp_sink_t *sk, const cp_batch_t *bat)
                 }
                 pos[k].line = rec->rec_line;
                 pos[k].offset = rec->rec_offset;
+                if (kafka && rec->rec_file) {
+                        /* A Kafka source's message: topic, partition, offset. */
+                        const char *t;
+                        size_t tl;
+                        int32_t part;
+
+                        if (!cp_kafka_part_parse(rec->rec_file, &t, &tl, &part)) {
+                                pos[k].topic = memcpy(scratch + used, t, tl);
+                                pos[k].topic[tl] = '\0';
+                                used += tl + 1;
+                                pos[k].partition = part;
+                                pos[k].kafka_offset = (int64_t)rec->rec_offset;
+                        }
+                }
                 rj[k].source_id = src->src_id;
                 rj[k].position = &pos[k];
                 rj[k].reason = (char *)rec->rec_reject_code;
@@ -759,6 +777,49 @@ static int cp_sink_produce_checkpoint(cp_sink_t *sk, const ProtobufCMessage *cp,
         }
         sk->sk_stats.sk_messages++;
         return CP_OK;
+}
+
+int cp_sink_send_offsets(cp_sink_t *sk, const char *group,
+                         Credpipe__V1__KafkaPosition *const *positions, size_t n,
+                         char *errstr, size_t errstr_size)
+{
+        rd_kafka_consumer_group_metadata_t *md;
+        rd_kafka_topic_partition_list_t *l;
+        rd_kafka_error_t *e;
+
+        if (!n)
+                return CP_OK;
+        if (!sk->sk_txn_open) {
+                snprintf(errstr, errstr_size, "no open transaction for the offsets of %s",
+                         group);
+                return CP_ERR_KAFKA;
+        }
+        /* Made from the group id alone: the consumer is another thread's,
+         * and it never joins the group (ingest/kafka_source.h). */
+        md = rd_kafka_consumer_group_metadata_new(group);
+        l = rd_kafka_topic_partition_list_new((int)n);
+        if (!md || !l) {
+                if (md)
+                        rd_kafka_consumer_group_metadata_destroy(md);
+                if (l)
+                        rd_kafka_topic_partition_list_destroy(l);
+                snprintf(errstr, errstr_size, "out of memory");
+                return CP_ERR_NOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(l, positions[i]->topic,
+                                                  positions[i]->partition)->offset =
+                        positions[i]->offset;
+        while ((e = rd_kafka_send_offsets_to_transaction(sk->sk_rk, l, md, CP_TXN_CALL_MS)) &&
+               rd_kafka_error_is_retriable(e)) {
+                cp_log_warn("sink", "TXN_OFFSETS_RETRY", "group=%s err=\"%s\"", group,
+                            rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+        }
+        rd_kafka_topic_partition_list_destroy(l);
+        rd_kafka_consumer_group_metadata_destroy(md);
+        return cp_sink_txn_error(e, "sending a source's offsets to the transaction", errstr,
+                                 errstr_size);
 }
 
 int cp_sink_commit(cp_sink_t *sk, const ProtobufCMessage *checkpoint, char *errstr,

@@ -81,6 +81,18 @@ bool cp_sink_transactional(const cp_sink_t *sk);
 int cp_sink_commit(cp_sink_t *sk, const ProtobufCMessage *checkpoint, char *errstr,
                    size_t errstr_size);
 
+/**
+ * @brief Adds a consumer group's offsets to the open transaction
+ * (rd_kafka_send_offsets_to_transaction): they are committed to the group
+ * exactly when the transaction is. For Kafka sources, whose input offsets
+ * then move with the output made of them.
+ * @param positions n (topic, partition, next offset)
+ * @returns CP_OK, or CP_ERR_KAFKA with errstr.
+ */
+int cp_sink_send_offsets(cp_sink_t *sk, const char *group,
+                         Credpipe__V1__KafkaPosition *const *positions, size_t n,
+                         char *errstr, size_t errstr_size);
+
 /** @brief Copies the sink's counters. */
 void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st);
 

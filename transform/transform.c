@@ -7,6 +7,7 @@
 #include <xxhash.h>
 
 #include "core/err.h"
+#include "core/kafka_part.h"
 #include "core/log.h"
 #include "core/pii.h"
 #include "dedupe.h"
@@ -721,6 +722,19 @@ static int cp_build_pb(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
         }
         pos->line = rec->rec_line;
         pos->offset = rec->rec_offset;
+        if (src->src_format == CP_FMT_KAFKA && rec->rec_file) {
+                /* A Kafka source's record: its topic, partition and offset. */
+                const char *t;
+                size_t tl;
+                int32_t part;
+
+                if (!cp_kafka_part_parse(rec->rec_file, &t, &tl, &part)) {
+                        if (!(pos->topic = cp_arena_strndup(ar, t, tl)))
+                                return CP_ERR_NOMEM;
+                        pos->partition = part;
+                        pos->kafka_offset = (int64_t)rec->rec_offset;
+                }
+        }
         prov->source_id = src->src_id;
         prov->source_kind = (Credpipe__V1__SourceKind)src->src_role;
         prov->region_code = (char *)cp_str(src->src_region);

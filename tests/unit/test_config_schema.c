@@ -295,6 +295,7 @@ static void test_regen(void **state)
                           "<!-- generated: config-keys end -->\nmiddle\n"
                           "<!-- generated: source-keys begin --><!-- generated: source-keys end -->"
                           "\n<!-- generated: http-keys begin -->\n<!-- generated: http-keys end -->"
+                          "\n<!-- generated: kafka-keys begin -->\n<!-- generated: kafka-keys end -->"
                           "\ntail\n";
 
         (void)state;
@@ -307,7 +308,9 @@ static void test_regen(void **state)
         assert_null(strstr(out, "zz_old_text"));
         assert_non_null(strstr(out, "\n<!-- generated: config-keys end -->\nmiddle\n"));
         assert_non_null(strstr(out, "| `http.url` |"));
-        assert_non_null(strstr(out, "\n<!-- generated: http-keys end -->\ntail\n"));
+        assert_non_null(strstr(out, "\n<!-- generated: http-keys end -->\n"));
+        assert_non_null(strstr(out, "| `kafka.topics` |"));
+        assert_non_null(strstr(out, "\n<!-- generated: kafka-keys end -->\ntail\n"));
         /* Twice is once. */
         char *again = cp_schema_doc_regen(out, err, sizeof(err));
         assert_string_equal(again, out);
@@ -522,6 +525,24 @@ static const char *const t_everything[] = {
         "    http:\n"
         "      url: [\"https://example.org/a\", \"https://example.org/b\"]\n"
         "      pagination: {mode: cursor, next: result.next, param: cursor}\n",
+
+        "sources:\n"
+        "  - id: feed\n"
+        "    role: sectoral\n"
+        "    category: admin_penalty\n"
+        "    format: kafka\n"
+        "    columns: {name: subject_name, uscc: subject_uscc, doc: document_number}\n"
+        "    kafka:\n"
+        "      topics: [penalties.raw, penalties.raw2]\n"
+        "      value_format: csv\n"
+        "      csv_header: \"name,uscc,doc\"\n"
+        "      group: credpipe-feed\n"
+        "      brokers: 127.0.0.1:9093\n"
+        "  - id: records\n"
+        "    role: central\n"
+        "    category: admin_penalty\n"
+        "    format: kafka\n"
+        "    kafka: {topics: records.raw, value_format: protobuf}\n",
 };
 
 /* Marks the schema's keys a YAML mapping uses, below section `path`. */

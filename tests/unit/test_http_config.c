@@ -155,7 +155,7 @@ static void test_errors(void **state)
                   "    http: {url: \"http://h/2\", spool: s}\n",
                   "is also the spool of source hz_portal" },
                 { T_HEAD "    format: xml\n",
-                  "'format' must be csv, jsonl, xlsx or http_json" },
+                  "'format' must be csv, jsonl, xlsx, http_json or kafka" },
         };
         char err[512];
 
