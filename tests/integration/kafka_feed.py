@@ -42,6 +42,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -258,14 +259,20 @@ def positions(a):
                 tps.append((p, lo, hi))
         for p, lo, hi in tps:
             c.assign([TopicPartition(topic, p, lo)])
-            done = lo
-            while done < hi:
-                m = c.poll(10)
-                if m is None:
-                    break
-                if m.error():
+            # The consumer's position, not the last message's offset:
+            # read_committed never hands out the transaction markers that
+            # end a partition, and the position moves past them.
+            deadline = time.time() + 60
+            while True:
+                m = c.poll(0.2)
+                if m is None or m.error():
+                    if c.position([TopicPartition(topic, p)])[0].offset >= hi:
+                        break
+                    if time.time() > deadline:
+                        print(f"kafka_feed: {topic}[{p}] not read to offset {hi} in 60 s")
+                        bad += 1
+                        break
                     continue
-                done = m.offset() + 1
                 b = cls()
                 b.ParseFromString(zstandard.ZstdDecompressor().decompress(
                     m.value(), max_output_size=1 << 30))
