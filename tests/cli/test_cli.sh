@@ -75,6 +75,23 @@ else echo "FAIL schema markdown: the regenerated copy differs from docs/configur
   diff "$docs" "$work/configuration.md" | head -10; fail=$((fail + 1)); fi
 expect "schema markdown up to date" 0 "up to date" \
   "$bin" check --schema-markdown "$work/configuration.md"
+# Every worked example with sources in docs/configuration.md is a valid
+# configuration (its input files are not there: exit 1 is fine for them).
+/usr/bin/python3 - "$docs" "$work/examples" <<'PY'
+import os, re, sys
+os.makedirs(sys.argv[2], exist_ok=True)
+blocks = [b for b in re.findall(r"```yaml\n(.*?)```", open(sys.argv[1]).read(), re.S)
+          if "sources:" in b]
+for i, b in enumerate(blocks):
+    open(os.path.join(sys.argv[2], f"ex{i}.yaml"), "w").write(b)
+PY
+for ex in "$work"/examples/ex*.yaml; do
+  out=$("$bin" check -c "$ex" --no-data 2>&1); rc=$?
+  if [ "$rc" -le 1 ] && grep -q ": configuration valid" <<<"$out"; then pass=$((pass + 1))
+  else echo "FAIL docs example $(basename "$ex"): exit $rc"; sed 's/^/  | /' <<<"$out" | head -10
+    fail=$((fail + 1)); fi
+done
+[ "$(ls "$work"/examples | wc -l)" -ge 4 ] || { echo "FAIL docs examples: fewer than 4 found"; fail=$((fail + 1)); }
 printf '# no markers\n' >"$work/plain.md"
 expect "schema markdown without markers" 2 "no \"<!-- generated: config-keys begin -->\"" \
   "$bin" check --schema-markdown "$work/plain.md"
