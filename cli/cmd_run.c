@@ -1147,8 +1147,13 @@ done:
                              "checkpoint\"");
                 rc = 1;
         }
-        if (cp_sink_flush(sk, run.conf->conf_delivery_timeout_ms + 10000, err,
-                          sizeof(err))) {
+        if (run.epoch && (once ? !final_committed : rc != 0)) {
+                /* An uncommitted transaction: its messages can never be
+                 * read_committed, so none is waited for (cp_sink_abandon
+                 * says why waiting could take minutes). */
+                cp_sink_abandon(sk);
+        } else if (cp_sink_flush(sk, run.conf->conf_delivery_timeout_ms + 10000, err,
+                                 sizeof(err))) {
                 cp_log_error("sink", "FLUSH_FAILED", "msg=\"%s\"", err);
                 cp_live_fail(&run.live, "%s", err);
                 rc = 1;
