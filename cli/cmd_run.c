@@ -254,6 +254,14 @@ static int64_t cp_run_snapshot(cp_run_t *run)
         return took * 20 > CP_SNAPSHOT_MIN_MS ? took * 20 : CP_SNAPSHOT_MIN_MS;
 }
 
+/* A batch with what it owns beyond cp_batch_destroy: a barrier's checkpoint. */
+static void cp_run_batch_free(cp_batch_t *bat)
+{
+        if (bat && bat->bat_kind == CP_BATCH_BARRIER)
+                cp_barrier_free(bat->bat_barrier);
+        cp_batch_destroy(bat);
+}
+
 /* Ends an epoch: its barrier follows the epoch's last batch to the sink.
  * @returns 0, or -1 when the run must stop (no checkpoint can be saved). */
 static int cp_run_barrier(cp_run_t *run, bool final)
@@ -603,6 +611,8 @@ static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                 pthread_join(ith[i], NULL);
         pthread_join(tth, NULL);
         cp_live_set_queues(&run->live, NULL, NULL);
+        /* A sink that stopped early leaves barriers queued. */
+        cp_queue_drain(run->q_out, cp_run_batch_free);
         cp_queue_destroy(run->q_in);
         cp_queue_destroy(run->q_out);
         run->q_in = run->q_out = NULL;

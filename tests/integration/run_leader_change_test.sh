@@ -161,9 +161,6 @@ wait_leaders_move() {  # wait_leaders_move NODE SECONDS: none led by NODE
   return 1
 }
 
-tparts=$("$KAFKA" leaders "$cdir" __transaction_state | wc -l)
-(( tparts > 0 )) || fail "no __transaction_state topic in the cluster"
-tpart=$(txn_part "$instance" "$tparts")
 runs=1
 run_bg "$work/run$runs.log"
 # Producing has begun once the records topic has leaders.
@@ -173,6 +170,10 @@ for ((t = 0; t < 300; t++)); do
   sleep 0.1
 done
 alive || { show "$work/run1.log"; fail "credpipe ended before the first leader change"; }
+# The transaction log exists once credpipe has initialised its transactions.
+tparts=$("$KAFKA" leaders "$cdir" __transaction_state | wc -l)
+(( tparts > 0 )) || fail "no __transaction_state topic in the cluster"
+tpart=$(txn_part "$instance" "$tparts")
 sleep 1
 
 moves=0 cmoves=0 done_rounds=0 stops=0 kills=0 zsecs=- zlog= bstart=
@@ -278,6 +279,12 @@ while (( status != 0 )); do
   pid=
 done
 restarts=$(cat "$work"/run*.log | grep -c 'event=RESTART_FROM_CHECKPOINT' || true)
+# A fenced or killed run exits non-zero anyway: sanitizer reports (in a
+# build-asan run) must not hide behind that.
+if grep -lE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$work"/run*.log >"$work/sanitizer.txt"; then
+  show "$(head -n1 "$work/sanitizer.txt")"
+  fail "sanitizer reports in $(tr '\n' ' ' <"$work/sanitizer.txt")"
+fi
 peak=$(sed -n 's/^.*Maximum resident set size (kbytes): //p' "$work"/run*.log.time | sort -n | tail -n1)
 say "credpipe: $runs run(s), $restarts restart(s) from the checkpoint inside a run, peak RSS ${peak} kB;" \
     "a fenced instance exited after ${zsecs} s"
