@@ -990,6 +990,7 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
         cp_spool_t spool = {0};
         bool final_committed = false;
         Credpipe__V1__Checkpoint *committed = NULL;
+        int state_lock = -1;
         struct timespec t0, t1;
         double secs;
 
@@ -1050,6 +1051,14 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
         /* Up before Kafka, so /readyz can say what it waits for. */
         if (cp_run_metrics_start(&run, metrics_listen ? metrics_listen
                                  : run.conf->conf_metrics_listen, port_file, &ms)) {
+                rc = 1;
+                goto out;
+        }
+        /* Before the producer: a second process on this state.dir must
+         * not fence the first, it must not start at all. */
+        if (run.conf->conf_state_dir &&
+            (state_lock = cp_state_lock(run.conf->conf_state_dir, err, sizeof(err))) < 0) {
+                fprintf(stderr, "credpipe run: %s\n", err);
                 rc = 1;
                 goto out;
         }
@@ -1220,6 +1229,8 @@ out:
         free(iargs);
         cp_epoch_free(&epoch);
         cp_spool_close(&spool);
+        if (state_lock >= 0)
+                close(state_lock);
         free(run.held);
         if (committed)
                 credpipe__v1__checkpoint__free_unpacked(committed, NULL);

@@ -416,8 +416,11 @@ cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
         if (!sk->sk_rk)
                 goto fail_conf;
         sk->sk_enc = cp_encoder_new(conf->conf_zstd_level);
-        if (!sk->sk_enc || (sk->sk_txn && cp_sink_txn_init(sk, errstr, errstr_size)) ||
-            cp_sink_create_topics(sk, errstr, errstr_size) ||
+        /* Topics first: their metadata request fails plainly within
+         * CP_SINK_CONNECT_MS when no broker answers, where
+         * init_transactions would retry for ever. */
+        if (!sk->sk_enc || cp_sink_create_topics(sk, errstr, errstr_size) ||
+            (sk->sk_txn && cp_sink_txn_init(sk, errstr, errstr_size)) ||
             cp_sink_partitions(sk, errstr, errstr_size) ||
             cp_sink_wait_writable(sk, conf->conf_topic_records, errstr, errstr_size) ||
             cp_sink_wait_writable(sk, conf->conf_topic_rejects, errstr, errstr_size) ||
