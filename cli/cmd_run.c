@@ -366,6 +366,14 @@ static int64_t cp_run_snapshot(cp_run_t *run)
         return took * 20 > CP_SNAPSHOT_MIN_MS ? took * 20 : CP_SNAPSHOT_MIN_MS;
 }
 
+/* A batch with what it owns beyond cp_batch_destroy: a barrier's checkpoint. */
+static void cp_run_batch_free(cp_batch_t *bat)
+{
+        if (bat && bat->bat_kind == CP_BATCH_BARRIER)
+                cp_barrier_free(bat->bat_barrier);
+        cp_batch_destroy(bat);
+}
+
 /* Ends an epoch: its barrier follows the epoch's last batch to the sink.
  * @returns 0, or -1 when the run must stop (no checkpoint can be saved). */
 static int cp_run_barrier(cp_run_t *run, bool final)
@@ -810,6 +818,8 @@ static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                 pthread_join(ith[i], NULL);
         pthread_join(tth, NULL);
         cp_live_set_queues(&run->live, NULL, NULL);
+        /* A sink that stopped early leaves barriers queued. */
+        cp_queue_drain(run->q_out, cp_run_batch_free);
         cp_queue_destroy(run->q_in);
         cp_queue_destroy(run->q_out);
         run->q_in = run->q_out = NULL;
@@ -1379,6 +1389,7 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
         cp_spool_t spool = {0};
         bool final_committed = false;
         Credpipe__V1__Checkpoint *committed = NULL;
+        int state_lock = -1;
         struct timespec t0, t1;
         double secs;
 
@@ -1440,6 +1451,14 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
         /* Up before Kafka, so /readyz can say what it waits for. */
         if (cp_run_metrics_start(&run, metrics_listen ? metrics_listen
                                  : run.conf->conf_metrics_listen, port_file, &ms)) {
+                rc = 1;
+                goto out;
+        }
+        /* Before the producer: a second process on this state.dir must
+         * not fence the first, it must not start at all. */
+        if (run.conf->conf_state_dir &&
+            (state_lock = cp_state_lock(run.conf->conf_state_dir, err, sizeof(err))) < 0) {
+                fprintf(stderr, "credpipe run: %s\n", err);
                 rc = 1;
                 goto out;
         }
@@ -1554,8 +1573,13 @@ done:
                              "checkpoint\"");
                 rc = 1;
         }
-        if (cp_sink_flush(sk, run.conf->conf_delivery_timeout_ms + 10000, err,
-                          sizeof(err))) {
+        if (run.epoch && (once ? !final_committed : rc != 0)) {
+                /* An uncommitted transaction: its messages can never be
+                 * read_committed, so none is waited for (cp_sink_abandon
+                 * says why waiting could take minutes). */
+                cp_sink_abandon(sk);
+        } else if (cp_sink_flush(sk, run.conf->conf_delivery_timeout_ms + 10000, err,
+                                 sizeof(err))) {
                 cp_log_error("sink", "FLUSH_FAILED", "msg=\"%s\"", err);
                 cp_live_fail(&run.live, "%s", err);
                 rc = 1;
@@ -1615,6 +1639,8 @@ out:
         free(iargs);
         cp_epoch_free(&epoch);
         cp_spool_close(&spool);
+        if (state_lock >= 0)
+                close(state_lock);
         free(run.held);
         if (committed)
                 credpipe__v1__checkpoint__free_unpacked(committed, NULL);

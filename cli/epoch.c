@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <xxhash.h>
@@ -102,6 +103,44 @@ static uint64_t cp_sources_fingerprint(const cp_conf_t *conf)
         v = XXH64_digest(h);
         XXH64_freeState(h);
         return v;
+}
+
+int cp_state_lock(const char *dir, char *errstr, size_t errstr_size)
+{
+        char path[4096], pid[32] = "";
+        int fd, n;
+
+        if (mkdir(dir, 0700) && errno != EEXIST) {
+                snprintf(errstr, errstr_size, "state.dir %s: %s", dir, strerror(errno));
+                return -1;
+        }
+        snprintf(path, sizeof(path), "%s/lock", dir);
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+                snprintf(errstr, errstr_size, "%s: %s", path, strerror(errno));
+                return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB)) {
+                int e = errno;
+
+                n = (int)pread(fd, pid, sizeof(pid) - 1, 0);
+                pid[n > 0 ? n : 0] = '\0';
+                pid[strcspn(pid, "\n")] = '\0';
+                close(fd);
+                if (e == EWOULDBLOCK)
+                        snprintf(errstr, errstr_size, "state.dir %s is in use by another "
+                                 "credpipe (pid %s): stop it first; instances that run at "
+                                 "once need a state.dir and a state.instance each", dir,
+                                 *pid ? pid : "?");
+                else
+                        snprintf(errstr, errstr_size, "%s: %s", path, strerror(e));
+                return -1;
+        }
+        n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+        if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n)
+                cp_log_warn("run", "STATE_LOCK_PID", "path=%s err=\"%s\" msg=\"locked, but "
+                            "the pid could not be written\"", path, strerror(errno));
+        return fd;
 }
 
 int cp_epoch_init(cp_epoch_t *ep, const cp_conf_t *conf, char *errstr, size_t errstr_size)

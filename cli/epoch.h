@@ -79,6 +79,16 @@ typedef struct cp_epoch_s {
         int32_t ep_resweep;
 } cp_epoch_t;
 
+/**
+ * @brief Takes the state directory for this process (flock on
+ * DIR/lock, made if missing; the pid is written into it). Two processes on
+ * one directory would publish each other's snapshots: a fenced instance
+ * still writes its pending snapshot of an epoch the other then commits.
+ * The lock goes with the process, however it ends.
+ * @returns the lock's descriptor (close it to let go), or -1 with errstr.
+ */
+int cp_state_lock(const char *dir, char *errstr, size_t errstr_size);
+
 /** @returns 0, or -1 with errstr (the state directory cannot be made). */
 int cp_epoch_init(cp_epoch_t *ep, const cp_conf_t *conf, char *errstr, size_t errstr_size);
 

@@ -134,6 +134,20 @@ void cp_queue_producer_done(cp_queue_t *q)
         pthread_mutex_unlock(&q->q_lock);
 }
 
+void cp_queue_drain(cp_queue_t *q, void (*fn)(cp_batch_t *))
+{
+        pthread_mutex_lock(&q->q_lock);
+        while (q->q_len > 0) {
+                cp_batch_t *bat = q->q_ring[q->q_head];
+
+                q->q_head = (q->q_head + 1) % q->q_cap;
+                q->q_len--;
+                fn(bat);
+        }
+        pthread_cond_broadcast(&q->q_not_full);
+        pthread_mutex_unlock(&q->q_lock);
+}
+
 bool cp_queue_aborted(cp_queue_t *q)
 {
         bool a;

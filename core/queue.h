@@ -52,6 +52,13 @@ void cp_queue_abort(cp_queue_t *q);
 /** @returns whether cp_queue_abort() was called. */
 bool cp_queue_aborted(cp_queue_t *q);
 
+/**
+ * @brief Hands every batch still in the queue to fn, oldest first, even
+ * after an abort: for batches that own more than cp_batch_destroy frees
+ * (a barrier's checkpoint), before cp_queue_destroy.
+ */
+void cp_queue_drain(cp_queue_t *q, void (*fn)(cp_batch_t *));
+
 /** @returns the number of batches waiting (for metrics; racy by nature). */
 size_t cp_queue_depth(cp_queue_t *q);
 

@@ -417,8 +417,11 @@ cp_sink_t *cp_sink_new(const cp_conf_t *conf, const char *brokers,
         if (!sk->sk_rk)
                 goto fail_conf;
         sk->sk_enc = cp_encoder_new(conf->conf_zstd_level);
-        if (!sk->sk_enc || (sk->sk_txn && cp_sink_txn_init(sk, errstr, errstr_size)) ||
-            cp_sink_create_topics(sk, errstr, errstr_size) ||
+        /* Topics first: their metadata request fails plainly within
+         * CP_SINK_CONNECT_MS when no broker answers, where
+         * init_transactions would retry for ever. */
+        if (!sk->sk_enc || cp_sink_create_topics(sk, errstr, errstr_size) ||
+            (sk->sk_txn && cp_sink_txn_init(sk, errstr, errstr_size)) ||
             cp_sink_partitions(sk, errstr, errstr_size) ||
             cp_sink_wait_writable(sk, conf->conf_topic_records, errstr, errstr_size) ||
             cp_sink_wait_writable(sk, conf->conf_topic_rejects, errstr, errstr_size) ||
@@ -732,6 +735,41 @@ int cp_sink_flush(cp_sink_t *sk, int timeout_ms, char *errstr, size_t errstr_siz
                 return CP_ERR_DELIVERY;
         }
         return CP_OK;
+}
+
+/* How long aborting may take at the end of a run; the next run's
+ * init_transactions aborts whatever is left open anyway. */
+#define CP_TXN_ABANDON_MS 10000
+
+/*
+ * Why not flush: after a fatal transactional error — a newer instance with
+ * the same transactional.id fenced this one — librdkafka 2.0.2 can keep a
+ * few messages queued that never get a delivery report (seen: 4, in a run
+ * fenced while a cluster node was away), and rd_kafka_flush then waited
+ * its whole timeout (delivery_timeout_ms + 10 s, 310 s by default) before
+ * the fenced process exited. The messages belong to a transaction that is
+ * aborted in any case. Aborting here, when the producer still can, also
+ * frees read_committed readers at once from waiting on the open
+ * transaction until it times out.
+ */
+void cp_sink_abandon(cp_sink_t *sk)
+{
+        if (!sk->sk_txn)
+                return;
+        if (sk->sk_txn_open && !rd_kafka_fatal_error(sk->sk_rk, NULL, 0)) {
+                rd_kafka_error_t *e = rd_kafka_abort_transaction(sk->sk_rk,
+                                                                 CP_TXN_ABANDON_MS);
+
+                if (e) {
+                        cp_log_warn("sink", "TXN_ABORT_FAILED", "err=\"%s\" msg=\"the next "
+                                    "start aborts it\"", rd_kafka_error_string(e));
+                        rd_kafka_error_destroy(e);
+                }
+        }
+        sk->sk_txn_open = false;
+        rd_kafka_purge(sk->sk_rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        /* Purged messages get their (failed) delivery reports here. */
+        rd_kafka_poll(sk->sk_rk, 0);
 }
 
 void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st)

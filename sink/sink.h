@@ -93,6 +93,17 @@ int cp_sink_send_offsets(cp_sink_t *sk, const char *group,
                          Credpipe__V1__KafkaPosition *const *positions, size_t n,
                          char *errstr, size_t errstr_size);
 
+/**
+ * @brief Gives up what a transactional sink holds that was not committed:
+ * aborts the open transaction if the producer still can, and drops every
+ * message still queued or in flight. For the end of a run whose last
+ * epoch was not committed, instead of cp_sink_flush: nothing of that
+ * transaction can become visible, and waiting for it could take
+ * delivery_timeout_ms (docs/decisions.md, a fenced producer).
+ * @locality the sink thread
+ */
+void cp_sink_abandon(cp_sink_t *sk);
+
 /** @brief Copies the sink's counters. */
 void cp_sink_get_stats(cp_sink_t *sk, cp_sink_stats_t *st);
 

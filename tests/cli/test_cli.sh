@@ -104,6 +104,26 @@ expect "run without --once" 2 "--once" "$bin" run -c "$work/g/credpipe.yaml"
 expect "run, no broker" 1 "no broker answered" timeout 60 "$bin" run -c "$work/g/credpipe.yaml" \
   --once --brokers 127.0.0.1:1 --log-level error --no-progress
 
+# One process per state.dir: a second one is refused before it connects
+# (and fences nothing); the lock goes with the process that held it.
+{ cat "$work/g/credpipe.yaml"; printf 'state: {dir: %s, instance: cli-lock}\n' "$work/state"; } \
+  >"$work/g/state.yaml"
+mkdir -p "$work/state"
+# The holder is one process (sleep, with the locked descriptor): killing
+# it lets go of the lock.
+( exec 9>"$work/state/lock"; flock 9; exec sleep 30 ) &
+holder=$!
+for ((t = 0; t < 50; t++)); do
+  flock -n "$work/state/lock" true 2>/dev/null || break
+  sleep 0.1
+done
+expect "run, state.dir in use" 1 "is in use by another credpipe" timeout 60 "$bin" run \
+  -c "$work/g/state.yaml" --once --brokers 127.0.0.1:1 --log-level error --no-progress
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+# Free again; with state.dir too, no broker is said plainly and soon.
+expect "run, state.dir free again" 1 "no broker answered" timeout 60 "$bin" run \
+  -c "$work/g/state.yaml" --once --brokers 127.0.0.1:1 --log-level error --no-progress
+
 # Logging (docs/logging.md): bad specs are refused, the command line beats
 # the configuration, and every line of a run is one JSON object.
 expect "log level typo" 2 "unknown log component 'snk'" "$bin" run -c "$work/g/credpipe.yaml" \
