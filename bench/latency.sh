@@ -5,7 +5,8 @@
 #   bench/latency.sh [RATE [SECONDS]]    (default 200000 rows/s for 60 s)
 #
 # A penalty feed of RATE x SECONDS rows (bench/penalty_feed.py: shape a's
-# rows, about 5 % duplicates, every other key new) is cut into files of
+# rows, about 5 % duplicates, every other key new; subjects new for the
+# first million rows, then repeating) is cut into files of
 # RATE x BENCH_PERIOD rows (default 0.1 s), each with the header. credpipe
 # runs as the service (`run` without --once, state.dir, transactions, the
 # default checkpoint interval unless BENCH_CHECKPOINT is set) on a spool
@@ -59,8 +60,10 @@ case $broker_kind in
 esac
 
 # ---- the input, cut into files of per_file rows
-"$bin" gen --out "$work/g" --rows "$(awk -v r="$rows" 'BEGIN {printf "%d", r / 0.11 + 1000}')" \
-  --seed 11 >/dev/null
+# gen's penalty file is about 11 % of its rows; past 1 M rows,
+# penalty_feed.py reads it again with new keys (subjects then repeat).
+"$bin" gen --out "$work/g" --rows "$(awk -v r="$rows" 'BEGIN {r = r < 1000000 ? r : 1000000
+  printf "%d", r / 0.11 + 1000}')" --seed 11 >/dev/null
 rm -f "$work"/g/feeds/*.jsonl "$work"/g/feeds/*.xlsx
 "$py" bench/penalty_feed.py "$work/g" "$work/in" "$rows"
 rm -rf "$work/g"

@@ -1,16 +1,19 @@
 #!/usr/bin/python3
-"""Feeds a `credpipe gen` JSON Lines source into a Kafka topic, for the
-tests of Kafka sources (run_kafka_source_test.sh), and checks a group's
-committed offsets.
+"""Feeds a `credpipe gen` JSON Lines or CSV source into a Kafka topic, for
+the tests of Kafka sources (run_kafka_source_test.sh), and checks a
+group's committed offsets.
 
   kafka_feed.py produce --bootstrap BS --topic T --partitions N --gen DIR
-                        --source ID [--value json|protobuf]
+                        --source ID [--value json|protobuf|csv]
       Creates the topic, writes one message per record of the source's
       feed (line i to partition i % N, so each partition holds lines in
       file order), then rewrites DIR/truth.json and DIR/credpipe.yaml:
       the source's rejects are named by their Kafka position (file
       "topic/partition", line = offset, as credpipe names them), and the
       source reads the topic (format kafka) instead of its file.
+      With --value csv the source is a CSV one: each record (a line, or
+      several when quotes hold line breaks) is a message, named by its
+      first line, and the file's header becomes the source's csv_header.
       With --value protobuf each line becomes a packed CreditRecord (the
       classes generated from proto/credpipe.proto with protoc); a line
       that is not JSON is sent as it is, and the truth then expects the
@@ -115,14 +118,21 @@ def produce(a):
     cfg_text = open(cfg_path, encoding="utf-8").read()
     cfg = yaml.safe_load(cfg_text)
     src = next((s for s in cfg["sources"] if s["id"] == a.source), None)
-    if src is None or (src.get("format") != "jsonl" and a.stage != "second"):
-        die(f"{a.source} is not a jsonl source of {cfg_path}")
+    want = "csv" if a.value == "csv" else "jsonl"
+    if src is None or (src.get("format") != want and a.stage != "second"):
+        die(f"{a.source} is not a {want} source of {cfg_path}")
     feed = a.feed or os.path.join(a.gen, src["paths"][0])
     pb = load_pb() if a.value == "protobuf" else None
+    header = None
 
     saved = os.path.join(a.gen, "kafka_feed.json")
-    lines = [ln for ln in enumerate(open(feed, "rb").read().split(b"\n"), 1)
-             if ln[1].strip(b"\r\n\t ")]  # JSON Lines skips blank lines
+    if a.value == "csv":
+        if a.stage != "all":
+            die("--stage applies to JSON Lines sources")
+        header, lines = csv_records(open(feed, "rb").read())
+    else:
+        lines = [ln for ln in enumerate(open(feed, "rb").read().split(b"\n"), 1)
+                 if ln[1].strip(b"\r\n\t ")]  # JSON Lines skips blank lines
     half = len(lines) // 2
     if a.stage == "second":
         st = json.load(open(saved))
@@ -170,7 +180,7 @@ def produce(a):
     if a.stage != "all":
         json.dump({"pos": pos, "bad_pb": sorted(bad_pb)}, open(saved, "w"))
     if a.stage != "second":
-        configure(a, cfg_path, cfg_text, src)
+        configure(a, cfg_path, cfg_text, src, header)
     if a.stage != "first":
         rewrite_truth(a, truth_path, pos, bad_pb)
     print(f"kafka_feed: {n - (0 if a.stage != 'second' else half)} messages of "
@@ -208,14 +218,39 @@ def rewrite_truth(a, truth_path, pos, bad_pb):
         json.dump(truth, fh, ensure_ascii=False, indent=1)
 
 
-def configure(a, cfg_path, cfg_text, src):
+def csv_records(data):
+    """The header and the records of a CSV file as credpipe reads them:
+    (first line, raw bytes) each, a record ending at a line end outside
+    quotes; blank records are none. The header is the first record (gen's
+    CSV feeds have no title rows)."""
+    out, start, line, quoted, i0 = [], 1, 1, False, 0
+    for i, c in enumerate(data):
+        if c == 0x22:
+            quoted = not quoted
+        elif c == 0x0A:
+            if not quoted:
+                raw = data[i0:i].rstrip(b"\r")
+                if raw.strip(b" \t"):
+                    out.append((start, raw))
+                i0, start = i + 1, line + 1
+            line += 1
+    if data[i0:].strip(b" \t\r\n"):
+        out.append((start, data[i0:].rstrip(b"\r\n")))
+    if not out:
+        die("the CSV feed is empty")
+    return out[0][1].decode("utf-8"), out[1:]
+
+
+def configure(a, cfg_path, cfg_text, src, header=None):
     """The source reads the topic instead of its file."""
-    old = re.search(r"    format: jsonl\n    paths: \[[^\]]*\]\n",
+    old = re.search(r"    format: (jsonl|csv)\n    paths: \[[^\]]*\]\n",
                     cfg_text[cfg_text.index(f"id: {a.source}\n"):]).group(0)
     if cfg_text.count(old) != 1:
         die(f"cannot find {a.source}'s format and paths lines in {cfg_path}")
     new = (f"    format: kafka\n    kafka:\n      topics: [{a.topic}]\n"
            f"      value_format: {a.value}\n")
+    if header is not None:
+        new += f"      csv_header: {json.dumps(header, ensure_ascii=False)}\n"
     if a.group:
         new += f"      group: {a.group}\n"
     with open(cfg_path, "w", encoding="utf-8") as fh:
@@ -303,7 +338,7 @@ def main():
     pr.add_argument("--source", required=True)
     pr.add_argument("--feed", help="the source's file (default: its configured path)")
     pr.add_argument("--group")
-    pr.add_argument("--value", choices=("json", "protobuf"), default="json")
+    pr.add_argument("--value", choices=("json", "protobuf", "csv"), default="json")
     pr.add_argument("--stage", choices=("all", "first", "second"), default="all",
                     help="first: the first half of the records (and the "
                          "configuration); second: the rest (and the truth)")

@@ -150,6 +150,18 @@ grep -q 'event=KAFKA_OFFSETS_COMMITTED' "$work/protobuf.log" \
   || { show "$work/protobuf.log"; fail "protobuf: no KAFKA_OFFSETS_COMMITTED"; }
 check "$p" "p$prefix" protobuf "${prefix}protobuf.group"
 
+# ---- 2b. csv: a CSV source's records as messages (quoted line breaks
+# inside), csv_header from its file, with state.dir
+source_id=mem_penalties
+c=$work/csv
+gen "$c" 24 csv "${prefix}csv.group"
+printf 'state:\n  dir: %s\n  instance: kcsv-%s\n' "$work/csv-state" "$$" >>"$c/credpipe.yaml"
+run "$c" "c$prefix" "$work/csv.log" --report-json "$c/report.json"
+wait "$pid" || { show "$work/csv.log"; fail "the csv run failed"; }
+pid=
+check "$c" "c$prefix" csv "${prefix}csv.group"
+source_id=court_defaulters
+
 # ---- 3. service mode: a set of the files and the first half of the
 # messages, then a set started by the rest of the messages alone
 s=$work/service
