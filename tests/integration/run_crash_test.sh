@@ -31,21 +31,15 @@ interval=${CP_CKPT_INTERVAL:-200ms}
 kill_min=${CP_KILL_MIN_MS:-300}
 damage=${CP_CRASH_SNAPSHOT:-damage}
 
-say() { echo "run_crash_test: $*"; }
-fail() { echo "run_crash_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_crash_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-[[ -s $bsfile ]] || fail "no bootstrap address in $bsfile (is the broker up?)"
-bs=$(head -n1 "$bsfile")
-[[ $bs == 127.0.0.1:* || $bs == localhost:* ]] || fail "bootstrap $bs is not on loopback"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_credpipe "$credpipe"
+it_bootstrap "$bsfile"
+it_workdir "$work"
 gen=$work/gen
-prefix=c$(date +%s%N | cut -c1-13)$$.
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+it_prefix c
+it_kill_pid_on_exit
 
 timeout 600 "$credpipe" gen --out "$gen" --rows "$rows" --seed "$seed" >"$work/gen.log" 2>&1 \
   || { show "$work/gen.log"; fail "credpipe gen failed"; }

@@ -26,12 +26,10 @@ credpipe=${1:?$usage}
 work=${2:?$usage}
 rows=${3:?$usage}
 
-say() { echo "run_faults_test: $*"; }
-fail() { echo "run_faults_test: FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+it_name run_faults_test
 
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_workdir "$work"
 gen=$work/gen
 bpid= pid=
 cleanup() {

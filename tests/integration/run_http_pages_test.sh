@@ -37,20 +37,15 @@ rows=${4:?$usage}
 mode=${5:?$usage}
 lifetime=${CP_HTTP_TEST_LIFETIME:-900}
 
-say() { echo "run_http_pages_test[$mode]: $*"; }
-show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
-fail() { echo "run_http_pages_test[$mode]: FAIL: $*" >&2; [[ -n ${log:-} ]] && show "$log"; exit 1; }
+. "$(dirname "$0")/lib.sh"
+it_name "run_http_pages_test[$mode]"
 
 case $mode in once|crash|service) ;; *) fail "$usage" ;; esac
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-[[ -s $bsfile ]] || fail "no bootstrap address in $bsfile (is the broker up?)"
-bs=$(head -n1 "$bsfile")
-[[ $bs == 127.0.0.1:* || $bs == localhost:* ]] || fail "bootstrap $bs is not on loopback"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_credpipe "$credpipe"
+it_bootstrap "$bsfile"
+it_workdir "$work"
 gen=$work/gen
-prefix=h$(date +%s%N | cut -c1-13)$$.
+it_prefix h
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1
 

@@ -26,14 +26,11 @@ credpipe=${1:?$usage}
 work=${2:?$usage}
 lifetime=${CP_HTTP_TEST_LIFETIME:-300}
 
-say() { echo "run_http_source_test: $*"; }
-fail() { echo "run_http_source_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 40 lines) ----" >&2; tail -n 40 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_http_source_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_credpipe "$credpipe"
+it_workdir "$work"
 # Loopback only: no proxy from the environment may see these requests.
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 export no_proxy=127.0.0.1 NO_PROXY=127.0.0.1

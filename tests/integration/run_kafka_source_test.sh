@@ -27,20 +27,14 @@ rows=${4:?$usage}
 rounds=${5:?$usage}
 source_id=court_defaulters
 
-say() { echo "run_kafka_source_test: $*"; }
-fail() { echo "run_kafka_source_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_kafka_source_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-[[ -s $bsfile ]] || fail "no bootstrap address in $bsfile (is the broker up?)"
-bs=$(head -n1 "$bsfile")
-[[ $bs == 127.0.0.1:* || $bs == localhost:* ]] || fail "bootstrap $bs is not on loopback"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
-prefix=k$(date +%s%N | cut -c1-13)$$.
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+it_credpipe "$credpipe"
+it_bootstrap "$bsfile"
+it_workdir "$work"
+it_prefix k
+it_kill_pid_on_exit
 
 # gen DIR SEED VALUE GROUP: feeds, truth and the topic holding the source.
 gen() {

@@ -21,19 +21,17 @@ credpipe=${1:?$usage}
 bsfile=${2:?$usage}
 work=${3:?$usage}
 
-say() { echo "run_late_sweep_test: $*"; }
-fail() { echo "run_late_sweep_test: FAIL: $*" >&2; [[ -f $log ]] && tail -n 30 "$log" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+it_name run_late_sweep_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-bs=$(head -n1 "$bsfile")
-[[ $bs == 127.0.0.1:* ]] || fail "bootstrap $bs is not on loopback"
+it_credpipe "$credpipe"
+it_bootstrap "$bsfile"
 case $work in /|"") fail "refusing work dir '$work'" ;; esac
 rm -rf "$work"
 mkdir -p "$work/spool/sect" "$work/spool/cent"
-prefix=l$(date +%s%N | cut -c1-13)$$.
+it_prefix l
 log=$work/service.log
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+it_kill_pid_on_exit
 
 N=30       # keys of the sectoral source: 公司0 … 公司29
 SHARED=15  # of them, the central file's: 公司0 … 公司14

@@ -62,20 +62,17 @@ seed=${CP_SEED:-23}
 crash=${CP_LC_CRASH:-1}
 zombie_s=${CP_LC_ZOMBIE_S:-90}
 
-say() { echo "run_leader_change_test: $*"; }
-fail() { echo "run_leader_change_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_leader_change_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+it_credpipe "$credpipe"
 [[ -s $cdir/bootstrap && -s $cdir/nodes ]] || fail "no cluster in $cdir (kafka.sh start-cluster)"
 bs=$(cat "$cdir/bootstrap")
 nodes=$(cat "$cdir/nodes")
 (( nodes >= 3 )) || fail "the cluster in $cdir has $nodes nodes; leader changes need 3"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_workdir "$work"
 gen=$work/gen
-prefix=lc$(date +%s%N | cut -c1-13)$$.
+it_prefix lc
 records=${prefix}credpipe.records
 client=credpipe-lc-$$
 pid=

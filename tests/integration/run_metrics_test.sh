@@ -25,14 +25,11 @@ credpipe=${1:?$usage}
 work=${2:?$usage}
 rows=${3:?$usage}
 
-say() { echo "run_metrics_test: $*"; }
-fail() { echo "run_metrics_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_metrics_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_credpipe "$credpipe"
+it_workdir "$work"
 
 bpid= rpid=
 stop() {

@@ -22,10 +22,10 @@ start_timeout=${CP_MOCK_START_TIMEOUT:-30}
 stop_timeout=${CP_MOCK_STOP_TIMEOUT:-20}
 max_lifetime=${CP_MOCK_MAX_LIFETIME:-1800}
 
-say() { echo "run_mock_pipeline_test: $*"; }
-fail() { echo "run_mock_pipeline_test: FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+it_name run_mock_pipeline_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+it_credpipe "$credpipe"
 case $work in /|"") fail "refusing work dir '$work'" ;; esac
 rm -rf "$work"
 bdir=$work/broker

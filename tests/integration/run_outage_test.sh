@@ -21,12 +21,10 @@ work=${2:?$usage}
 rows=${3:?$usage}
 outage=${CP_OUTAGE_S:-8}
 
-say() { echo "run_outage_test: $*"; }
-fail() { echo "run_outage_test: FAIL: $*" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+it_name run_outage_test
 
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_workdir "$work"
 gen=$work/gen
 kdir=$work/kafka
 pid=

@@ -31,11 +31,10 @@ seed=${CP_SEED:-7}
 run_timeout=${CP_RUN_TIMEOUT:-600}
 check_timeout=${CP_CHECK_TIMEOUT:-300}
 
-say() { echo "run_pipeline_test: $*"; }
-fail() { echo "run_pipeline_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 40 lines) ----" >&2; tail -n 40 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_pipeline_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+it_credpipe "$credpipe"
 [[ -s $bsfile ]] || fail "no bootstrap address in $bsfile (is the broker up?)"
 bs=$(head -n1 "$bsfile")
 [[ $bs == 127.0.0.1:* || $bs == localhost:* || $bs == \[::1\]:* ]] \
@@ -45,9 +44,7 @@ records=${prefix}credpipe.records
 rejects=${prefix}credpipe.rejects
 sharing=${prefix}credpipe.sharing
 
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_workdir "$work"
 gen=$work/gen
 say "broker $bs, topics ${prefix}credpipe.*, rows $rows, seed $seed, work $work"
 

@@ -23,20 +23,16 @@ bsfile=${2:?$usage}
 work=${3:?$usage}
 rows=${4:?$usage}
 
-say() { echo "run_service_test: $*"; }
-fail() { echo "run_service_test: FAIL: $*" >&2; [[ -f $log ]] && tail -n 30 "$log" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+it_name run_service_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
-bs=$(head -n1 "$bsfile")
-[[ $bs == 127.0.0.1:* ]] || fail "bootstrap $bs is not on loopback"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_credpipe "$credpipe"
+it_bootstrap "$bsfile"
+it_workdir "$work"
 gen=$work/gen
-prefix=s$(date +%s%N | cut -c1-13)$$.
+it_prefix s
 log=$work/service.log
-pid=
-trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
+it_kill_pid_on_exit
 
 timeout 300 "$credpipe" gen --out "$gen" --rows "$rows" --seed 9 >"$work/gen.log" 2>&1 \
   || fail "credpipe gen failed"

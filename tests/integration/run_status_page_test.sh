@@ -27,11 +27,10 @@ credpipe=${1:?$usage}
 work=${2:?$usage}
 rows=${3:?$usage}
 
-say() { echo "run_status_page_test: $*"; }
-fail() { echo "run_status_page_test: FAIL: $*" >&2; exit 1; }
-show() { echo "---- $1 (last 30 lines) ----" >&2; tail -n 30 "$1" >&2 || true; }
+. "$(dirname "$0")/lib.sh"
+it_name run_status_page_test
 
-[[ -x $credpipe ]] || fail "credpipe binary $credpipe is not executable"
+it_credpipe "$credpipe"
 missing=()
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 [[ -x /usr/bin/chromedriver ]] || missing+=(chromium-driver)
@@ -39,9 +38,7 @@ missing=()
 "$PY" -c 'import prometheus_client' 2>/dev/null || missing+=(python3-prometheus-client)
 ((${#missing[@]} == 0)) ||
   fail "missing Debian package(s): ${missing[*]}; scripts/setup.sh installs them (as root)"
-case $work in /|"") fail "refusing work dir '$work'" ;; esac
-rm -rf "$work"
-mkdir -p "$work"
+it_workdir "$work"
 
 rpid=
 stop() {
