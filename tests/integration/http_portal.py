@@ -143,26 +143,32 @@ class GenPortal:
         return 1704067200 + 86400 * self.version.get((source, n), 0)
 
 
+class LoggingHandler(BaseHTTPRequestHandler):
+    """Both portals' answers: each request logged as "path, If-None-Match,
+    status, If-Modified-Since" (tab-separated) to self.portal.log, and no
+    body with a 304. Subclasses set `portal`."""
+    protocol_version = "HTTP/1.1"
+    portal = None
+
+    def log_message(self, fmt, *args):  # quiet: we keep our own log
+        pass
+
+    def reply(self, status, body=b"", headers=()):
+        inm = self.headers.get("If-None-Match", "-")
+        ims = self.headers.get("If-Modified-Since", "-")
+        self.portal.log.write(f"{self.path}\t{inm}\t{status}\t{ims}\n")
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(body)
+
+
 def make_gen_handler(portal):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, fmt, *args):
-            pass
-
-        def reply(self, status, body=b"", headers=()):
-            inm = self.headers.get("If-None-Match", "-")
-            ims = self.headers.get("If-Modified-Since", "-")
-            portal.log.write(f"{self.path}\t{inm}\t{status}\t{ims}\n")
-            self.send_response(status)
-            for k, v in headers:
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if status != 304:
-                self.wfile.write(body)
-
+    class Handler(LoggingHandler):
         def do_GET(self):
             url = urlparse(self.path)
             q = parse_qs(url.query)
@@ -211,28 +217,12 @@ def make_gen_handler(portal):
                         pass
                 self.reply(200, body, headers)
 
+    Handler.portal = portal
     return Handler
 
 
 def make_handler(portal):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, fmt, *args):  # quiet: we keep our own log
-            pass
-
-        def reply(self, status, body=b"", headers=()):
-            inm = self.headers.get("If-None-Match", "-")
-            portal.log.write(f"{self.path}\t{inm}\t{status}\n")
-            self.send_response(status)
-            for k, v in headers:
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if status != 304:
-                self.wfile.write(body)
-
+    class Handler(LoggingHandler):
         def do_GET(self):
             url = urlparse(self.path)
             q = parse_qs(url.query)
@@ -264,6 +254,7 @@ def make_handler(portal):
                            [("ETag", etag), ("Last-Modified", LAST_MODIFIED),
                             ("Content-Type", "application/json; charset=utf-8")])
 
+    Handler.portal = portal
     return Handler
 
 
