@@ -37,20 +37,8 @@ static cp_batch_t *entries(uint32_t source, int from, int n, int64_t ingest_ms)
 {
         cp_batch_t *bat = cp_batch_new(source, (size_t)n);
 
-        for (int i = from; i < from + n; i++) {
-                cp_record_t *r = cp_batch_add(bat);
-                char name[32], doc[64];
-
-                snprintf(name, sizeof(name), "公司%d", i);
-                snprintf(doc, sizeof(doc), "京罚〔2021〕%d号", i);
-                r->rec_field[CP_F_SUBJECT_NAME] = cp_arena_strndup(&bat->bat_arena, name,
-                                                                   strlen(name));
-                r->rec_field[CP_F_DOCUMENT_NUMBER] = cp_arena_strndup(&bat->bat_arena, doc,
-                                                                      strlen(doc));
-                r->rec_field[CP_F_AUTHORITY] = "北京市市场监督管理局";
-                r->rec_field[CP_F_DECISION_DATE] = "2021-03-05";
-                r->rec_ingest_ms = ingest_ms;
-        }
+        for (int i = from; i < from + n; i++)
+                t_penalty(bat, i, "2021-03-05")->rec_ingest_ms = ingest_ms;
         return bat;
 }
 

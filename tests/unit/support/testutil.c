@@ -108,3 +108,17 @@ const char *t_extra(const cp_record_t *rec, const char *name)
                         return rec->rec_extra[i].ex_value;
         return NULL;
 }
+
+cp_record_t *t_penalty(cp_batch_t *bat, int i, const char *date)
+{
+        cp_record_t *r = cp_batch_add(bat);
+        char name[32], doc[64];
+
+        snprintf(name, sizeof(name), "公司%d", i);
+        snprintf(doc, sizeof(doc), "京罚〔2021〕%d号", i);
+        r->rec_field[CP_F_SUBJECT_NAME] = cp_arena_strndup(&bat->bat_arena, name, strlen(name));
+        r->rec_field[CP_F_DOCUMENT_NUMBER] = cp_arena_strndup(&bat->bat_arena, doc, strlen(doc));
+        r->rec_field[CP_F_AUTHORITY] = "北京市市场监督管理局";
+        r->rec_field[CP_F_DECISION_DATE] = date;
+        return r;
+}

@@ -50,4 +50,12 @@ size_t t_nrec(const t_sink_t *s);
 /** @returns the value of the extra column `name` of a record, or NULL. */
 const char *t_extra(const cp_record_t *rec, const char *name);
 
+/**
+ * @brief Adds to bat the penalty of party i: subject 公司<i>, document
+ * 京罚〔2021〕<i>号 of one Beijing authority, decided on `date` (not
+ * copied); no identifier. Tests of transform state build their keys so.
+ * @returns the record, for the caller's other fields.
+ */
+cp_record_t *t_penalty(cp_batch_t *bat, int i, const char *date);
+
 #endif
