@@ -37,17 +37,8 @@ static cp_batch_t *penalties(uint32_t source, int from, int n)
         cp_batch_t *bat = cp_batch_new(source, (size_t)n);
 
         for (int i = from; i < from + n; i++) {
-                cp_record_t *r = cp_batch_add(bat);
-                char name[32], doc[64];
+                cp_record_t *r = t_penalty(bat, i, i % 3 ? "2021-03-05" : "2021-02-30");
 
-                snprintf(name, sizeof(name), "公司%d", i);
-                snprintf(doc, sizeof(doc), "京罚〔2021〕%d号", i);
-                r->rec_field[CP_F_SUBJECT_NAME] = cp_arena_strndup(&bat->bat_arena, name,
-                                                                   strlen(name));
-                r->rec_field[CP_F_DOCUMENT_NUMBER] = cp_arena_strndup(&bat->bat_arena, doc,
-                                                                      strlen(doc));
-                r->rec_field[CP_F_AUTHORITY] = "北京市市场监督管理局";
-                r->rec_field[CP_F_DECISION_DATE] = i % 3 ? "2021-03-05" : "2021-02-30";
                 r->rec_field[CP_F_SUBJECT_USCC] = i % 7 ? NULL : "9144030019220382";
         }
         return bat;
@@ -87,6 +78,19 @@ static void assert_reports_equal(const cp_report_t *x, const cp_report_t *y)
         assert_int_equal(x->rep_central_keys, y->rep_central_keys);
 }
 
+/* The same new records get the same fate from both states. */
+static void assert_same_decisions(cp_transform_t *one, cp_transform_t *two)
+{
+        cp_batch_t *b1 = penalties(SRC_A, 4000, 1000), *b2 = penalties(SRC_A, 4000, 1000);
+
+        assert_int_equal(cp_transform_batch(one, b1), CP_OK);
+        assert_int_equal(cp_transform_batch(two, b2), CP_OK);
+        for (size_t i = 0; i < b1->bat_n; i++)
+                assert_int_equal(b1->bat_rec[i].rec_status, b2->bat_rec[i].rec_status);
+        cp_batch_destroy(b1);
+        cp_batch_destroy(b2);
+}
+
 static void test_round_trip(void **state)
 {
         char err[512];
@@ -95,7 +99,6 @@ static void test_round_trip(void **state)
         cp_report_t r1, r2;
         const char *path = t_path("state.snap");
         uint64_t epoch = 0;
-        cp_batch_t *b1, *b2;
 
         (void)state;
         run(one, penalties(SRC_CENTRAL, 0, 3000));
@@ -109,14 +112,7 @@ static void test_round_trip(void **state)
         report(two, &r2);
         assert_reports_equal(&r1, &r2);
         /* The same decisions afterwards: duplicates stay duplicates. */
-        b1 = penalties(SRC_A, 4000, 1000);
-        b2 = penalties(SRC_A, 4000, 1000);
-        assert_int_equal(cp_transform_batch(one, b1), CP_OK);
-        assert_int_equal(cp_transform_batch(two, b2), CP_OK);
-        for (size_t i = 0; i < b1->bat_n; i++)
-                assert_int_equal(b1->bat_rec[i].rec_status, b2->bat_rec[i].rec_status);
-        cp_batch_destroy(b1);
-        cp_batch_destroy(b2);
+        assert_same_decisions(one, two);
         cp_report_free(&r1);
         cp_report_free(&r2);
         cp_transform_destroy(one);
@@ -234,7 +230,6 @@ static void test_version1_is_read(void **state)
         uint32_t v1 = 1;
         uint64_t epoch = 0, cap, count, sum;
         cp_report_t r1, r2;
-        cp_batch_t *b1, *b2;
         FILE *f;
 
         (void)state;
@@ -282,14 +277,7 @@ static void test_version1_is_read(void **state)
                 memset((char *)st + at, 0, sizeof(*st) - at);
         }
         assert_reports_equal(&r1, &r2);
-        b1 = penalties(SRC_A, 4000, 1000);
-        b2 = penalties(SRC_A, 4000, 1000);
-        assert_int_equal(cp_transform_batch(one, b1), CP_OK);
-        assert_int_equal(cp_transform_batch(two, b2), CP_OK);
-        for (size_t k = 0; k < b1->bat_n; k++)
-                assert_int_equal(b1->bat_rec[k].rec_status, b2->bat_rec[k].rec_status);
-        cp_batch_destroy(b1);
-        cp_batch_destroy(b2);
+        assert_same_decisions(one, two);
         cp_report_free(&r1);
         cp_report_free(&r2);
         free(in);
