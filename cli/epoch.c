@@ -229,7 +229,6 @@ static int cp_positions_from(const cp_conf_t *conf, const Credpipe__V1__Checkpoi
                 }
                 if (i < 0)
                         continue;
-                cp_pos_clear(&pos[i]);
                 pos[i].ps_file = *sp->file ? strdup(sp->file) : NULL;
                 pos[i].ps_records = sp->records;
                 pos[i].ps_offset = sp->offset;
