@@ -181,6 +181,10 @@ static int cp_json_source(cp_report_doc_t *doc, size_t i, const json_t *js,
                 st->st_window_ended = cp_ju64(o, "keys");
                 st->st_removals_swept = cp_ju64(o, "removals");
         }
+        if ((o = json_object_get(js, "withdrawn_later"))) {
+                st->st_withdrawn_later = cp_ju64(o, "keys");
+                st->st_withdrawn_later_removals = cp_ju64(o, "removals");
+        }
         if ((o = json_object_get(js, "ids"))) {
                 st->st_id_present = cp_ju64(o, "present");
                 st->st_id_valid = cp_ju64(o, "valid");

@@ -137,9 +137,10 @@ static void cp_print_quality(FILE *out, const cp_conf_t *conf, const cp_report_t
         }
 }
 
-/* Service mode's figures over time: observed time to central, keys a late
- * central record re-classified, entries whose window ended. Printed only
- * when there is more to say than "every shared key was central first". */
+/* The figures revised after a key's first view: observed time to central,
+ * keys a late central record re-classified, entries whose window ended
+ * (service mode), entries a later record withdrew. Printed only when there
+ * is more to say than "every shared key was central first". */
 static void cp_print_over_time(FILE *out, const cp_conf_t *conf, const cp_report_t *rep)
 {
         bool any = false;
@@ -147,13 +148,14 @@ static void cp_print_over_time(FILE *out, const cp_conf_t *conf, const cp_report
         for (size_t i = 0; i < rep->rep_nsrc; i++) {
                 const cp_source_stats_t *st = &rep->rep_src[i];
 
-                any |= st->st_late_shared || st->st_window_ended ||
+                any |= st->st_late_shared || st->st_window_ended || st->st_withdrawn_later ||
                        st->st_seen_count != st->st_seen_bucket[0];
         }
         if (!any)
                 return;
-        fprintf(out, "\n%-20s %10s %12s %12s %11s %12s %9s\n", "source", "seen n",
-                "seen p50<=s", "seen mean s", "late shared", "window ended", "removals");
+        fprintf(out, "\n%-20s %10s %12s %12s %11s %12s %9s %15s %9s\n", "source", "seen n",
+                "seen p50<=s", "seen mean s", "late shared", "window ended", "removals",
+                "withdrawn later", "removals");
         for (size_t i = 0; i < rep->rep_nsrc; i++) {
                 const cp_source_stats_t *st = &rep->rep_src[i];
                 uint64_t seen = 0;
@@ -171,10 +173,12 @@ static void cp_print_over_time(FILE *out, const cp_conf_t *conf, const cp_report
                         }
                 }
                 fprintf(out, "%-20s %10" PRIu64 " %12s %12.1f %11" PRIu64 " %12" PRIu64
-                        " %9" PRIu64 "\n", conf->conf_sources[i].src_id, st->st_seen_count,
+                        " %9" PRIu64 " %15" PRIu64 " %9" PRIu64 "\n",
+                        conf->conf_sources[i].src_id, st->st_seen_count,
                         p50, st->st_seen_count ? (double)st->st_seen_sum_ms / 1000.0 /
                                                  (double)st->st_seen_count : 0.0,
-                        st->st_late_shared, st->st_window_ended, st->st_removals_swept);
+                        st->st_late_shared, st->st_window_ended, st->st_removals_swept,
+                        st->st_withdrawn_later, st->st_withdrawn_later_removals);
         }
 }
 
@@ -304,6 +308,9 @@ static json_t *cp_source_json(const cp_source_conf_t *src, const cp_source_stats
         json_object_set_new(o, "window_ended", json_pack(
                 "{s:I, s:I}", "keys", (json_int_t)st->st_window_ended,
                 "removals", (json_int_t)st->st_removals_swept));
+        json_object_set_new(o, "withdrawn_later", json_pack(
+                "{s:I, s:I}", "keys", (json_int_t)st->st_withdrawn_later,
+                "removals", (json_int_t)st->st_withdrawn_later_removals));
         return o;
 }
 
@@ -486,6 +493,8 @@ static void cp_csv_header(FILE *out, const cp_conf_t *conf, const cp_report_t *r
         cp_csv_field(out, "late_shared", 0);
         cp_csv_field(out, "window_ended_keys", 0);
         cp_csv_field(out, "window_ended_removals", 0);
+        cp_csv_field(out, "withdrawn_later_keys", 0);
+        cp_csv_field(out, "withdrawn_later_removals", 0);
         for (size_t k = 0; k < ncodes; k++)
                 cp_csv_name(out, "rejects_", codes[k]);
         for (size_t j = 0; j < rep->rep_nsrc; j++)
@@ -561,6 +570,8 @@ void cp_report_print_csv(FILE *out, const cp_conf_t *conf, const cp_report_t *re
                 cp_csv_u64(out, st->st_late_shared);
                 cp_csv_u64(out, st->st_window_ended);
                 cp_csv_u64(out, st->st_removals_swept);
+                cp_csv_u64(out, st->st_withdrawn_later);
+                cp_csv_u64(out, st->st_withdrawn_later_removals);
                 for (size_t k = 0; k < ncodes; k++)
                         cp_csv_u64(out, cp_csv_rejects(st, codes[k]));
                 for (size_t j = 0; j < n; j++)

@@ -139,6 +139,11 @@ static const cp_scalar_metric_t cp_scalar_metrics[] = {
          "Active keys whose publication window ended while the service ran (now expired)."},
         {"credpipe_window_ended_removals_total", "counter", CP_ST(st_removals_swept), false,
          "REMOVAL events produced for entries whose publication window ended."},
+        {"credpipe_withdrawn_later_keys", "gauge", CP_ST(st_withdrawn_later), false,
+         "Active keys a later record of the same source withdrew (now withdrawn)."},
+        {"credpipe_withdrawn_later_removals_total", "counter",
+         CP_ST(st_withdrawn_later_removals), false,
+         "Records withdrawing a key their source produced, produced as REMOVAL."},
 };
 
 static uint64_t cp_stat_at(const cp_source_stats_t *st, size_t offset)

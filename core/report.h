@@ -126,6 +126,11 @@ typedef struct cp_source_stats_s {
         /* entries that left the active set while the service ran */
         uint64_t st_window_ended;    /* active keys moved to expired */
         uint64_t st_removals_swept;  /* removal events produced for them */
+
+        /* Appended after the fields of version-3 snapshots. */
+        /* active keys a later record of the same source withdrew */
+        uint64_t st_withdrawn_later;
+        uint64_t st_withdrawn_later_removals;  /* of them: that record produced */
 } cp_source_stats_t;
 
 typedef struct cp_report_s {

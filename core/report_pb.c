@@ -158,6 +158,8 @@ static int cp_pb_share(cp_arena_t *ar, Credpipe__V1__SourceShare *ss,
         ss->late_shared = st->st_late_shared;
         ss->window_ended = st->st_window_ended;
         ss->removals_swept = st->st_removals_swept;
+        ss->withdrawn_later = st->st_withdrawn_later;
+        ss->withdrawn_later_removals = st->st_withdrawn_later_removals;
         return CP_OK;
 }
 
@@ -322,6 +324,8 @@ static int cp_pb_read_share(cp_report_doc_t *doc, size_t i,
         st->st_late_shared = ss->late_shared;
         st->st_window_ended = ss->window_ended;
         st->st_removals_swept = ss->removals_swept;
+        st->st_withdrawn_later = ss->withdrawn_later;
+        st->st_withdrawn_later_removals = ss->withdrawn_later_removals;
         return cp_pb_read_lag(st, ss);
 }
 

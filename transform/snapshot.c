@@ -18,7 +18,8 @@
  *   stats    nsources × cp_source_stats_t with reject-code pointers
  *            replaced by indexes into a code list (u32 n, then n
  *            NUL-terminated strings); versions 1 and 2 hold the struct's
- *            prefix up to st_seen_bucket (the fields after it are zero)
+ *            prefix up to st_seen_bucket, version 3 up to
+ *            st_withdrawn_later (the fields after it are zero)
  *   late     (version 3) the keys waiting for a late central record
  *            (pending.h) as a table; the sweeper's entries (sweep.h): u64
  *            n, n × entry, u64 n + n bytes of key texts
@@ -51,11 +52,13 @@
 #include "transform.h"
 #include "transform_state.h"
 
-/* What versions 1 and 2 hold of each source's stats. */
+/* What versions 1 and 2, and 3, hold of each source's stats. */
 #define CP_SNAP_STATS_V2 offsetof(cp_source_stats_t, st_seen_bucket)
+#define CP_SNAP_STATS_V3 offsetof(cp_source_stats_t, st_withdrawn_later)
 
 #define CP_SNAP_MAGIC "CPSNAP01"
-#define CP_SNAP_VERSION 3u
+#define CP_SNAP_VERSION 4u
+#define CP_SNAP_VERSION_LATE 3u   /* no withdrawal counts */
 #define CP_SNAP_VERSION_SEGS 2u   /* no source list, no late tables */
 #define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table, the same */
 
@@ -390,8 +393,9 @@ static void cp_snap_get_dedupe(cp_snapio_t *io, cp_dedupe_t *dd, uint32_t versio
 static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc,
                               uint32_t version)
 {
-        size_t stsize = version >= CP_SNAP_VERSION ? sizeof(cp_source_stats_t)
-                                                   : CP_SNAP_STATS_V2;
+        size_t stsize = version >= CP_SNAP_VERSION        ? sizeof(cp_source_stats_t)
+                        : version == CP_SNAP_VERSION_LATE ? CP_SNAP_STATS_V3
+                                                          : CP_SNAP_STATS_V2;
 
         uint32_t ncodes = 0;
         size_t len = 0, cap = 256, *off;
@@ -454,7 +458,7 @@ static void cp_snap_get_stats(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc,
 static int cp_snap_get_sources(cp_snapio_t *io, const cp_conf_t *conf, uint32_t version,
                                uint32_t nsrc, uint64_t fp, int *to, char *why, size_t whysz)
 {
-        if (version != CP_SNAP_VERSION) {
+        if (version < CP_SNAP_VERSION_LATE) {
                 if (nsrc != conf->conf_nsources || fp != cp_snap_fingerprint(conf)) {
                         snprintf(why, whysz, "the snapshot belongs to another set of sources "
                                  "(ids, roles or categories changed)");
@@ -546,8 +550,7 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         cp_snap_get(&io, &fp, sizeof(fp));
         errno = 0;
         if (io.failed || memcmp(magic, CP_SNAP_MAGIC, 8) ||
-            (version != CP_SNAP_VERSION && version != CP_SNAP_VERSION_SEGS &&
-             version != CP_SNAP_VERSION_FLAT) || nsrc > 64) {
+            version < CP_SNAP_VERSION_FLAT || version > CP_SNAP_VERSION || nsrc > 64) {
                 fclose(io.f);
                 return cp_snap_fail(errstr, errstr_size, path,
                                     "not a credpipe snapshot of this version", CP_ERR_PARSE);
@@ -570,7 +573,7 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         cp_snap_get_dedupe(&io, &s.fuzzy, version);
         cp_snap_get_dedupe(&io, &s.subjects, version);
         cp_snap_get_stats(&io, &s, nsrc, version);
-        if (version >= CP_SNAP_VERSION)
+        if (version >= CP_SNAP_VERSION_LATE)
                 cp_snap_get_late(&io, &s, nsrc);
         want = XXH3_64bits_digest(&io.h);
         if (!io.failed && fread(&sum, sizeof(sum), 1, io.f) != 1)

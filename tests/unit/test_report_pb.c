@@ -77,6 +77,8 @@ static void fill(cp_report_t *rep)
                 st->st_late_shared = v++;
                 st->st_window_ended = v++;
                 st->st_removals_swept = v++;
+                st->st_withdrawn_later = v++;
+                st->st_withdrawn_later_removals = v++;
         }
         for (size_t i = 0; i < 3; i++)
                 for (size_t j = 0; j < 3; j++) {
