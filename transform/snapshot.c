@@ -187,8 +187,8 @@ static void cp_snap_put_late(cp_snapio_t *io, const cp_transform_t *tf)
         const cp_sweep_t *sw = &tf->tf_sweep;
         uint64_t n = sw->sw_n, len = sw->sw_pool_len;
 
-        cp_snap_put_table(io, pt->pt_slots, pt->pt_cap, pt->pt_count,
-                          sizeof(cp_pending_slot_t));
+        cp_snap_put_table(io, pt->vt_slots, pt->vt_cap, pt->vt_count,
+                          sizeof(cp_viewtab_slot_t));
         cp_snap_put(io, &n, sizeof(n));
         cp_snap_put(io, sw->sw_v, sw->sw_n * sizeof(*sw->sw_v));
         cp_snap_put(io, &len, sizeof(len));
@@ -297,11 +297,10 @@ static void cp_snap_state_free(cp_snap_state_t *s)
 static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
 {
         uint64_t n = 0, len = 0;
-        size_t used = 0;
         cp_sweep_t *sw = &s->sweep;
 
-        s->pending.pt_slots = cp_snap_get_table(io, &s->pending.pt_cap, &s->pending.pt_count,
-                                                sizeof(cp_pending_slot_t));
+        s->pending.vt_slots = cp_snap_get_table(io, &s->pending.vt_cap, &s->pending.vt_count,
+                                                sizeof(cp_viewtab_slot_t));
         cp_snap_get(io, &n, sizeof(n));
         if (io->failed || n > (UINT64_C(1) << 36)) {
                 io->failed = 1;
@@ -336,15 +335,7 @@ static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
                 if (!sw->sw_min_until || e->sw_until < sw->sw_min_until)
                         sw->sw_min_until = e->sw_until;
         }
-        for (size_t i = 0; i < s->pending.pt_cap && !io->failed; i++) {
-                uint64_t m = s->pending.pt_slots[i].ps_meta;
-
-                if (m && (((m >> 57) & 63) >= nsrc || ((m >> 54) & 7) >= CP_NM__COUNT))
-                        io->failed = 1;
-                else if (m)
-                        used++;
-        }
-        if (!io->failed && used != s->pending.pt_count)
+        if (!io->failed && !cp_viewtab_sound(&s->pending, (unsigned)nsrc, cp_pending_payload_ok))
                 io->failed = 1;
 }
 
@@ -511,7 +502,7 @@ static int cp_snap_renumber(cp_snap_state_t *s, const cp_transform_t *tf, const 
         for (uint32_t i = 0; i < nsrc; i++)
                 if (to[i] >= 0)
                         stats[to[i]] = s->stats[i];
-        if (cp_pending_remap(&s->pending, to, nsrc)) {
+        if (cp_viewtab_remap(&s->pending, to, nsrc)) {
                 free(stats);
                 return CP_ERR_NOMEM;
         }

@@ -130,7 +130,7 @@ static void test_pending_table(void **state)
                         in[k][s] = 1;
                         count++;
                 }
-        assert_int_equal(pt.pt_count, count);
+        assert_int_equal(pt.vt_count, count);
         for (int k = 0; k < KEYS; k += 2) {
                 uint64_t h[2] = {(uint64_t)(k % 97) << 3, (uint64_t)k};
 
@@ -154,7 +154,7 @@ static void test_pending_table(void **state)
                         in[k][1] = 0;
                         count--;
                 }
-                assert_int_equal(pt.pt_count, count);
+                assert_int_equal(pt.vt_count, count);
         }
         for (int k = 0; k < KEYS; k++)
                 for (int s = 0; s < SRCS; s++) {
@@ -162,7 +162,7 @@ static void test_pending_table(void **state)
 
                         assert_int_equal(cp_pending_remove(&pt, h, (unsigned)s, NULL), in[k][s]);
                 }
-        assert_int_equal(pt.pt_count, 0);
+        assert_int_equal(pt.vt_count, 0);
         cp_pending_free(&pt);
 }
 
@@ -226,8 +226,8 @@ static void test_remap(void **state)
 
                         assert_int_equal(cp_pending_put(&pt, h, s, s, k), CP_OK);
                 }
-        assert_int_equal(cp_pending_remap(&pt, to, 3), CP_OK);
-        assert_int_equal(pt.pt_count, 1000);
+        assert_int_equal(cp_viewtab_remap(&pt, to, 3), CP_OK);
+        assert_int_equal(pt.vt_count, 1000);
         for (unsigned k = 0; k < 500; k++) {
                 uint64_t h[2] = {k, k * 7};
                 size_t n = cp_pending_take(&pt, h, e);
