@@ -57,6 +57,9 @@ typedef struct cp_run_s {
         pthread_cond_t central_done;
         size_t central_pending;  /* central sources not yet read */
         cp_epoch_t *epoch;       /* exactly-once (state.dir), or NULL */
+        /* The last epoch of the set just run had its snapshot published:
+         * else its files must stay for a restart to replay. */
+        bool final_published;
         bool sweep;              /* service mode: entries leave when their window ends */
         /*
          * The replay gate. After a restart, records up to the committed
@@ -731,6 +734,7 @@ static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
         int rc = 0;
 
         *final_committed = false;
+        run->final_published = false;
         run->central_pending = 0;
         run->nheld = 0;
         run->gate_open = run->replaying == 0;
@@ -761,15 +765,18 @@ static int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         run->watchdog();
                 if (bat && bat->bat_kind == CP_BATCH_BARRIER) {
                         cp_barrier_t *br = bat->bat_barrier;
+                        bool published = false;
 
                         /* The last epoch holds the final report. */
                         if (br->br_final)
                                 src = cp_run_report(run, sk, rep);
                         if (src == CP_OK &&
-                            (src = cp_epoch_commit(run->conf, sk, br, err, sizeof(err))))
+                            (src = cp_epoch_commit(run->conf, sk, br, &published, err,
+                                                   sizeof(err))))
                                 cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64
                                              " msg=\"%s\"", br->br_epoch, err);
                         *final_committed = src == CP_OK && br->br_final;
+                        run->final_published = *final_committed && published;
                         /* The commit delivered the epoch's messages. */
                         cp_sink_get_stats(sk, &sst);
                         cp_live_publish_sink(&run->live, &sst, 0);
@@ -931,6 +938,7 @@ static int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
         cp_batch_t *out[n], *bar = NULL;
         int32_t as_of = cp_run_as_of(run);
         char err[1024];
+        bool published;
         int rc = CP_OK;
 
         if (run->epoch->ep_resweep) {
@@ -966,8 +974,10 @@ static int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
                                                   cp_now_ms(CLOCK_MONOTONIC), &bar, err,
                                                   sizeof(err))))
                 cp_log_error("run", "CHECKPOINT_FAILED", "msg=\"%s\"", err);
-        if (rc == CP_OK && (rc = cp_epoch_commit(run->conf, sk, bar->bat_barrier, err,
-                                                 sizeof(err))))
+        /* Unpublished, its snapshot is replayed from the one before:
+         * there are no inputs in between, only the sweep to redo. */
+        if (rc == CP_OK && (rc = cp_epoch_commit(run->conf, sk, bar->bat_barrier, &published,
+                                                 err, sizeof(err))))
                 cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64 " msg=\"%s\"",
                              run->epoch->ep_epoch, err);
         if (bar) {
@@ -1107,9 +1117,10 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         for (size_t i = 0; i < n; i++)
                                 cp_resume_new_set(&iargs[i].resume, ep, i);
                 } else if (resumed && committed && committed->set == spool->sp_set &&
-                           cp_run_set_done(ep)) {
+                           cp_run_set_done(ep) && !run->replaying) {
                         /* Committed before the crash; only the files' fate
-                         * was left to do. */
+                         * was left to do. (With a snapshot behind, the set
+                         * is run: its replay brings the state up.) */
                         resumed = false;
                         if (cp_run_http_committed(run) ||
                             cp_spool_finish(spool, err, sizeof(err))) {
@@ -1138,6 +1149,15 @@ static int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                 }
                 if (!cp_run_set_done(ep))
                         break;  /* stopped: the rest of the set waits for a restart */
+                if (!run->final_published) {
+                        cp_log_error("run", "SET_NOT_FINISHED", "set=%" PRIu64 " msg=\"the "
+                                     "set is committed but its state snapshot could not be "
+                                     "published (see SNAPSHOT_PUBLISH_FAILED): its files stay "
+                                     "where they are and a restart replays them; mend "
+                                     "state.dir and start again\"", spool->sp_set);
+                        rc = 1;
+                        break;
+                }
                 if (cp_run_http_committed(run) ||
                     cp_spool_finish(spool, err, sizeof(err))) {
                         cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);
@@ -1488,7 +1508,7 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                                       * unfinished, else none new yet */
                                      spool.sp_set ? spool.sp_set
                                                   : committed ? committed->set : 0,
-                                     plans, err, sizeof(err))) {
+                                     once || spool.sp_set, plans, err, sizeof(err))) {
                         fprintf(stderr, "credpipe run: %s\n", err);
                         rc = 1;
                         goto out;
