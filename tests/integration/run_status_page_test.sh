@@ -10,8 +10,9 @@
 #    loads http://127.0.0.1:PORT/ in Debian's chromium (driven through
 #    chromium-driver by python3-selenium), checks what is drawn against
 #    /metrics, the figures revised after a key's first view against the
-#    run's --report-json (a --once run: all at delay 0, nothing left later)
-#    and saves screenshots in WORK_DIR (their paths are printed);
+#    run's --report-json (a --once run: all at delay 0, nothing left later;
+#    run_late_sweep_test.sh checks them where they are not 0) and saves
+#    screenshots in WORK_DIR (their paths are printed);
 # 3. SIGTERM ends the run, which must exit 0.
 #
 # Needs the Debian packages chromium, chromium-driver and python3-selenium
