@@ -17,6 +17,13 @@
 #   5. a restart with that configuration sweeps nothing more, nor does one
 #      from the snapshot before the sweep (a crash between the sweep's
 #      commit and its snapshot's publish): the sweep is redone silently.
+#   6. a fourth set, then its snapshot lost: the start refuses (the set is
+#      finished, its records cannot be replayed).
+#
+# After 2, 3 and 4, the status page (GET / of --metrics-listen) must show
+# those figures exactly as the latest SharingReport has them
+# (status_page_check.py --served-only against `credpipe report -b --format
+# json`; the page as served, no browser).
 #
 #   run_late_sweep_test.sh CREDPIPE BOOTSTRAP_FILE WORK_DIR
 set -euo pipefail
@@ -100,7 +107,9 @@ wait_for() {  # wait_for PATTERN N: until the log has N lines matching (60 s)
   fail "no $1 (#$2) within 60 s"
 }
 start() {
+  rm -f "$work/port"
   "$credpipe" run -c "$work/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
+    --metrics-listen 127.0.0.1:0 --metrics-port-file "$work/port" \
     >>"$work/service.out" 2>>"$log" &
   pid=$!
   wait_for "event=SERVICE_READY" "$1"
@@ -119,6 +128,15 @@ check() {  # check PHASE [WITHDRAWN]: late_sweep_check.py against the topics
     || { cat "$work/check-$1.log" >&2; fail "late_sweep_check.py --phase $1"; }
   tail -n 1 "$work/check-$1.log"
 }
+page() {  # page PHASE: the status page's figures revised later, against the report
+  timeout 120 "$credpipe" report -b "$bs" --topic-prefix "$prefix" --format json \
+      >"$work/report-$1.json" 2>"$work/report-$1.log" \
+    || { cat "$work/report-$1.log" >&2; fail "credpipe report -b (phase $1)"; }
+  timeout 60 "$PY" "$HERE/status_page_check.py" --port "$(cat "$work/port")" --served-only \
+      --report "$work/report-$1.json" >"$work/page-$1.log" 2>&1 \
+    || { cat "$work/page-$1.log" >&2; fail "status_page_check.py --served-only (phase $1)"; }
+  tail -n 1 "$work/page-$1.log"
+}
 
 config 2021-06-01
 start 1
@@ -133,6 +151,7 @@ say "set 2: the central file, $SHARED of those keys between 5 of its own"
 wait_for "event=SET_DONE" 2
 sleep 2  # the report of the set's last epoch is in; one more interval
 check late
+page late
 
 # Set 3 commits, but its snapshot cannot be published (a directory in the
 # way, as a full or read-only disk would): the service stops with the
@@ -161,6 +180,7 @@ wait_for "event=SET_DONE" 3
 (( $(count "event=STATE_REPLAY") == 1 )) || fail "set 3 was not replayed"
 sleep 2
 check withdraw $W
+page withdraw
 
 # The window of these entries: decided 2021-03-05, its end is in the
 # records (expected_public_until); as_of moves to that very day.
@@ -185,6 +205,7 @@ grep -q "event=WINDOW_ENDED source=sect removals=$((N - W))" "$log" \
   || fail "the sweep is not $((N - W)) removals of sect: $(grep WINDOW_ENDED "$log")"
 sleep 2  # the sweep's epoch commits right after its line
 check sweep $W
+page sweep
 
 say "restart with the same configuration: nothing left to sweep"
 stop
