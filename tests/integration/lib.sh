@@ -47,3 +47,75 @@ it_kill_pid_on_exit() {
   pid=
   trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; true' EXIT
 }
+
+# ---- service mode (credpipe run without --once) over spool folders ----
+# These use $credpipe, $bs and $prefix as set above, the log in $log
+# and the pid in $pid.
+
+# it_count PATTERN: how many lines of $log match PATTERN (0 while there
+# is no $log yet: a process started in the background creates it).
+it_count() { local n; n=$(grep -c -- "$1" "$log" 2>/dev/null) || true; echo "${n:-0}"; }
+
+# it_wait_for PATTERN N: until $log has N lines matching PATTERN (60 s);
+# fails if credpipe exits meanwhile.
+it_wait_for() {
+  local t
+  for ((t = 0; t < 600; t++)); do
+    (( $(it_count "$1") >= $2 )) && return 0
+    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting for $1"
+    sleep 0.1
+  done
+  fail "no $1 (#$2) within 60 s"
+}
+
+# it_wait_until DESCRIPTION TEST...: until the command TEST... succeeds
+# (60 s); fails if credpipe exits meanwhile.
+it_wait_until() {
+  local what=$1 t; shift
+  for ((t = 0; t < 600; t++)); do
+    "$@" && return 0
+    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting until $what"
+    sleep 0.1
+  done
+  fail "not $what within 60 s"
+}
+
+# it_start_service CONFIG N [ARGS...]: starts the service on CONFIG in the
+# background (stderr appended to $log, stdout to ${log%.log}.out), sets
+# pid, and waits for the Nth SERVICE_READY of $log.
+it_start_service() {
+  local conf=$1 n=$2; shift 2
+  "$credpipe" run -c "$conf" --brokers "$bs" --topic-prefix "$prefix" --no-progress "$@" \
+    >>"${log%.log}.out" 2>>"$log" &
+  pid=$!
+  it_wait_for "event=SERVICE_READY" "$n"
+}
+
+# it_spool_conf GEN: points the configuration `credpipe gen` wrote in GEN
+# at spool folders, GEN/spool/SOURCE/*.EXT, created empty. Files of
+# mem_penalties are moved to GEN/done/mem_penalties once committed, those
+# of sh_penalties deleted, the others kept.
+it_spool_conf() {
+  local f b
+  sed -i -E 's#paths: \[feeds/([a-z_]+)\.([a-z]+)\]#paths: [spool/\1/*.\2]#' "$1/credpipe.yaml"
+  grep -q 'paths: \[spool/mem_penalties/\*.csv\]' "$1/credpipe.yaml" \
+    || fail "cannot point the generated configuration at spool folders"
+  sed -i -E '/id: mem_penalties/a\    done: move\n    done_dir: done/mem_penalties' \
+    "$1/credpipe.yaml"
+  sed -i -E '/id: sh_penalties/a\    done: delete' "$1/credpipe.yaml"
+  for f in "$1"/feeds/*; do
+    b=$(basename "$f")
+    mkdir -p "$1/spool/${b%.*}"
+  done
+}
+
+# it_deliver GEN SOURCE [NAME]: the generated file of SOURCE into its
+# spool folder (it_spool_conf), as NAME (default: its own name): written
+# under a hidden name, then renamed, as a writer should.
+it_deliver() {
+  local f=("$1"/feeds/"$2".*)
+  local name=${3:-$(basename "${f[0]}")}
+  [[ -f ${f[0]} ]] || fail "no generated file for $2"
+  cp "${f[0]}" "$1/spool/$2/.$name.part"
+  mv "$1/spool/$2/.$name.part" "$1/spool/$2/$name"
+}

@@ -36,15 +36,10 @@ it_kill_pid_on_exit
 
 timeout 300 "$credpipe" gen --out "$gen" --rows "$rows" --seed 9 >"$work/gen.log" 2>&1 \
   || fail "credpipe gen failed"
-# Each source reads its own spool folder; the generated files are
-# delivered into them later.
-sed -i -E 's#paths: \[feeds/([a-z_]+)\.([a-z]+)\]#paths: [spool/\1/*.\2]#' "$gen/credpipe.yaml"
-grep -q 'paths: \[spool/mem_penalties/\*.csv\]' "$gen/credpipe.yaml" \
-  || fail "cannot point the generated configuration at spool folders"
-# mem_penalties' files are moved once committed, sh_penalties' deleted,
-# the others kept.
-sed -i -E '/id: mem_penalties/a\    done: move\n    done_dir: done/mem_penalties' "$gen/credpipe.yaml"
-sed -i -E '/id: sh_penalties/a\    done: delete' "$gen/credpipe.yaml"
+# Each source reads its own spool folder (mem_penalties' files are moved
+# once committed, sh_penalties' deleted, the others kept); the generated
+# files are delivered into them later.
+it_spool_conf "$gen"
 cat >>"$gen/credpipe.yaml" <<EOF
 state:
   dir: $work/state
@@ -52,9 +47,6 @@ state:
   checkpoint_interval: 200ms
   settle: 1s
 EOF
-for f in "$gen"/feeds/*; do
-  b=$(basename "$f"); mkdir -p "$gen/spool/${b%.*}"
-done
 mkdir -p "$gen/spool/court_mirror"
 edit() { "$PY" "$HERE/edit_sources.py" "$gen/full.yaml" "$gen/credpipe.yaml" "$@" \
            || fail "edit_sources.py $*"; }
@@ -62,92 +54,67 @@ cp "$gen/credpipe.yaml" "$gen/full.yaml"
 edit --drop bj_blacklist --copy court_defaulters court_mirror
 cp "$gen/credpipe.yaml" "$gen/start.yaml"
 
-start() {  # starts the service, waits until it is ready
-  "$credpipe" run -c "$gen/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
-    --report-json "$work/report.json" >>"$work/service.out" 2>>"$log" &
-  pid=$!
-  wait_for "event=SERVICE_READY" "$1"
+idle() {
+  [[ ! -e $work/state/set.tsv ]] && (( $(it_count "event=SET_DONE") == $(it_count "event=SET_TAKEN") ))
 }
-count() { grep -c -- "$1" "$log" || true; }
-wait_for() {  # wait_for PATTERN N: until the log has N lines matching
-  local t
-  for ((t = 0; t < 600; t++)); do
-    (( $(count "$1") >= $2 )) && return 0
-    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting for $1"
-    sleep 0.1
-  done
-  fail "no $1 (#$2) within 60 s"
-}
-deliver() {  # deliver SOURCE [NAME]: write under a temporary name, rename
-  local f=("$gen"/feeds/"$1".*) name=${2:-$(basename "${f[0]}")}
-  cp "${f[0]}" "$gen/spool/$1/.$name.part"
-  mv "$gen/spool/$1/.$name.part" "$gen/spool/$1/$name"
-}
-
-wait_until() {  # wait_until DESCRIPTION TEST...: up to 60 s
-  local what=$1 t; shift
-  for ((t = 0; t < 600; t++)); do
-    "$@" && return 0
-    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting until $what"
-    sleep 0.1
-  done
-  fail "not $what within 60 s"
-}
-idle() { [[ ! -e $work/state/set.tsv ]] && (( $(count "event=SET_DONE") == $(count "event=SET_TAKEN") )); }
 moved() { [[ -f $gen/done/mem_penalties/mem_penalties.csv && ! -e $gen/spool/mem_penalties/mem_penalties.csv ]]; }
 deleted() { [[ ! -e $gen/spool/sh_penalties/sh_penalties.csv ]] && idle; }
 
-start 1
+it_start_service "$gen/credpipe.yaml" 1 --report-json "$work/report.json"
 say "ready; delivering the central sources, then mem_penalties"
-for s in central_penalties central_defaulters central_blacklist mem_penalties; do deliver $s; done
-wait_until "mem_penalties.csv is moved to its done_dir" moved
-wait_until "every set taken is done" idle
-say "$(count "event=SET_DONE") sets so far (files renamed into place are taken at once)"
+for s in central_penalties central_defaulters central_blacklist mem_penalties; do
+  it_deliver "$gen" $s
+done
+it_wait_until "mem_penalties.csv is moved to its done_dir" moved
+it_wait_until "every set taken is done" idle
+say "$(it_count "event=SET_DONE") sets so far (files renamed into place are taken at once)"
 
 say "delivering the other sources, killing credpipe in the middle of their set"
-taken=$(count "event=SET_TAKEN")
-for s in court_defaulters court_defaulters_org bj_blacklist sh_penalties; do deliver $s; done
-wait_for "event=SET_TAKEN" $((taken + 1))
+taken=$(it_count "event=SET_TAKEN")
+for s in court_defaulters court_defaulters_org bj_blacklist sh_penalties; do
+  it_deliver "$gen" $s
+done
+it_wait_for "event=SET_TAKEN" $((taken + 1))
 sleep 0.1
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 [[ -e $work/state/set.tsv ]] || say "note: the set was done before the kill"
-start 2
-wait_until "sh_penalties.csv is deleted and every set is done" deleted
+it_start_service "$gen/credpipe.yaml" 2 --report-json "$work/report.json"
+it_wait_until "sh_penalties.csv is deleted and every set is done" deleted
 [[ -f $gen/spool/court_defaulters/court_defaulters.jsonl ]] || fail "a kept file is gone"
 
 say "delivering an identical file again"
-deliver court_defaulters again.jsonl
-wait_for "event=FILE_REDELIVERED" 1
+it_deliver "$gen" court_defaulters again.jsonl
+it_wait_for "event=FILE_REDELIVERED" 1
 
 say "delivering court_mirror's file, court_defaulters' but its last line: duplicates only"
-taken=$(count "event=SET_TAKEN")
+taken=$(it_count "event=SET_TAKEN")
 head -n -1 "$gen/feeds/court_defaulters.jsonl" >"$gen/spool/court_mirror/.m.part"
 mv "$gen/spool/court_mirror/.m.part" "$gen/spool/court_mirror/court_mirror.jsonl"
-wait_for "event=SET_TAKEN" $((taken + 1))
-wait_until "every set taken is done" idle
+it_wait_for "event=SET_TAKEN" $((taken + 1))
+it_wait_until "every set taken is done" idle
 
 say "SIGHUP with a kept source in another role: refused"
 edit --drop bj_blacklist --copy court_defaulters court_mirror --role court_defaulters municipal
 kill -HUP "$pid"
-wait_for "event=CONFIG_RELOAD_FAILED" 1
+it_wait_for "event=CONFIG_RELOAD_FAILED" 1
 grep -q "source 'court_defaulters' changed its role" "$log" || fail "no reason for the refusal"
 say "SIGHUP without a central source: refused"
 edit --drop bj_blacklist --copy court_defaulters court_mirror --drop central_blacklist
 kill -HUP "$pid"
-wait_for "event=CONFIG_RELOAD_FAILED" 2
+it_wait_for "event=CONFIG_RELOAD_FAILED" 2
 grep -q "central source 'central_blacklist' is no longer configured" "$log" \
   || fail "no reason for the refusal"
 say "SIGHUP with bj_blacklist added and court_mirror removed: reloaded"
 cp "$gen/full.yaml" "$gen/credpipe.yaml"
-taken=$(count "event=SET_TAKEN")
+taken=$(it_count "event=SET_TAKEN")
 kill -HUP "$pid"
-wait_for "event=SERVICE_STOP reload=1" 1
-wait_for "event=SOURCES_CHANGED" 1
+it_wait_for "event=SERVICE_STOP reload=1" 1
+it_wait_for "event=SOURCES_CHANGED" 1
 grep -q "event=SOURCES_CHANGED .*added=bj_blacklist removed=court_mirror" "$log" \
   || fail "SOURCES_CHANGED does not name bj_blacklist and court_mirror"
-wait_for "event=SERVICE_READY" 3
-wait_for "event=SET_TAKEN" $((taken + 1))
-wait_until "bj_blacklist's waiting file is read and committed" idle
+it_wait_for "event=SERVICE_READY" 3
+it_wait_for "event=SET_TAKEN" $((taken + 1))
+it_wait_until "bj_blacklist's waiting file is read and committed" idle
 
 say "SIGTERM"
 kill -TERM "$pid"
