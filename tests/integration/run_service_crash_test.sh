@@ -51,8 +51,8 @@ it_workdir "$work"
 gen=$work/gen
 state=$work/state
 it_prefix k
-it_kill_pid_on_exit
-watcher=
+# At the end, kills the credpipe of the moment and the kill watcher (below).
+pid= watcher=
 trap '[[ -n $pid ]] && kill -9 "$pid" 2>/dev/null; [[ -n $watcher ]] && kill "$watcher" 2>/dev/null
       true' EXIT
 # bash reports a background job killed by another process (the watcher
