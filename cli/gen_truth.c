@@ -127,9 +127,11 @@ static uint64_t *cp_gen_count_active(cp_gen_stats_t *st, const cp_gen_entry_t *e
                         }
                 }
                 st->st_discrepant += differs;
-                /* lag: central publish date - the source's decision date */
-                if (vs->vw_decision && vc->vw_publish) {
-                        int32_t lag = vc->vw_publish - vs->vw_decision;
+                /* lag: central publish date - the source's decision date,
+                 * else its listing date */
+                if ((vs->vw_decision || vs->vw_list) && vc->vw_publish) {
+                        int32_t lag = vc->vw_publish -
+                                      (vs->vw_decision ? vs->vw_decision : vs->vw_list);
 
                         st->st_lag_bucket[cp_gen_lag_bucket(lag)]++;
                         st->st_lag_count++;
