@@ -2,7 +2,8 @@
  * Service mode's figures over time: keys re-classified when a central
  * record comes in a later set (transform/pending.c, measure.c), and
  * entries swept when their publication window ends (transform/sweep.c,
- * expire.c), through the transform as cmd_run drives it.
+ * expire.c), through the transform as `credpipe run` drives it
+ * (cli/run_transform.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
