@@ -156,6 +156,7 @@ int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
         int rc = 0;
 
         *final_committed = false;
+        run->final_published = false;
         run->central_pending = 0;
         run->nheld = 0;
         run->gate_open = run->replaying == 0;
@@ -186,15 +187,18 @@ int cp_run_set(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         run->watchdog();
                 if (bat && bat->bat_kind == CP_BATCH_BARRIER) {
                         cp_barrier_t *br = bat->bat_barrier;
+                        bool published = false;
 
                         /* The last epoch holds the final report. */
                         if (br->br_final)
                                 src = cp_run_report(run, sk, rep);
                         if (src == CP_OK &&
-                            (src = cp_epoch_commit(run->conf, sk, br, err, sizeof(err))))
+                            (src = cp_epoch_commit(run->conf, sk, br, &published, err,
+                                                   sizeof(err))))
                                 cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64
                                              " msg=\"%s\"", br->br_epoch, err);
                         *final_committed = src == CP_OK && br->br_final;
+                        run->final_published = *final_committed && published;
                         /* The commit delivered the epoch's messages. */
                         cp_sink_get_stats(sk, &sst);
                         cp_live_publish_sink(&run->live, &sst, 0);
@@ -430,7 +434,7 @@ static int cp_run_main(const cp_run_opts_t *o, bool *reload, bool *retry)
                                       * unfinished, else none new yet */
                                      spool.sp_set ? spool.sp_set
                                                   : committed ? committed->set : 0,
-                                     plans, err, sizeof(err))) {
+                                     once || spool.sp_set, plans, err, sizeof(err))) {
                         fprintf(stderr, "credpipe run: %s\n", err);
                         rc = 1;
                         goto out;

@@ -328,8 +328,18 @@ static int cp_load_snapshot(const cp_conf_t *conf, cp_transform_t *tf, char *pat
         return rc;
 }
 
+/* Whether a plan replays records of files (or fetched pages): those of a
+ * finished set are gone. A Kafka source's are still in its topics. */
+static bool cp_replays_files(const cp_resume_t *plans, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!plans[i].rs_kafka && cp_resume_replays(&plans[i]))
+                        return true;
+        return false;
+}
+
 int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
-                     const Credpipe__V1__Checkpoint *committed, uint64_t set,
+                     const Credpipe__V1__Checkpoint *committed, uint64_t set, bool listed,
                      cp_resume_t *plans, char *errstr, size_t errstr_size)
 {
         const cp_conf_t *conf = ep->ep_conf;
@@ -392,12 +402,19 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
                 } else {
                         /* Of an earlier set: nothing of this set's files is
                          * in it, and its Kafka offsets are where this set
-                         * began. */
+                         * began — if it is the state at the end of the set
+                         * just before, else records of finished sets lie
+                         * between (gap). */
+                        bool gap = false;
+
                         if (at->set != set) {
                                 bool kept = !cp_positions_from(conf, at, ep->ep_pos, err,
                                                                sizeof(err));
 
+                                gap = at->set + 1 != set;
                                 for (size_t i = 0; i < n; i++) {
+                                        gap |= kept && !plans[i].rs_kafka &&
+                                               !ep->ep_pos[i].ps_done;
                                         if (kept)
                                                 cp_pos_clear_files(&ep->ep_pos[i]);
                                         else
@@ -411,11 +428,26 @@ int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
                         /* The snapshot still holds what the committed
                          * sweep took out (its removals are committed). */
                         ep->ep_resweep = committed->swept_as_of;
-                        cp_log_warn("run", "STATE_REPLAY", "snapshot_epoch=%" PRIu64
-                                    " committed_epoch=%" PRIu64 " msg=\"the snapshot is behind "
-                                    "the committed checkpoint: replaying the inputs in between "
-                                    "without producing\"", snap_epoch, committed->epoch);
                         rc = 0;
+                        if (gap || (!listed && cp_replays_files(plans, n))) {
+                                /* A finished set's files are kept, moved or
+                                 * deleted, and no longer listed: its records
+                                 * cannot be replayed. Going on would forget
+                                 * them (and produce their keys again). */
+                                snprintf(errstr, errstr_size, "%s: the state snapshot is "
+                                         "behind the last committed checkpoint, and the set of "
+                                         "files in between is finished: the state cannot be "
+                                         "brought up to it. Restore state.dir from a backup, "
+                                         "or start afresh with another state.instance "
+                                         "(docs/exactly-once.md)", path);
+                                rc = -1;
+                        } else {
+                                cp_log_warn("run", "STATE_REPLAY", "snapshot_epoch=%" PRIu64
+                                            " committed_epoch=%" PRIu64 " msg=\"the snapshot is "
+                                            "behind the committed checkpoint: replaying the "
+                                            "inputs in between without producing\"", snap_epoch,
+                                            committed->epoch);
+                        }
                 }
         } else if (rc != CP_OK && committed->set == 0 && set == 0) {
                 /* Damaged or missing, never loaded: a --once run's inputs
@@ -656,13 +688,14 @@ int cp_epoch_barrier(cp_epoch_t *ep, cp_transform_t *tf, bool final, int64_t now
 }
 
 int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br,
-                    char *errstr, size_t errstr_size)
+                    bool *published, char *errstr, size_t errstr_size)
 {
         Credpipe__V1__Checkpoint *cp = credpipe__v1__checkpoint__unpack(NULL, br->br_len,
                                                                          br->br_checkpoint);
-        char pending[4096], published[4096], previous[4096];
+        char pending[4096], current[4096], previous[4096];
         int rc, fd;
 
+        *published = false;
         if (!cp) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return CP_ERR_NOMEM;
@@ -686,18 +719,23 @@ int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br
         /* Committed: the snapshot of this epoch is now the one to load. */
         cp_path(conf, pending, sizeof(pending), CP_PENDING, br->br_epoch);
         cp_path(conf, previous, sizeof(previous), CP_SNAPSHOT_PREV, 0);
-        cp_path(conf, published, sizeof(published), CP_SNAPSHOT, 0);
+        cp_path(conf, current, sizeof(current), CP_SNAPSHOT, 0);
         /* The one before stays, for when this one is found damaged. */
-        if (rename(published, previous) && errno != ENOENT)
-                cp_log_warn("run", "SNAPSHOT_PUBLISH_FAILED", "path=%s err=\"%s\"", published,
+        if (rename(current, previous) && errno != ENOENT)
+                cp_log_warn("run", "SNAPSHOT_PUBLISH_FAILED", "path=%s err=\"%s\"", current,
                             strerror(errno));
-        if (rename(pending, published)) {
-                /* Not fatal: a restart replays from the older snapshot. */
+        if (rename(pending, current)) {
+                /* Not fatal: a restart replays from the older snapshot,
+                 * as long as the inputs in between are there (the
+                 * caller's to keep). */
                 cp_log_warn("run", "SNAPSHOT_PUBLISH_FAILED", "path=%s err=\"%s\"", pending,
                             strerror(errno));
-        } else if ((fd = open(conf->conf_state_dir, O_RDONLY | O_DIRECTORY)) >= 0) {
-                fsync(fd);
-                close(fd);
+        } else {
+                *published = true;
+                if ((fd = open(conf->conf_state_dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+                        fsync(fd);
+                        close(fd);
+                }
         }
         cp_log_debug("run", "CHECKPOINT_COMMITTED", "epoch=%" PRIu64, br->br_epoch);
         return CP_OK;

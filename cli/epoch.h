@@ -100,12 +100,16 @@ void cp_epoch_free(cp_epoch_t *ep);
  * @param committed the last committed checkpoint, or NULL
  * @param set the set of inputs about to be read (0 for --once): positions
  *        of a checkpoint of another set do not apply to it
+ * @param listed the set's files are still there to read (--once, or a
+ *        set left unfinished): else a snapshot behind the checkpoint by
+ *        records of files cannot be brought up to it
  * @param plans one per source, filled
- * @returns 0, or -1 with errstr (the checkpoint belongs to other sources).
+ * @returns 0, or -1 with errstr (the checkpoint belongs to other sources,
+ *          or the state cannot be brought up to it).
  * @locality before any thread starts
  */
 int cp_epoch_recover(cp_epoch_t *ep, cp_transform_t *tf,
-                     const Credpipe__V1__Checkpoint *committed, uint64_t set,
+                     const Credpipe__V1__Checkpoint *committed, uint64_t set, bool listed,
                      cp_resume_t *plans, char *errstr, size_t errstr_size);
 
 /** @brief Starts a new set of inputs: positions start from nothing. */
@@ -158,12 +162,15 @@ int cp_epoch_barrier(cp_epoch_t *ep, cp_transform_t *tf, bool final, int64_t now
 
 /**
  * @brief Commits the barrier's epoch in Kafka, then publishes its snapshot.
+ * @param published set to whether the snapshot was published (when not,
+ *        a restart replays the epoch from the one before: its inputs must
+ *        stay where they are)
  * @returns CP_OK, or an error with errstr (the run must stop; a restart
  *          resumes from the last committed epoch).
  * @locality the sink thread
  */
 int cp_epoch_commit(const cp_conf_t *conf, cp_sink_t *sk, const cp_barrier_t *br,
-                    char *errstr, size_t errstr_size);
+                    bool *published, char *errstr, size_t errstr_size);
 
 /** @brief Frees a barrier batch's payload (the batch itself is the caller's). */
 void cp_barrier_free(cp_barrier_t *br);

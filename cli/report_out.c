@@ -106,7 +106,9 @@ static void cp_print_quality(FILE *out, const cp_conf_t *conf, const cp_report_t
                 const cp_source_stats_t *st = &rep->rep_src[i];
                 uint64_t cmp = cp_sum(st->st_compared, CP_CMP__COUNT);
                 uint64_t dif = cp_sum(st->st_differs, CP_CMP__COUNT);
-                uint64_t present = 0, nreq = 0, seen = 0;
+                uint64_t present = 0, nreq = 0;
+                int med = cp_report_median_bucket(st->st_lag_bucket, CP_LAG_BUCKETS,
+                                                  st->st_lag_count);
                 char p50[16] = "-";
 
                 for (int f = 0; f < CP_REQ__COUNT; f++)
@@ -114,19 +116,10 @@ static void cp_print_quality(FILE *out, const cp_conf_t *conf, const cp_report_t
                                 nreq++;
                                 present += st->st_present[f];
                         }
-                /* The median's bucket: the first whose cumulative count
-                 * reaches half the lags. */
-                for (int b = 0; b < CP_LAG_BUCKETS && st->st_lag_count; b++) {
-                        seen += st->st_lag_bucket[b];
-                        if (2 * seen >= st->st_lag_count) {
-                                if (b < CP_LAG_BUCKETS - 1)
-                                        snprintf(p50, sizeof(p50), "%d", cp_lag_bounds[b]);
-                                else
-                                        snprintf(p50, sizeof(p50), ">%d",
-                                                 cp_lag_bounds[CP_LAG_BUCKETS - 2]);
-                                break;
-                        }
-                }
+                if (med >= 0 && med < CP_LAG_BUCKETS - 1)
+                        snprintf(p50, sizeof(p50), "%d", cp_lag_bounds[med]);
+                else if (med >= 0)
+                        snprintf(p50, sizeof(p50), ">%d", cp_lag_bounds[CP_LAG_BUCKETS - 2]);
                 fprintf(out, "%-20s %10" PRIu64 " %8.1f%% %11s %8" PRIu64 " %8" PRIu64
                         " %11.1f%% %8.1f%% %8.1f%%\n", conf->conf_sources[i].src_id,
                         st->st_discrepant, cmp ? 100.0 - cp_pct(dif, cmp) : 100.0, p50,
@@ -148,8 +141,7 @@ static void cp_print_over_time(FILE *out, const cp_conf_t *conf, const cp_report
         for (size_t i = 0; i < rep->rep_nsrc; i++) {
                 const cp_source_stats_t *st = &rep->rep_src[i];
 
-                any |= st->st_late_shared || st->st_window_ended || st->st_withdrawn_later ||
-                       st->st_seen_count != st->st_seen_bucket[0];
+                any |= cp_report_seen_later(st) || cp_report_left_later(st);
         }
         if (!any)
                 return;
@@ -158,20 +150,14 @@ static void cp_print_over_time(FILE *out, const cp_conf_t *conf, const cp_report
                 "withdrawn later", "removals");
         for (size_t i = 0; i < rep->rep_nsrc; i++) {
                 const cp_source_stats_t *st = &rep->rep_src[i];
-                uint64_t seen = 0;
+                int med = cp_report_median_bucket(st->st_seen_bucket, CP_SEEN_BUCKETS,
+                                                  st->st_seen_count);
                 char p50[16] = "-";
 
-                for (int b = 0; b < CP_SEEN_BUCKETS && st->st_seen_count; b++) {
-                        seen += st->st_seen_bucket[b];
-                        if (2 * seen >= st->st_seen_count) {
-                                if (b < CP_SEEN_BUCKETS - 1)
-                                        snprintf(p50, sizeof(p50), "%d", cp_seen_bounds[b]);
-                                else
-                                        snprintf(p50, sizeof(p50), ">%d",
-                                                 cp_seen_bounds[CP_SEEN_BUCKETS - 2]);
-                                break;
-                        }
-                }
+                if (med >= 0 && med < CP_SEEN_BUCKETS - 1)
+                        snprintf(p50, sizeof(p50), "%d", cp_seen_bounds[med]);
+                else if (med >= 0)
+                        snprintf(p50, sizeof(p50), ">%d", cp_seen_bounds[CP_SEEN_BUCKETS - 2]);
                 fprintf(out, "%-20s %10" PRIu64 " %12s %12.1f %11" PRIu64 " %12" PRIu64
                         " %9" PRIu64 " %15" PRIu64 " %9" PRIu64 "\n",
                         conf->conf_sources[i].src_id, st->st_seen_count,

@@ -51,6 +51,9 @@ typedef struct cp_run_s {
         pthread_cond_t central_done;
         size_t central_pending;  /* central sources not yet read */
         cp_epoch_t *epoch;       /* exactly-once (state.dir), or NULL */
+        /* The last epoch of the set just run had its snapshot published:
+         * else its files must stay for a restart to replay. */
+        bool final_published;
         bool sweep;              /* service mode: entries leave when their window ends */
         /*
          * The replay gate. After a restart, records up to the committed

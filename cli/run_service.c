@@ -11,6 +11,7 @@
  * waits for the set's end and a valid configuration, then restarts in the
  * process from the checkpoint just committed (cp_cmd_run).
  */
+#include <inttypes.h>
 #include <signal.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -217,9 +218,10 @@ int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                         for (size_t i = 0; i < n; i++)
                                 cp_resume_new_set(&iargs[i].resume, ep, i);
                 } else if (resumed && committed && committed->set == spool->sp_set &&
-                           cp_run_set_done(ep)) {
+                           cp_run_set_done(ep) && !run->replaying) {
                         /* Committed before the crash; only the files' fate
-                         * was left to do. */
+                         * was left to do. (With a snapshot behind, the set
+                         * is run: its replay brings the state up.) */
                         resumed = false;
                         if (cp_run_http_committed(run) ||
                             cp_spool_finish(spool, err, sizeof(err))) {
@@ -248,6 +250,15 @@ int cp_run_service(cp_run_t *run, cp_sink_t *sk, cp_ingest_arg_t *iargs,
                 }
                 if (!cp_run_set_done(ep))
                         break;  /* stopped: the rest of the set waits for a restart */
+                if (!run->final_published) {
+                        cp_log_error("run", "SET_NOT_FINISHED", "set=%" PRIu64 " msg=\"the "
+                                     "set is committed but its state snapshot could not be "
+                                     "published (see SNAPSHOT_PUBLISH_FAILED): its files stay "
+                                     "where they are and a restart replays them; mend "
+                                     "state.dir and start again\"", spool->sp_set);
+                        rc = 1;
+                        break;
+                }
                 if (cp_run_http_committed(run) ||
                     cp_spool_finish(spool, err, sizeof(err))) {
                         cp_log_error("run", "SPOOL_FAILED", "msg=\"%s\"", err);

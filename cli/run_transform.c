@@ -285,6 +285,7 @@ int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
         cp_batch_t *out[n], *bar = NULL;
         int32_t as_of = cp_run_as_of(run);
         char err[1024];
+        bool published;
         int rc = CP_OK;
 
         if (run->epoch->ep_resweep) {
@@ -320,8 +321,10 @@ int cp_run_idle_sweep(cp_run_t *run, cp_sink_t *sk, cp_report_t *rep)
                                                   cp_now_ms(CLOCK_MONOTONIC), &bar, err,
                                                   sizeof(err))))
                 cp_log_error("run", "CHECKPOINT_FAILED", "msg=\"%s\"", err);
-        if (rc == CP_OK && (rc = cp_epoch_commit(run->conf, sk, bar->bat_barrier, err,
-                                                 sizeof(err))))
+        /* Unpublished, its snapshot is replayed from the one before:
+         * there are no inputs in between, only the sweep to redo. */
+        if (rc == CP_OK && (rc = cp_epoch_commit(run->conf, sk, bar->bat_barrier, &published,
+                                                 err, sizeof(err))))
                 cp_log_error("sink", "COMMIT_FAILED", "epoch=%" PRIu64 " msg=\"%s\"",
                              run->epoch->ep_epoch, err);
         if (bar) {

@@ -1800,6 +1800,17 @@ int cp_conf_source_index(const cp_conf_t *conf, const char *id)
         return -1;
 }
 
+bool cp_conf_source_has_field(const cp_source_conf_t *src, int f)
+{
+        if (src->src_format == CP_FMT_KAFKA && src->src_kafka &&
+            src->src_kafka->ks_value == CP_KVAL_PROTOBUF)
+                return true;
+        for (size_t i = 0; i < src->src_ncolumns; i++)
+                if (src->src_columns[i].cm_field == f)
+                        return true;
+        return false;
+}
+
 int cp_conf_source_fits(const cp_conf_t *conf, const char *id, int role, int category,
                         char *errstr, size_t errstr_size)
 {

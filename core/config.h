@@ -223,6 +223,11 @@ int cp_conf_source_index(const cp_conf_t *conf, const char *id);
 int cp_conf_source_fits(const cp_conf_t *conf, const char *id, int role, int category,
                         char *errstr, size_t errstr_size);
 
+/** @returns whether the source's records can carry canonical field f: a
+ * column (or preset row) maps it, or the source reads CreditRecord
+ * messages, which carry every field. */
+bool cp_conf_source_has_field(const cp_source_conf_t *src, int f);
+
 /** @returns the config name of a category ("admin_penalty"), or "?". */
 const char *cp_category_name(int category);
 

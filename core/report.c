@@ -24,6 +24,31 @@ double cp_report_rate_fuzzy(const cp_source_stats_t *st)
         return cp_ratio(st->st_shared + st->st_shared_fuzzy, st->st_class[CP_KC_ACTIVE]);
 }
 
+int cp_report_median_bucket(const uint64_t *bucket, int n, uint64_t count)
+{
+        uint64_t cum = 0;
+
+        for (int k = 0; k < n && count; k++) {
+                cum += bucket[k];
+                if (2 * cum >= count)
+                        return k;
+        }
+        return -1;
+}
+
+bool cp_report_seen_later(const cp_source_stats_t *st)
+{
+        /* Every delay in the first bucket (bound 0) is a key the central
+         * records had first. */
+        return st->st_late_shared || st->st_seen_count != st->st_seen_bucket[0];
+}
+
+bool cp_report_left_later(const cp_source_stats_t *st)
+{
+        return st->st_window_ended || st->st_removals_swept || st->st_withdrawn_later ||
+               st->st_withdrawn_later_removals;
+}
+
 const char *cp_key_class_name(cp_key_class_t c)
 {
         static const char *const names[CP_KC__COUNT] = {

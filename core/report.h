@@ -12,6 +12,7 @@
 #ifndef CP_REPORT_H
 #define CP_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -150,6 +151,23 @@ double cp_report_rate(const cp_source_stats_t *st);
 
 /** @returns (shared + shared_fuzzy) / active in [0,1]. */
 double cp_report_rate_fuzzy(const cp_source_stats_t *st);
+
+/**
+ * @returns the bucket of a histogram (n plain counts adding up to count)
+ * that holds its median: the first whose cumulative count reaches half of
+ * count; -1 when count is 0.
+ */
+int cp_report_median_bucket(const uint64_t *bucket, int n, uint64_t count);
+
+/** @returns whether a shared key of st reached the central records after st
+ * showed it: an observed delay above 0, or a late share (docs/metrics.md,
+ * "Service mode: figures over time"). Never in a --once run. */
+bool cp_report_seen_later(const cp_source_stats_t *st);
+
+/** @returns whether an active key of st left the active set after its first
+ * view: its window ended while the service ran, or a later record of st
+ * withdrew it. */
+bool cp_report_left_later(const cp_source_stats_t *st);
 
 /** @returns the stable name of a class, reason or compared field. */
 const char *cp_key_class_name(cp_key_class_t c);

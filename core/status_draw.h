@@ -3,8 +3,9 @@
  * the SVG pieces its sections share, and the sections themselves, one
  * file per group (status_page.c: page, header, sharing and key classes;
  * status_pairs.c: overlap and missing subjects; status_quality.c:
- * completeness, discrepancies, time to central; status_flow.c: records,
- * rejects, Kafka, queues). Internal to those files.
+ * completeness, discrepancies, time to central; status_later.c: figures
+ * revised after a key's first view; status_flow.c: records, rejects,
+ * Kafka, queues). Internal to those files.
  *
  * DESIGN: charts are inline SVG of a fixed drawing width (the page's
  * content width at 1280 px), scaled down by CSS on narrower windows, so
@@ -92,6 +93,7 @@ void cp_sp_missing(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep);
 void cp_sp_completeness(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep);
 void cp_sp_discrepancies(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep);
 void cp_sp_lag(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep);
+void cp_sp_later(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep);
 void cp_sp_flow(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *rep,
                 const cp_pipeline_stats_t *ps);
 

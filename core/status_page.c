@@ -362,6 +362,7 @@ int cp_status_render(cp_buf_t *out, const cp_conf_t *conf, const cp_report_t *re
         cp_sp_completeness(out, conf, rep);
         cp_sp_discrepancies(out, conf, rep);
         cp_sp_lag(out, conf, rep);
+        cp_sp_later(out, conf, rep);
         cp_sp_flow(out, conf, rep, ps);
         cp_buf_puts(out, "</main>\n<footer><div class=\"wrap\">Every figure is a count "
                          "defined in docs/metrics.md; the same counts are on "

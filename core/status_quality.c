@@ -190,9 +190,9 @@ static void cp_sp_lag_panel(cp_buf_t *b, const cp_source_conf_t *src,
                             const cp_source_stats_t *st)
 {
         double slot = (double)CP_SP_PANEL_W / CP_LAG_BUCKETS;
-        uint64_t max = 0, seen = 0;
+        uint64_t max = 0;
+        int med = cp_report_median_bucket(st->st_lag_bucket, CP_LAG_BUCKETS, st->st_lag_count);
         char le[16], lab[24];
-        const char *median = NULL;
 
         for (int k = 0; k < CP_LAG_BUCKETS; k++)
                 if (st->st_lag_bucket[k] > max)
@@ -202,23 +202,13 @@ static void cp_sp_lag_panel(cp_buf_t *b, const cp_source_conf_t *src,
         cp_buf_puts(b, "</h3><p>");
         cp_html_count(b, st->st_lag_count);
         cp_buf_puts(b, " keys");
-        if (st->st_lag_count) {
-                /* The median's bucket: the first whose cumulative count
-                 * reaches half the lags. */
-                for (int k = 0; k < CP_LAG_BUCKETS && !median; k++) {
-                        seen += st->st_lag_bucket[k];
-                        if (2 * seen >= st->st_lag_count) {
-                                if (k < CP_LAG_BUCKETS - 1)
-                                        snprintf(lab, sizeof(lab), "\xE2\x89\xA4 %d",
-                                                 cp_lag_bounds[k]);
-                                else
-                                        snprintf(lab, sizeof(lab), "> %d",
-                                                 cp_lag_bounds[CP_LAG_BUCKETS - 2]);
-                                median = lab;
-                        }
-                }
+        if (med >= 0) {
+                if (med < CP_LAG_BUCKETS - 1)
+                        snprintf(lab, sizeof(lab), "\xE2\x89\xA4 %d", cp_lag_bounds[med]);
+                else
+                        snprintf(lab, sizeof(lab), "> %d", cp_lag_bounds[CP_LAG_BUCKETS - 2]);
                 cp_buf_printf(b, " \xC2\xB7 mean <b>%.0f d</b> \xC2\xB7 median <b>%s d</b>",
-                              (double)st->st_lag_sum_days / (double)st->st_lag_count, median);
+                              (double)st->st_lag_sum_days / (double)st->st_lag_count, lab);
         }
         cp_buf_puts(b, " \xC2\xB7 ");
         cp_html_count(b, st->st_lag_unknown);

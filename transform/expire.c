@@ -22,32 +22,6 @@ typedef struct cp_expire_s {
         int64_t ex_now_ms;
 } cp_expire_t;
 
-/* Takes the view out of active and of the share it was counted in. */
-static void cp_expire_count(cp_transform_t *tf, const cp_sweep_entry_t *e)
-{
-        cp_source_stats_t *st = &tf->tf_stats[e->sw_source];
-        cp_pending_entry_t pe;
-
-        st->st_class[CP_KC_ACTIVE]--;
-        st->st_class[CP_KC_EXPIRED]++;
-        st->st_window_ended++;
-        if (e->sw_share == CP_SH_SHARED) {
-                st->st_shared--;
-        } else if (e->sw_share == CP_SH_FUZZY) {
-                st->st_shared_fuzzy--;
-        } else if (e->sw_share >= CP_SH_UNMATCHED) {
-                /* Still waiting for a central record, or re-classified
-                 * shared when one came (measure.h); without central
-                 * sources nothing waits, nothing comes. */
-                if (cp_pending_remove(&tf->tf_measure.me_pending, e->sw_hash, e->sw_source, &pe))
-                        st->st_unmatched[pe.pe_reason]--;
-                else if (tf->tf_measure.me_central_mask)
-                        st->st_shared--;
-                else
-                        st->st_unmatched[e->sw_share - CP_SH_UNMATCHED]--;
-        }
-}
-
 static int cp_expire_record(cp_expire_t *ex, const cp_sweep_entry_t *e, const char *key)
 {
         const cp_source_conf_t *src = &ex->ex_tf->tf_conf->conf_sources[e->sw_source];
@@ -87,8 +61,12 @@ static int cp_expire_record(cp_expire_t *ex, const cp_sweep_entry_t *e, const ch
 static int cp_expire_one(void *opaque, const cp_sweep_entry_t *e, const char *key)
 {
         cp_expire_t *ex = opaque;
+        cp_transform_t *tf = ex->ex_tf;
 
-        cp_expire_count(ex->ex_tf, e);
+        /* A view a later record withdrew has left already: forgotten. */
+        if (!cp_measure_expire(&tf->tf_measure, &tf->tf_stats[e->sw_source], e->sw_hash,
+                               e->sw_source, (cp_share_t)e->sw_share, e->sw_stands))
+                return CP_OK;
         return key ? cp_expire_record(ex, e, key) : CP_OK;
 }
 
@@ -110,7 +88,8 @@ int cp_transform_sweep(cp_transform_t *tf, int32_t as_of, int64_t now_ms, cp_bat
                 out[i] = NULL;
         if (!cp_sweep_due(sw, as_of))
                 return CP_OK;
-        /* Each source's batch is made for its removals, counted first. */
+        /* Each source's batch is made for its removals, counted first
+         * (at most: a withdrawn view's has none). */
         for (size_t i = 0; i < sw->sw_n; i++)
                 if (sw->sw_v[i].sw_until <= as_of && sw->sw_v[i].sw_len)
                         count[sw->sw_v[i].sw_source]++;
@@ -118,8 +97,14 @@ int cp_transform_sweep(cp_transform_t *tf, int32_t as_of, int64_t now_ms, cp_bat
                 if (count[i] && !(out[i] = cp_batch_new((uint32_t)i, count[i])))
                         goto nomem;
         rc = cp_sweep_take(&tf->tf_sweep, as_of, cp_expire_one, &ex);
-        if (rc == CP_OK)
+        if (rc == CP_OK) {
+                for (size_t i = 0; i < n; i++)
+                        if (out[i] && !out[i]->bat_n) {
+                                cp_batch_destroy(out[i]);
+                                out[i] = NULL;
+                        }
                 return CP_OK;
+        }
 nomem:
         for (size_t i = 0; i < n; i++) {
                 cp_batch_destroy(out[i]);

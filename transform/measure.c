@@ -37,6 +37,8 @@ int cp_measure_init(cp_measure_t *me, const cp_conf_t *conf, char *errstr,
 
                 if (src->src_role == CP_ROLE_CENTRAL)
                         me->me_central_mask |= UINT64_C(1) << i;
+                else if (cp_conf_source_has_field(src, CP_F_STATUS))
+                        me->me_withdrawable |= UINT64_C(1) << i;
                 for (size_t r = 0; r < src->src_nregimes; r++)
                         if (!cp_rules_has_regime(&me->me_rules, src->src_regimes[r])) {
                                 snprintf(errstr, errstr_size, "%s:%d: source %s: "
@@ -73,11 +75,85 @@ void cp_measure_free(cp_measure_t *me)
         cp_dedupe_free(&me->me_fuzzy);
         cp_dedupe_free(&me->me_subjects);
         cp_pending_free(&me->me_pending);
+        cp_viewtab_free(&me->me_standing);
 }
 
 void cp_measure_track_late(cp_measure_t *me)
 {
         me->me_late = true;
+}
+
+#define CP_STAND_PRODUCED (UINT64_C(1) << 4)
+
+int cp_measure_stand(cp_measure_t *me, const uint64_t hash[2], unsigned source,
+                     cp_share_t share, bool produced)
+{
+        if (share == CP_SH_NONE || !cp_measure_withdrawable(me, source))
+                return 0;
+        if (cp_viewtab_put(&me->me_standing, hash, source,
+                           (uint64_t)share | (produced ? CP_STAND_PRODUCED : 0)))
+                return CP_ERR_NOMEM;
+        return 1;
+}
+
+bool cp_measure_standing_ok(uint64_t payload)
+{
+        uint64_t share = payload & 15;
+
+        return !(payload & ~(CP_STAND_PRODUCED | 15)) && share != CP_SH_NONE &&
+               share < CP_SH_UNMATCHED + CP_NM__COUNT;
+}
+
+/* An active view leaves the active set for class cls: out of active and
+ * of the share it was counted in. */
+static void cp_measure_leave(cp_measure_t *me, cp_source_stats_t *st, const uint64_t hash[2],
+                             unsigned source, cp_share_t share, cp_key_class_t cls)
+{
+        cp_pending_entry_t pe;
+
+        st->st_class[CP_KC_ACTIVE]--;
+        st->st_class[cls]++;
+        if (share == CP_SH_SHARED) {
+                st->st_shared--;
+        } else if (share == CP_SH_FUZZY) {
+                st->st_shared_fuzzy--;
+        } else if (share >= CP_SH_UNMATCHED) {
+                /* Still waiting for a central record, or re-classified
+                 * shared when one came (cp_measure_late_central); without
+                 * a wait (a --once run) nothing came. */
+                if (cp_pending_remove(&me->me_pending, hash, source, &pe))
+                        st->st_unmatched[pe.pe_reason]--;
+                else if (me->me_late && me->me_central_mask)
+                        st->st_shared--;
+                else
+                        st->st_unmatched[share - CP_SH_UNMATCHED]--;
+        }
+}
+
+bool cp_measure_withdraw(cp_measure_t *me, cp_source_stats_t *st, const uint64_t hash[2],
+                         unsigned source, bool *produced)
+{
+        uint64_t payload;
+
+        if (!cp_measure_withdrawable(me, source) ||
+            !cp_viewtab_remove(&me->me_standing, hash, source, &payload))
+                return false;
+        cp_measure_leave(me, st, hash, source, (cp_share_t)(payload & 15), CP_KC_WITHDRAWN);
+        st->st_withdrawn_later++;
+        *produced = payload & CP_STAND_PRODUCED;
+        return true;
+}
+
+bool cp_measure_expire(cp_measure_t *me, cp_source_stats_t *st, const uint64_t hash[2],
+                       unsigned source, cp_share_t share, bool stands)
+{
+        /* Whether the source may still withdraw views does not matter: a
+         * reload may have changed its columns since. */
+        if (stands && !cp_viewtab_remove(&me->me_standing, hash, source, NULL))
+                return false;
+        cp_measure_leave(me, st, hash, source, share, CP_KC_EXPIRED);
+        st->st_window_ended++;
+        return true;
 }
 
 void cp_measure_count_seen(cp_source_stats_t *st, int64_t delay_ms)
@@ -204,7 +280,7 @@ void cp_measure_window(const cp_measure_t *me, const cp_source_conf_t *src,
 /* Status values that take an entry out of publication: withdrawn by the
  * authority, or repaired (domain.md §5.2). Whole values only: 未撤销
  * ("not withdrawn") contains 撤销. */
-static bool cp_status_withdrawn(const char *status)
+bool cp_status_withdrawn(const char *status)
 {
         static const char *const words[] = {
                 "撤销", "已撤销", "撤回", "已撤回", "修复", "已修复", "信用修复",

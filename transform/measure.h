@@ -9,7 +9,9 @@
  * once, at that moment, and never revised — within a set of inputs. In
  * service mode a central record of a later set revises one thing: a key
  * counted unmatched becomes shared (cp_measure_late_central), and the
- * sweeper (sweep.h) moves keys whose window ended to expired. What
+ * sweeper (sweep.h) moves keys whose window ended to expired; in both
+ * modes a later record of the same source may withdraw an active key
+ * (cp_measure_withdraw). What
  * depends on the set of
  * sources per key (overlap, central keys no source reported, subjects one
  * platform lists and another does not) is counted from the tables' masks
@@ -107,6 +109,11 @@ typedef struct cp_measure_s {
          * for a central record of a later set (pending.h). */
         bool me_late;
         cp_pending_t me_pending;
+        /* The active views a later record of their source may withdraw:
+         * those of the sources in me_withdrawable (non-central, with a
+         * status field), payload cp_share_t | produced << 4. */
+        uint64_t me_withdrawable;
+        cp_viewtab_t me_standing;
 } cp_measure_t;
 
 /** @returns 0, or -1 with errstr (rules file, as_of). */
@@ -121,6 +128,9 @@ void cp_view_build(const cp_record_t *rec, const cp_source_conf_t *src, cp_view_
 /** @brief The record's publication window under the source's regimes. */
 void cp_measure_window(const cp_measure_t *me, const cp_source_conf_t *src,
                        const cp_record_t *rec, const cp_view_t *v, cp_window_t *win);
+
+/** @returns whether a status value withdraws its entry (class withdrawn). */
+bool cp_status_withdrawn(const char *status);
 
 /** @returns the class of a record of a non-central source (docs/metrics.md). */
 cp_key_class_t cp_measure_class(const cp_measure_t *me, const cp_record_t *rec,
@@ -162,6 +172,44 @@ void cp_measure_track_late(cp_measure_t *me);
  */
 size_t cp_measure_late_central(cp_measure_t *me, cp_source_stats_t *stats,
                                const uint64_t hash[2], int64_t seen_ms);
+
+/**
+ * @brief Keeps an active view of a source that may later withdraw it
+ * (nothing for other sources, or share CP_SH_NONE).
+ * @param produced the source produced the key (its record was the first)
+ * @returns 1 when kept, 0 when not, CP_ERR_NOMEM.
+ */
+int cp_measure_stand(cp_measure_t *me, const uint64_t hash[2], unsigned source,
+                     cp_share_t share, bool produced);
+
+/** @returns whether a source's later records can withdraw its views. */
+static inline bool cp_measure_withdrawable(const cp_measure_t *me, unsigned source)
+{
+        return me->me_withdrawable >> source & 1;
+}
+
+/**
+ * @brief A later record of the source withdraws its view of the key: when
+ * the view still stands (kept active), it leaves the active set for
+ * withdrawn (docs/metrics.md).
+ * @param produced set to whether the source produced the key
+ * @returns whether the view left the active set.
+ */
+bool cp_measure_withdraw(cp_measure_t *me, cp_source_stats_t *st, const uint64_t hash[2],
+                         unsigned source, bool *produced);
+
+/**
+ * @brief The sweeper found the view's window ended: it leaves the active
+ * set for expired, unless a later record withdrew it before.
+ * @param share how the view was counted at its first view
+ * @param stands cp_measure_stand kept the view
+ * @returns whether it left.
+ */
+bool cp_measure_expire(cp_measure_t *me, cp_source_stats_t *st, const uint64_t hash[2],
+                       unsigned source, cp_share_t share, bool stands);
+
+/** @returns whether a standing view's payload read from a file is sound. */
+bool cp_measure_standing_ok(uint64_t payload);
 
 /** @brief Counts one observed time to central (milliseconds, >= 0). */
 void cp_measure_count_seen(cp_source_stats_t *st, int64_t delay_ms);

@@ -6,15 +6,10 @@
  * DESIGN: service mode reads inputs in sets, and a central snapshot may
  * come in a later set than a source's record of the same key. Only the
  * keys counted unmatched are kept (the others need no second look), one
- * 24-byte entry per (key, source) — the key hash, and source, reason and
- * ingest time packed in one word — in an open-addressing table of a power
- * of two slots at most 70% full: 34 to 69 bytes per key, 40 at 10 million
- * (2^24 slots), inside the 48-byte state budget. Entries
- * of one key start probing at the same slot (the key hash's), so all of
- * them lie in one run of used slots: a central record finds every source
- * that was waiting for it in one probe sequence. Removal shifts later
- * entries back (no tombstones), so runs stay short. Owned by the
- * transform thread.
+ * entry per (key, source) of a view table (viewtab.h: 24 bytes, 40 a key
+ * at 10 million, inside the 48-byte state budget) whose payload packs the
+ * reason and the ingest time. A central record finds every source that
+ * was waiting for it in one probe sequence. Owned by the transform thread.
  */
 #ifndef CP_PENDING_H
 #define CP_PENDING_H
@@ -23,13 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A slot as stored: pe_meta is 0 in an empty slot, else bit 63 set,
- * bits 57..62 the source, 54..56 the reason, 0..53 the ingest time (ms,
- * enough until the year 572 000). */
-typedef struct cp_pending_slot_s {
-        uint64_t ps_hash[2];
-        uint64_t ps_meta;
-} cp_pending_slot_t;
+#include "viewtab.h"
 
 /* An entry as the functions hand it out. */
 typedef struct cp_pending_entry_s {
@@ -39,11 +28,9 @@ typedef struct cp_pending_entry_s {
         unsigned pe_reason;    /* cp_nomatch_t it is counted under */
 } cp_pending_entry_t;
 
-typedef struct cp_pending_s {
-        cp_pending_slot_t *pt_slots;
-        size_t pt_cap;         /* power of two, or 0 */
-        size_t pt_count;
-} cp_pending_t;
+/* The payload: bits 54..56 the reason, 0..53 the ingest time (ms, enough
+ * until the year 572 000). */
+typedef cp_viewtab_t cp_pending_t;
 
 void cp_pending_free(cp_pending_t *pt);
 
@@ -64,12 +51,7 @@ bool cp_pending_remove(cp_pending_t *pt, const uint64_t hash[2], unsigned source
  */
 size_t cp_pending_take(cp_pending_t *pt, const uint64_t hash[2], cp_pending_entry_t out[64]);
 
-/**
- * @brief Renumbers the sources after the configured sources changed: an
- * entry of source i becomes one of to[i]; one of a source removed
- * (to[i] < 0, or i >= n) is dropped, with the counts it stood for.
- * @returns CP_OK, or CP_ERR_NOMEM (pt is then unchanged).
- */
-int cp_pending_remap(cp_pending_t *pt, const int *to, unsigned n);
+/** @returns whether a payload read from a file is one this table writes. */
+bool cp_pending_payload_ok(uint64_t payload);
 
 #endif

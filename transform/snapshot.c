@@ -23,6 +23,10 @@
  *   late     (version 3) the keys waiting for a late central record
  *            (pending.h) as a table; the sweeper's entries (sweep.h): u64
  *            n, n × entry, u64 n + n bytes of key texts
+ *   standing (version 4) the active views a later record may withdraw
+ *            (measure.h) as a table; an older file has none (the views it
+ *            holds can no longer be withdrawn: a later record of them is
+ *            a duplicate)
  *   trailer  u64 XXH3-64 of every byte before it
  * Loading reads into fresh tables and swaps them in only when the
  * checksum matches, so a corrupt or truncated file changes nothing.
@@ -58,7 +62,7 @@
 
 #define CP_SNAP_MAGIC "CPSNAP01"
 #define CP_SNAP_VERSION 4u
-#define CP_SNAP_VERSION_LATE 3u   /* no withdrawal counts */
+#define CP_SNAP_VERSION_LATE 3u   /* no withdrawal counts, no standing views */
 #define CP_SNAP_VERSION_SEGS 2u   /* no source list, no late tables */
 #define CP_SNAP_VERSION_FLAT 1u   /* one table per dedupe table, the same */
 
@@ -148,6 +152,21 @@ static void cp_snap_put_dedupe(cp_snapio_t *io, const cp_dedupe_t *dd)
                                   dd->dd_seg[g].sg_count, sizeof(cp_dedupe_entry_t));
 }
 
+static void cp_snap_put_viewtab(cp_snapio_t *io, const cp_viewtab_t *vt)
+{
+        cp_snap_put_table(io, vt->vt_slots, vt->vt_cap, vt->vt_count, sizeof(cp_viewtab_slot_t));
+}
+
+static void cp_snap_get_viewtab(cp_snapio_t *io, cp_viewtab_t *vt, size_t nsrc,
+                                bool (*ok)(uint64_t payload))
+{
+        vt->vt_slots = cp_snap_get_table(io, &vt->vt_cap, &vt->vt_count,
+                                         sizeof(cp_viewtab_slot_t));
+        /* The checksum vouches for the bytes, not for their sense. */
+        if (!io->failed && !cp_viewtab_sound(vt, (unsigned)nsrc, ok))
+                io->failed = 1;
+}
+
 static int cp_snap_fail(char *errstr, size_t errstr_size, const char *path, const char *what,
                         int rc)
 {
@@ -187,8 +206,7 @@ static void cp_snap_put_late(cp_snapio_t *io, const cp_transform_t *tf)
         const cp_sweep_t *sw = &tf->tf_sweep;
         uint64_t n = sw->sw_n, len = sw->sw_pool_len;
 
-        cp_snap_put_table(io, pt->pt_slots, pt->pt_cap, pt->pt_count,
-                          sizeof(cp_pending_slot_t));
+        cp_snap_put_viewtab(io, pt);
         cp_snap_put(io, &n, sizeof(n));
         cp_snap_put(io, sw->sw_v, sw->sw_n * sizeof(*sw->sw_v));
         cp_snap_put(io, &len, sizeof(len));
@@ -245,6 +263,7 @@ int cp_transform_save(cp_transform_t *tf, const char *path, uint64_t epoch,
         cp_snap_put_dedupe(&io, &me->me_subjects);
         cp_snap_put_stats(&io, tf);
         cp_snap_put_late(&io, tf);
+        cp_snap_put_viewtab(&io, &me->me_standing);
         sum = XXH3_64bits_digest(&io.h);
         if (!io.failed && fwrite(&sum, sizeof(sum), 1, io.f) != 1)
                 io.failed = 1;
@@ -278,6 +297,7 @@ typedef struct cp_snap_state_s {
         char *codes;
         cp_pending_t pending;
         cp_sweep_t sweep;
+        cp_viewtab_t standing;
 } cp_snap_state_t;
 
 static void cp_snap_state_free(cp_snap_state_t *s)
@@ -291,17 +311,16 @@ static void cp_snap_state_free(cp_snap_state_t *s)
         free(s->codes);
         cp_pending_free(&s->pending);
         cp_sweep_free(&s->sweep);
+        cp_viewtab_free(&s->standing);
 }
 
 /* The late tables, checked for sense as well as read. */
 static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
 {
         uint64_t n = 0, len = 0;
-        size_t used = 0;
         cp_sweep_t *sw = &s->sweep;
 
-        s->pending.pt_slots = cp_snap_get_table(io, &s->pending.pt_cap, &s->pending.pt_count,
-                                                sizeof(cp_pending_slot_t));
+        cp_snap_get_viewtab(io, &s->pending, nsrc, cp_pending_payload_ok);
         cp_snap_get(io, &n, sizeof(n));
         if (io->failed || n > (UINT64_C(1) << 36)) {
                 io->failed = 1;
@@ -327,7 +346,7 @@ static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
         for (size_t i = 0; i < sw->sw_n && !io->failed; i++) {
                 const cp_sweep_entry_t *e = &sw->sw_v[i];
 
-                if (e->sw_source >= nsrc || e->sw_until <= 0 ||
+                if (e->sw_source >= nsrc || e->sw_until <= 0 || e->sw_stands > 1 ||
                     e->sw_share >= CP_SH_UNMATCHED + CP_NM__COUNT ||
                     (uint64_t)e->sw_text + e->sw_len > len) {
                         io->failed = 1;
@@ -336,16 +355,6 @@ static void cp_snap_get_late(cp_snapio_t *io, cp_snap_state_t *s, size_t nsrc)
                 if (!sw->sw_min_until || e->sw_until < sw->sw_min_until)
                         sw->sw_min_until = e->sw_until;
         }
-        for (size_t i = 0; i < s->pending.pt_cap && !io->failed; i++) {
-                uint64_t m = s->pending.pt_slots[i].ps_meta;
-
-                if (m && (((m >> 57) & 63) >= nsrc || ((m >> 54) & 7) >= CP_NM__COUNT))
-                        io->failed = 1;
-                else if (m)
-                        used++;
-        }
-        if (!io->failed && used != s->pending.pt_count)
-                io->failed = 1;
 }
 
 /* A version-1 dedupe table: one array, whose entries go into segments. */
@@ -511,7 +520,8 @@ static int cp_snap_renumber(cp_snap_state_t *s, const cp_transform_t *tf, const 
         for (uint32_t i = 0; i < nsrc; i++)
                 if (to[i] >= 0)
                         stats[to[i]] = s->stats[i];
-        if (cp_pending_remap(&s->pending, to, nsrc)) {
+        if (cp_viewtab_remap(&s->pending, to, nsrc) ||
+            cp_viewtab_remap(&s->standing, to, nsrc)) {
                 free(stats);
                 return CP_ERR_NOMEM;
         }
@@ -575,6 +585,8 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         cp_snap_get_stats(&io, &s, nsrc, version);
         if (version >= CP_SNAP_VERSION_LATE)
                 cp_snap_get_late(&io, &s, nsrc);
+        if (version >= CP_SNAP_VERSION)
+                cp_snap_get_viewtab(&io, &s.standing, nsrc, cp_measure_standing_ok);
         want = XXH3_64bits_digest(&io.h);
         if (!io.failed && fread(&sum, sizeof(sum), 1, io.f) != 1)
                 io.failed = 1;
@@ -611,7 +623,9 @@ int cp_transform_load(cp_transform_t *tf, const char *path, uint64_t *epoch,
         tf->tf_codes = s.codes;
         cp_pending_free(&tf->tf_measure.me_pending);
         cp_sweep_free(&tf->tf_sweep);
+        cp_viewtab_free(&tf->tf_measure.me_standing);
         tf->tf_measure.me_pending = s.pending;
+        tf->tf_measure.me_standing = s.standing;
         tf->tf_sweep = s.sweep;
         /* A cached subject identifier stands for one in the org code map
          * (transform.c): the map changed, so the cache goes. */

@@ -37,12 +37,12 @@ static int cp_sweep_pool(cp_sweep_t *sw, const char *key, size_t len, uint32_t *
 }
 
 int cp_sweep_add(cp_sweep_t *sw, const uint64_t hash[2], uint64_t subject_hash,
-                 int32_t until, unsigned source, unsigned share, const char *key,
-                 size_t key_len)
+                 int32_t until, unsigned source, unsigned share, bool stands,
+                 const char *key, size_t key_len)
 {
         cp_sweep_entry_t e = {.sw_hash = {hash[0], hash[1]}, .sw_subject_hash = subject_hash,
                               .sw_until = until, .sw_source = (uint8_t)source,
-                              .sw_share = (uint8_t)share};
+                              .sw_share = (uint8_t)share, .sw_stands = stands};
 
         if (sw->sw_n == sw->sw_cap) {
                 size_t ncap = sw->sw_cap ? sw->sw_cap * 2 : 1024;

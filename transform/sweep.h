@@ -19,6 +19,7 @@
 #ifndef CP_SWEEP_H
 #define CP_SWEEP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,7 +32,10 @@ typedef struct cp_sweep_entry_s {
         uint8_t sw_source;
         uint8_t sw_share;           /* cp_share_t at the first view (with the
                                      * reason of an unmatched one) */
-        uint8_t sw_pad[4];
+        uint8_t sw_stands;          /* 1: the view also stands for withdrawal
+                                     * (measure.h): whichever comes first
+                                     * takes it out of the other */
+        uint8_t sw_pad[3];
 } cp_sweep_entry_t;
 
 typedef struct cp_sweep_s {
@@ -46,12 +50,13 @@ void cp_sweep_free(cp_sweep_t *sw);
 
 /**
  * @brief Keeps an active entry ending on `until` (days, > 0).
+ * @param stands the view is kept for withdrawal too (cp_measure_stand)
  * @param key the key's text when this source produced the entry, else NULL
  * @returns CP_OK or CP_ERR_NOMEM (also for a pool past 4 GiB).
  */
 int cp_sweep_add(cp_sweep_t *sw, const uint64_t hash[2], uint64_t subject_hash,
-                 int32_t until, unsigned source, unsigned share, const char *key,
-                 size_t key_len);
+                 int32_t until, unsigned source, unsigned share, bool stands,
+                 const char *key, size_t key_len);
 
 /** @returns whether an entry ends on or before as_of (days). */
 static inline int cp_sweep_due(const cp_sweep_t *sw, int32_t as_of)

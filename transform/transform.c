@@ -802,6 +802,29 @@ static int cp_transform_prepare(cp_transform_t *tf, cp_batch_t *bat, cp_record_t
         return CP_OK;
 }
 
+/* A later record of a source that has the key: when it withdraws the
+ * source's active view (docs/metrics.md), and the source produced the key,
+ * it is produced, as a removal. @returns 1 when it is to be produced, 0
+ * when it is a duplicate. */
+static int cp_transform_later(cp_transform_t *tf, cp_record_t *rec, unsigned source,
+                              const cp_source_conf_t *src, cp_rec_work_t *w)
+{
+        bool produced = false;
+
+        if (!cp_measure_withdrawable(&tf->tf_measure, source) ||
+            !cp_status_withdrawn(rec->rec_field[CP_F_STATUS]) ||
+            !cp_measure_withdraw(&tf->tf_measure, &tf->tf_stats[source], rec->rec_key_hash,
+                                 source, &produced) ||
+            !produced)
+                return 0;
+        /* Its dates and window as a first view's, for the record produced. */
+        cp_view_build(rec, src, &w->view);
+        cp_measure_window(&tf->tf_measure, src, rec, &w->view, &w->window);
+        w->cls = CP_KC_WITHDRAWN;
+        tf->tf_stats[source].st_withdrawn_later_removals++;
+        return 1;
+}
+
 /* The second half, in record order: dedupe, measurement, output. */
 static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t *rec,
                                const cp_source_conf_t *src, cp_rec_pending_t *p)
@@ -809,6 +832,7 @@ static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t 
         cp_rec_work_t *w = &p->w;
         cp_share_t share = CP_SH_NONE;
         bool sweep = false;
+        int stands = 0;
         uint64_t prev;
         int rc;
 
@@ -843,6 +867,11 @@ static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t 
                 if (cp_measure_first_view(&tf->tf_measure, &tf->tf_stats[bat->bat_source],
                                           bat->bat_source, src, rec, &w->view, &ki, &share))
                         return CP_ERR_NOMEM;
+                /* An active view its source may withdraw later: kept. */
+                stands = cp_measure_stand(&tf->tf_measure, rec->rec_key_hash, bat->bat_source,
+                                          share, rc == 1);
+                if (stands < 0)
+                        return CP_ERR_NOMEM;
                 if (tf->tf_service && src->src_role == CP_ROLE_CENTRAL &&
                     !(prev & tf->tf_measure.me_central_mask) &&
                     (prev & ~tf->tf_measure.me_central_mask))
@@ -850,12 +879,14 @@ static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t 
                                                 rec->rec_key_hash, rec->rec_ingest_ms);
                 /* An active view that can end by the calendar: swept then. */
                 sweep = tf->tf_service && share != CP_SH_NONE && w->window.wi_until > 0;
+        } else if (cp_transform_later(tf, rec, bat->bat_source, src, w)) {
+                rc = 1;
         }
         if (rc == 0) {
                 rec->rec_status = CP_REC_DUPLICATE;
                 if (sweep && cp_sweep_add(&tf->tf_sweep, rec->rec_key_hash,
                                           rec->rec_subject_hash, w->window.wi_until,
-                                          bat->bat_source, share, NULL, 0))
+                                          bat->bat_source, share, stands, NULL, 0))
                         return CP_ERR_NOMEM;
                 return CP_OK;
         }
@@ -866,7 +897,7 @@ static int cp_transform_finish(cp_transform_t *tf, cp_batch_t *bat, cp_record_t 
         /* The key as produced (scrubbed with pseudonyms): its removal
          * must name the same key. */
         if (sweep && cp_sweep_add(&tf->tf_sweep, rec->rec_key_hash, rec->rec_subject_hash,
-                                  w->window.wi_until, bat->bat_source, share,
+                                  w->window.wi_until, bat->bat_source, share, stands,
                                   rec->rec_pb->record_key, strlen(rec->rec_pb->record_key)))
                 return CP_ERR_NOMEM;
         return CP_OK;

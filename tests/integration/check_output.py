@@ -337,6 +337,8 @@ def share_to_dict(ss, truth_src=None):
             "bounds_seconds": list(ss.seen_bucket_seconds), "buckets": list(ss.seen_buckets),
             "count": ss.seen_count, "sum_ms": ss.seen_sum_ms, "late_shared": ss.late_shared}
         d["window_ended"] = {"keys": ss.window_ended, "removals": ss.removals_swept}
+        d["withdrawn_later"] = {"keys": ss.withdrawn_later,
+                                "removals": ss.withdrawn_later_removals}
     return d
 
 

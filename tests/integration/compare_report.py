@@ -19,8 +19,10 @@ does not hide everything:
     completeness.keys = active (non-central) or unique_keys (central)
     time_to_central: count = sum of buckets, shared = count + unknown
     observed_time_to_central: count = sum of buckets = shared (non-central)
-    (after keys left by their window's end, window_ended.keys: completeness
-    counts them too, and the time-to-central counts hold up to them)
+    (after keys left the active set — by their window's end,
+    window_ended.keys, or a later record's withdrawal, withdrawn_later.keys —
+    completeness counts them too, and the time-to-central counts hold up
+    to them)
     ids.present = valid + flagged + invalid
 
 check_output.py uses compare() for the report file and for the
@@ -145,13 +147,15 @@ def invariants(g, central):
         s = g["shared_with_central"] + g["shared_fuzzy"] + sum(g["unmatched"].values())
         need(s == active, "active = shared + shared_fuzzy + sum of unmatched",
              f"{s} != {active}")
-    # Keys whose window ended while the service ran left the active set;
-    # what was counted at their first view keeps them (docs/metrics.md).
-    ended = (g.get("window_ended") or {}).get("keys", 0)
+    # Keys whose window ended while the service ran, or that a later
+    # record withdrew, left the active set; what was counted at their
+    # first view keeps them (docs/metrics.md).
+    left = (g.get("window_ended") or {}).get("keys", 0) + \
+        (g.get("withdrawn_later") or {}).get("keys", 0)
     c = g.get("completeness")
     if isinstance(c, dict) and "keys" in c:
         want = g.get("unique_keys") if central else \
-            (active + ended if active is not None else None)
+            (active + left if active is not None else None)
         if want is not None:
             need(c["keys"] == want, "completeness.keys = active (central: unique_keys)",
                  f"{c['keys']} != {want}")
@@ -163,9 +167,9 @@ def invariants(g, central):
              f"{sum(lag['buckets'])} != {lag.get('count')}")
         if "shared_with_central" in g:
             n = lag.get("count", 0) + lag.get("unknown", 0)
-            need(n == g["shared_with_central"] if not ended else
-                 g["shared_with_central"] <= n <= g["shared_with_central"] + ended,
-                 "shared = lag count + unknown (+ shared keys whose window ended)",
+            need(n == g["shared_with_central"] if not left else
+                 g["shared_with_central"] <= n <= g["shared_with_central"] + left,
+                 "shared = lag count + unknown (+ shared keys that left)",
                  f"{lag.get('count')}+{lag.get('unknown')} vs {g['shared_with_central']}")
     seen = g.get("observed_time_to_central")
     if isinstance(seen, dict) and "buckets" in seen:
@@ -173,9 +177,9 @@ def invariants(g, central):
              f"{sum(seen['buckets'])} != {seen.get('count')}")
         if "shared_with_central" in g and not central:
             n = seen.get("count", 0)
-            need(n == g["shared_with_central"] if not ended else
-                 g["shared_with_central"] <= n <= g["shared_with_central"] + ended,
-                 "shared = observed count (+ shared keys whose window ended)",
+            need(n == g["shared_with_central"] if not left else
+                 g["shared_with_central"] <= n <= g["shared_with_central"] + left,
+                 "shared = observed count (+ shared keys that left)",
                  f"{n} vs {g['shared_with_central']}")
             need(seen.get("late_shared", 0) <= n, "late_shared <= observed count",
                  f"{seen.get('late_shared')} > {n}")

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Checks service mode's figures over time against what Kafka holds.
 
-    late_sweep_check.py --bootstrap HOST:PORT --prefix P --phase late|sweep
+    late_sweep_check.py --bootstrap HOST:PORT --prefix P --phase late|withdraw|sweep
                         --source ID --central ID [--shared N]
+                        [--withdrawn N [--withdrawn-shared N]]
 
 Reads the records and sharing topics read_committed (check_output.py's
 reader and decoder), then:
@@ -16,11 +17,18 @@ reader and decoder), then:
          the latest SharingReport: late_shared, shared, unmatched,
          seen_count, the bucket of every delay and seen_sum_ms within the
          bounds, lag_unknown;
+  withdraw  --withdrawn keys the source produced were withdrawn by its
+         later records: one REMOVAL each (removal_reason empty, a withdrawn
+         status, in the partition of the key's upsert), none twice, none
+         for another key; and the report's counts moved: withdrawn,
+         withdrawn_later and its removals = N, active and shared down by
+         N and --withdrawn-shared;
   sweep  one REMOVAL with removal_reason window_ended per key --source
-         produced, none twice, none for another key, each in the partition
-         of the key's upsert, with its expected_public_until; and the
-         report's counts moved: active 0, expired = the keys, window_ended
-         and removals_swept.
+         produced and did not withdraw, none twice, none for another key,
+         each in the partition of the key's upsert, with its
+         expected_public_until; and the report's counts moved: active 0,
+         expired = those keys, window_ended and removals_swept, the
+         withdrawn ones still withdrawn.
 
 Both phases also check every source of the report against compare_report's
 invariants.
@@ -40,6 +48,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check_output as co  # noqa: E402  (next to this file)
 
 SEEN_BOUNDS_S = [0, 60, 3600, 86400, 604800, 2592000]
+WITHDRAWN = {"已撤销", "信用修复"}  # the statuses run_late_sweep_test.sh writes
 
 
 def bucket(delay_ms):
@@ -53,10 +62,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bootstrap", required=True)
     ap.add_argument("--prefix", required=True)
-    ap.add_argument("--phase", required=True, choices=["late", "sweep"])
+    ap.add_argument("--phase", required=True, choices=["late", "withdraw", "sweep"])
     ap.add_argument("--source", required=True)
     ap.add_argument("--central", required=True)
     ap.add_argument("--shared", type=int, default=0)
+    ap.add_argument("--withdrawn", type=int, default=0)
+    ap.add_argument("--withdrawn-shared", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=120.0)
     a = ap.parse_args()
     checks = co.Checks()
@@ -71,14 +82,21 @@ def main():
 
     upserts = {}        # key -> (ingest ms, partition, until) of --source
     central = []        # (offset order) ingest ms of the central's upserts
-    removals = collections.Counter()
+    removals = collections.Counter()       # window_ended, by key
     removal_at = {}
+    withdrawals = collections.Counter()    # a later record's, by key
+    withdrawal_at = {}
     for m in msgs[rt]:
         b = co.decode_message(m, pb.RecordBatch, "credpipe.v1.RecordBatch",
                               lambda x: len(x.records), checks)
         for r in (b.records if b else []):
             src = r.provenance.source_id
-            if r.event == pb.REMOVAL:
+            if r.event == pb.REMOVAL and not r.removal_reason:
+                checks.eq(src, a.source, "withdrawals are of the source", r.record_key)
+                checks.ok(r.status in WITHDRAWN, "a withdrawal's status", r.status)
+                withdrawals[r.record_key] += 1
+                withdrawal_at[r.record_key] = m.partition()
+            elif r.event == pb.REMOVAL:
                 checks.eq(r.removal_reason, "window_ended", "removal_reason", r.record_key)
                 checks.eq(src, a.source, "removals are of the source", r.record_key)
                 removals[r.record_key] += 1
@@ -135,27 +153,49 @@ def main():
                   ss.seen_sum_ms)
         checks.eq(ss.lag_unknown, a.shared, "lag_unknown (decision lag not kept)")
         checks.eq(len(removals), 0, "no removal yet")
+        checks.eq(len(withdrawals), 0, "no withdrawal yet")
     else:
-        checks.eq(set(removals), set(upserts), "a removal for every key produced")
+        # Withdrawn keys: the test's --withdrawn, each once, of the source's.
+        checks.eq(len(withdrawals), a.withdrawn, "keys withdrawn")
+        checks.eq([k for k, n in withdrawals.items() if n > 1], [], "no key withdrawn twice")
+        for k, part in withdrawal_at.items():
+            checks.ok(k in upserts, "a withdrawal of a key the source produced", k)
+            if k in upserts:
+                checks.eq(part, upserts[k][1], "withdrawal in the upsert's partition", k)
+        checks.eq(classes.get("withdrawn"), a.withdrawn, "withdrawn")
+        checks.eq(ss.withdrawn_later, a.withdrawn, "withdrawn_later")
+        checks.eq(ss.withdrawn_later_removals, a.withdrawn, "withdrawn_later_removals")
+        checks.eq(ss.records_read, ss.produced + ss.duplicates + ss.rejects,
+                  "read = produced + duplicates + rejects")
+    if a.phase == "withdraw":
+        n = len(upserts) - a.withdrawn
+        checks.eq(len(removals), 0, "no window_ended removal yet")
+        checks.eq(classes.get("active"), n, "active after the withdrawals")
+        checks.eq(ss.shared_with_central, a.shared - a.withdrawn_shared,
+                  "shared after the withdrawals")
+        checks.eq(unmatched, n - (a.shared - a.withdrawn_shared),
+                  "unmatched after the withdrawals")
+    elif a.phase == "sweep":
+        checks.eq(set(removals), set(upserts) - set(withdrawals),
+                  "a removal for every key produced and not withdrawn")
         twice = [k for k, n in removals.items() if n > 1]
         checks.eq(twice, [], "no key removed twice")
         for k, (part, until) in removal_at.items():
             if k in upserts:
                 checks.eq(part, upserts[k][1], "removal in the upsert's partition", k)
                 checks.eq(until, upserts[k][2], "removal's expected_public_until", k)
-        n = len(upserts)
+        n = len(upserts) - a.withdrawn
         checks.eq(classes.get("active"), 0, "active after the sweep")
         checks.eq(classes.get("expired"), n, "expired after the sweep")
         checks.eq(ss.shared_with_central, 0, "shared after the sweep")
         checks.eq(unmatched, 0, "unmatched after the sweep")
         checks.eq(ss.window_ended, n, "window_ended")
         checks.eq(ss.removals_swept, n, "removals_swept")
-        checks.eq(ss.records_read, ss.produced + ss.duplicates + ss.rejects,
-                  "read = produced + duplicates + rejects")
     for name, details in checks.failed.items():
         print(f"FAIL {name}: {details[:co.MAX_SHOWN]}")
     print(f"{checks.passed} checks passed, {len(checks.failed)} failed "
-          f"({a.phase}: {len(upserts)} keys, {sum(removals.values())} removals)")
+          f"({a.phase}: {len(upserts)} keys, {sum(withdrawals.values())} withdrawals, "
+          f"{sum(removals.values())} removals)")
     return 1 if checks.failed else 0
 
 

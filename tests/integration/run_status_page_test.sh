@@ -9,7 +9,10 @@
 # 2. status_page_check.py waits until /metrics says the run is finished,
 #    loads http://127.0.0.1:PORT/ in Debian's chromium (driven through
 #    chromium-driver by python3-selenium), checks what is drawn against
-#    /metrics and saves screenshots in WORK_DIR (their paths are printed);
+#    /metrics, the figures revised after a key's first view against the
+#    run's --report-json (a --once run: all at delay 0, nothing left later;
+#    run_late_sweep_test.sh checks them where they are not 0) and saves
+#    screenshots in WORK_DIR (their paths are printed);
 # 3. SIGTERM ends the run, which must exit 0.
 #
 # Needs the Debian packages chromium, chromium-driver and python3-selenium
@@ -59,7 +62,7 @@ trap 'exit 143' TERM
 timeout 600 "$credpipe" gen --out "$work/gen" --rows "$rows" --seed 1 >"$work/gen.log" 2>&1 \
   || { show "$work/gen.log"; fail "credpipe gen failed"; }
 timeout --kill-after=10 600 "$credpipe" run -c "$work/gen/credpipe.yaml" --once --no-progress \
-    --metrics-listen 127.0.0.1:0 --metrics-port-file "$work/port" --linger-ms 60000 \
+    --report-json "$work/report.json" --metrics-listen 127.0.0.1:0 --metrics-port-file "$work/port" --linger-ms 60000 \
     </dev/null >"$work/run.out" 2>"$work/run.log" &
 rpid=$!
 deadline=$((SECONDS + 60))
@@ -74,7 +77,7 @@ say "status page on http://127.0.0.1:$port/"
 # timeout(1) signals the checker's whole process group on expiry:
 # chromedriver and chromium go with it.
 timeout --kill-after=10 180 "$PY" "$HERE/status_page_check.py" --port "$port" --out "$work" \
-    --timeout 120 \
+    --timeout 120 --report "$work/report.json" \
   || { show "$work/run.log"; show "$work/chromedriver.log"; fail "status_page_check.py"; }
 
 kill -TERM "$rpid"

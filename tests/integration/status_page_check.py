@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """Loads the status page of a finished `credpipe run --once` in headless
-Chromium and checks what is drawn against /metrics.
+Chromium and checks what is drawn against /metrics; with --report, also
+the figures revised after a key's first view against the report JSON.
 
-    status_page_check.py --port P --out DIR [--timeout S]
+    status_page_check.py --port P --out DIR [--timeout S] [--report FILE]
+    status_page_check.py --port P --report FILE --served-only
 
 Waits (bounded) until /metrics says credpipe_run_finished 1, scrapes it
 (prometheus_client's parser), then drives Debian's chromium through
@@ -25,6 +27,19 @@ installs them) and asserts, on the DOM as the browser built it:
 Saves status.png (the first 1280 × 900 screen) and status-full.png (the
 whole page, 1280 wide) in DIR and prints their paths.
 
+--report FILE (`credpipe run --report-json`, or `credpipe report --format
+json`): the section "Revised after a key's first view", read from the page
+as served (Python's html.parser), must hold exactly the report's figures:
+an observed-time-to-central panel for each non-central source with a delay
+above 0 or a late share, with its count, sum_ms, late_shared and every
+bucket (data- attributes and the count printed over each bar), the line
+"all N shared keys ... delay 0" (N = their seen counts) for the others or
+for all; a bar for each source with a key whose window ended or that a
+later record withdrew (keys and removals of each, the still active keys),
+the line "no key" when there is none. --served-only checks only that, on a
+page of a running service (the run is not waited for, no browser: the
+late_sweep test, where the figures are not 0, uses it).
+
 Chromium gets a temporary profile, no sandbox when run as root (CI), no
 GPU, and every background service off; it resolves no host name but
 127.0.0.1, so it cannot contact anything but loopback.
@@ -39,10 +54,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-
-from prometheus_client.parser import text_string_to_metric_families
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
+from html.parser import HTMLParser
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -69,6 +81,8 @@ def get(port, path):
 
 def scrape(port):
     """{(sample name, frozenset(labels)): value} of one scrape of /metrics."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     status, _, body = get(port, "/metrics")
     if status != 200:
         raise RuntimeError(f"/metrics answered {status}")
@@ -93,6 +107,9 @@ def png_size(path):
 
 def chromium(profile, log_dir):
     """A headless Chromium that talks to loopback only."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
     o = webdriver.ChromeOptions()
     o.binary_location = CHROMIUM
     args = [
@@ -242,6 +259,113 @@ def check_drawn(dr, samples):
     return len(noncentral), n
 
 
+class LaterSection(HTMLParser):
+    """The section "later" of a served page: its elements with an id or a
+    data- attribute, each with its class, data- attributes and text (a <p>:
+    all of it; a <rect>: the <text> drawn next, its count)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found = False
+        self.inside = False
+        self.elems = []
+        self.texting = None   # the <p> or <text> whose text is being read
+        self.pending = None   # a rect whose count <text> comes next
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section":
+            self.inside = a.get("id") == "later"
+            self.found |= self.inside
+        if not self.inside:
+            return
+        data = {k[5:]: v for k, v in a.items() if k.startswith("data-")}
+        if tag == "text" and self.pending is not None:
+            self.texting, self.pending = self.pending, None
+        elif data or "id" in a:
+            e = {"tag": tag, "cls": a.get("class"), "id": a.get("id"), "data": data,
+                 "text": ""}
+            self.elems.append(e)
+            if tag == "p":
+                self.texting = e
+            elif tag == "rect":
+                self.pending = e
+
+    def handle_endtag(self, tag):
+        if tag == "section":
+            self.inside = False
+        if tag in ("p", "text"):
+            self.texting = None
+
+    def handle_data(self, data):
+        if self.texting is not None:
+            self.texting["text"] += data
+
+
+def check_later(body, report):
+    """The section "later" of the served page against the report JSON."""
+    sec = LaterSection()
+    sec.feed(body.decode("utf-8"))
+    if not check(sec.found, 'no section "later" on the page'):
+        return 0
+    srcs = report["sources"]
+    noncentral = [s for s in srcs if s["role"] != "central"]
+    by_id = {e["id"]: e for e in sec.elems if e["id"]}
+
+    def seen_later(s):
+        o = s["observed_time_to_central"]
+        return o["late_shared"] != 0 or o["count"] != o["buckets"][0]
+
+    def left_later(s):
+        return any(s[w][k] for w in ("window_ended", "withdrawn_later")
+                   for k in ("keys", "removals"))
+
+    def num(text):
+        return int(text.replace(",", ""))
+
+    # ---- observed time to central
+    panels = {e["data"]["source"]: e["data"] for e in sec.elems if e["cls"] == "panel seen"}
+    want = [s for s in noncentral if seen_later(s)]
+    eq(sorted(panels), sorted(s["source"] for s in want), "observed time to central panels")
+    for s in want:
+        o, d, i = s["observed_time_to_central"], panels.get(s["source"], {}), s["source"]
+        eq(int(d.get("seen-count", -1)), o["count"], f"{i}: seen_count")
+        eq(int(d.get("seen-sum-ms", -1)), o["sum_ms"], f"{i}: seen_sum_ms")
+        eq(int(d.get("late-shared", -1)), o["late_shared"], f"{i}: late_shared")
+        bars = [e for e in sec.elems if e["cls"] == "seen" and e["data"]["source"] == i]
+        eq([b["data"]["le"] for b in bars], [str(b) for b in o["bounds_seconds"]] + ["+Inf"],
+           f"{i}: seen buckets' bounds")
+        eq([int(b["data"]["keys"]) for b in bars], o["buckets"], f"{i}: seen buckets")
+        eq([num(b["text"]) for b in bars], o["buckets"], f"{i}: seen buckets' text")
+    rest = [s for s in noncentral if not seen_later(s)]
+    at0 = sum(s["observed_time_to_central"]["count"] for s in rest)
+    line = by_id.get("seen-rest" if want else "seen-none")
+    if not want or rest:
+        if check(line is not None, "no line for the sources at delay 0"):
+            eq(int(line["data"]["keys"]), at0, "shared keys at delay 0")
+            check(not at0 or f"{at0:,}" in line["text"],
+                  f"the line at delay 0 does not say {at0:,}: {line['text']!r}")
+    eq("seen-none" in by_id and bool(want), False, "the line 'all at delay 0' beside panels")
+
+    # ---- keys that left the active set later
+    left = {(e["data"]["source"], e["data"]["what"]): e["data"] for e in sec.elems
+            if e["cls"] == "left"}
+    still = {e["data"]["source"]: int(e["data"]["keys"]) for e in sec.elems
+             if e["cls"] == "still"}
+    want = [s for s in srcs if left_later(s)]
+    eq(sorted(still), sorted(s["source"] for s in want), "bars of keys that left later")
+    eq(len(left), 2 * len(want), "segments of keys that left later")
+    for s in want:
+        i = s["source"]
+        eq(still.get(i), s["key_classes"]["active"], f"{i}: still active")
+        for what in ("window_ended", "withdrawn_later"):
+            d = left.get((i, what), {})
+            eq(int(d.get("keys", -1)), s[what]["keys"], f"{i}: {what} keys")
+            eq(int(d.get("removals", -1)), s[what]["removals"], f"{i}: {what} removals")
+    eq("left-none" in by_id, not want, "the line 'no key left later'")
+    return len(sec.elems)
+
+
 def requests_made(driver):
     """Every URL the browser requested, from Chrome's performance log."""
     urls = []
@@ -255,10 +379,29 @@ def requests_made(driver):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, required=True)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out")
     ap.add_argument("--timeout", type=float, default=120)
+    ap.add_argument("--report", help="the report JSON: check the figures revised later")
+    ap.add_argument("--served-only", action="store_true",
+                    help="only the figures revised later, on the page as served")
     a = ap.parse_args()
     origin = f"http://127.0.0.1:{a.port}"
+    if a.served_only != (a.out is None) or (a.served_only and not a.report):
+        ap.error("either --out DIR, or --served-only with --report FILE")
+    report = None
+    if a.report:
+        with open(a.report, encoding="utf-8") as f:
+            report = json.load(f)
+
+    if a.served_only:
+        status, _, body = get(a.port, "/")
+        eq(status, 200, "GET /")
+        n = check_later(body, report)
+        for f in FAILS:
+            print(f"status_page_check: FAIL: {f}", file=sys.stderr)
+        print(f"status_page_check: {n} elements of the figures revised later, "
+              f"{len(FAILS)} failure(s)")
+        return 1 if FAILS else 0
 
     deadline = time.time() + a.timeout
     while True:
@@ -282,6 +425,8 @@ def main():
             check(False, f"{path} is not UTF-8: {e}")
         for bad in (b"http://", b"https://", b"<script", b"src="):
             check(bad not in body, f"{path} holds {bad!r}")
+        if report is not None and path == "/":
+            check_later(body, report)
 
     profile = tempfile.mkdtemp(prefix="chromium-", dir=a.out)
     driver = None

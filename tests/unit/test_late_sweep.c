@@ -1,9 +1,10 @@
 /*
- * Service mode's figures over time: keys re-classified when a central
- * record comes in a later set (transform/pending.c, measure.c), and
+ * The figures revised after a key's first view: keys re-classified when a
+ * central record comes in a later set (transform/pending.c, measure.c),
  * entries swept when their publication window ends (transform/sweep.c,
- * expire.c), through the transform as `credpipe run` drives it
- * (cli/run_transform.c).
+ * expire.c), both in service mode, and entries a later record of their
+ * source withdraws (measure.c, transform.c), in both modes, through the
+ * transform as `credpipe run` drives it (cli/run_transform.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,9 +24,14 @@
 
 enum { SRC_A, SRC_B, SRC_CENTRAL, NSRC };
 
+/* A and B have a status column: their later records may withdraw. */
+static cp_column_map_t status_column = {.cm_column = "状态", .cm_field = CP_F_STATUS};
+
 static cp_source_conf_t sources[NSRC] = {
-        [SRC_A] = {.src_id = "a", .src_role = CP_ROLE_SECTORAL, .src_category = 3},
-        [SRC_B] = {.src_id = "b", .src_role = CP_ROLE_SECTORAL, .src_category = 3},
+        [SRC_A] = {.src_id = "a", .src_role = CP_ROLE_SECTORAL, .src_category = 3,
+                   .src_columns = &status_column, .src_ncolumns = 1},
+        [SRC_B] = {.src_id = "b", .src_role = CP_ROLE_SECTORAL, .src_category = 3,
+                   .src_columns = &status_column, .src_ncolumns = 1},
         [SRC_CENTRAL] = {.src_id = "c", .src_role = CP_ROLE_CENTRAL, .src_category = 3},
 };
 static cp_conf_t conf = {.conf_sources = sources, .conf_nsources = NSRC,
@@ -40,6 +46,16 @@ static cp_batch_t *entries(uint32_t source, int from, int n, int64_t ingest_ms)
 
         for (int i = from; i < from + n; i++)
                 t_penalty(bat, i, "2021-03-05")->rec_ingest_ms = ingest_ms;
+        return bat;
+}
+
+/* The same penalties, their status saying they were withdrawn. */
+static cp_batch_t *withdrawals(uint32_t source, int from, int n, int64_t ingest_ms)
+{
+        cp_batch_t *bat = entries(source, from, n, ingest_ms);
+
+        for (size_t i = 0; i < bat->bat_n; i++)
+                bat->bat_rec[i].rec_field[CP_F_STATUS] = "已撤销";
         return bat;
 }
 
@@ -131,7 +147,7 @@ static void test_pending_table(void **state)
                         in[k][s] = 1;
                         count++;
                 }
-        assert_int_equal(pt.pt_count, count);
+        assert_int_equal(pt.vt_count, count);
         for (int k = 0; k < KEYS; k += 2) {
                 uint64_t h[2] = {(uint64_t)(k % 97) << 3, (uint64_t)k};
 
@@ -155,7 +171,7 @@ static void test_pending_table(void **state)
                         in[k][1] = 0;
                         count--;
                 }
-                assert_int_equal(pt.pt_count, count);
+                assert_int_equal(pt.vt_count, count);
         }
         for (int k = 0; k < KEYS; k++)
                 for (int s = 0; s < SRCS; s++) {
@@ -163,7 +179,7 @@ static void test_pending_table(void **state)
 
                         assert_int_equal(cp_pending_remove(&pt, h, (unsigned)s, NULL), in[k][s]);
                 }
-        assert_int_equal(pt.pt_count, 0);
+        assert_int_equal(pt.vt_count, 0);
         cp_pending_free(&pt);
 }
 
@@ -186,10 +202,10 @@ static void test_sweep_table(void **state)
         char got[512] = "";
 
         (void)state;
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 30, 0, 1, "k30", 3), CP_OK);
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 10, 0, 1, "key10", 5), CP_OK);
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 10, 1, 1, NULL, 0), CP_OK);
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 20, 0, 1, "kk20", 4), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 30, 0, 1, false, "k30", 3), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 10, 0, 1, false, "key10", 5), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 10, 1, 1, false, NULL, 0), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 20, 0, 1, false, "kk20", 4), CP_OK);
         assert_int_equal(sw.sw_min_until, 10);
         assert_false(cp_sweep_due(&sw, 9));
         assert_int_equal(cp_sweep_take(&sw, 9, t_collect, got), CP_OK);
@@ -227,8 +243,8 @@ static void test_remap(void **state)
 
                         assert_int_equal(cp_pending_put(&pt, h, s, s, k), CP_OK);
                 }
-        assert_int_equal(cp_pending_remap(&pt, to, 3), CP_OK);
-        assert_int_equal(pt.pt_count, 1000);
+        assert_int_equal(cp_viewtab_remap(&pt, to, 3), CP_OK);
+        assert_int_equal(pt.vt_count, 1000);
         for (unsigned k = 0; k < 500; k++) {
                 uint64_t h[2] = {k, k * 7};
                 size_t n = cp_pending_take(&pt, h, e);
@@ -244,9 +260,9 @@ static void test_remap(void **state)
         cp_pending_free(&pt);
 
         uint64_t h[2] = {1, 2};
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 30, 0, 1, "a30", 3), CP_OK);
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 5, 1, 1, "b5", 2), CP_OK);
-        assert_int_equal(cp_sweep_add(&sw, h, 0, 20, 2, 1, "c20", 3), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 30, 0, 1, false, "a30", 3), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 5, 1, 1, false, "b5", 2), CP_OK);
+        assert_int_equal(cp_sweep_add(&sw, h, 0, 20, 2, 1, false, "c20", 3), CP_OK);
         cp_sweep_remap(&sw, to, 3);
         assert_int_equal(sw.sw_n, 2);
         assert_int_equal(sw.sw_min_until, 20);
@@ -504,6 +520,162 @@ static void test_sweep_without_central(void **state)
         cp_transform_destroy(tf);
 }
 
+/* What a batch came to: records produced (removals apart) and duplicates;
+ * each removal is a withdrawn record of a key the source produced. */
+static void assert_fates(cp_transform_t *tf, cp_batch_t *bat, size_t upserts, size_t removals,
+                         size_t dups)
+{
+        size_t u = 0, r = 0, d = 0;
+
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                const cp_record_t *rec = &bat->bat_rec[i];
+
+                if (rec->rec_status == CP_REC_DUPLICATE) {
+                        d++;
+                        continue;
+                }
+                assert_int_equal(rec->rec_status, CP_REC_ACCEPTED);
+                if (rec->rec_pb->event == CREDPIPE__V1__EVENT_TYPE__UPSERT) {
+                        u++;
+                        continue;
+                }
+                r++;
+                assert_string_equal(rec->rec_pb->status, "已撤销");
+                assert_string_equal(rec->rec_pb->removal_reason, "");
+                assert_true(rec->rec_pb->expected_public_until > 0);
+        }
+        assert_int_equal(u, upserts);
+        assert_int_equal(r, removals);
+        assert_int_equal(d, dups);
+        cp_batch_destroy(bat);
+}
+
+/* --once: central 0..19; A 0..39 (produces 20..39); B 30..49 (produces
+ * 40..49). Later records: A withdraws 0..4 (central produced them:
+ * duplicates), 20..24 and 30..32 (its own: removals); B withdraws 30..34
+ * (A's: duplicates) and 40..41 (its own). An active record again, a
+ * withdrawal again, another source's withdrawal: nothing moves. */
+static void test_withdraw_later(void **state)
+{
+        char err[512];
+        cp_transform_t *tf = cp_transform_new(&conf, err, sizeof(err));
+        cp_source_stats_t a, b;
+
+        (void)state;
+        assert_non_null(tf);
+        run(tf, entries(SRC_CENTRAL, 0, 20, 1000));
+        assert_fates(tf, entries(SRC_A, 0, 40, 2000), 20, 0, 20);
+        assert_fates(tf, entries(SRC_B, 30, 20, 3000), 10, 0, 10);
+        assert_fates(tf, withdrawals(SRC_A, 0, 5, 4000), 0, 0, 5);
+        assert_fates(tf, withdrawals(SRC_A, 20, 5, 4000), 0, 5, 0);
+        assert_fates(tf, withdrawals(SRC_A, 30, 3, 4000), 0, 3, 0);
+        assert_fates(tf, withdrawals(SRC_B, 30, 5, 5000), 0, 0, 5);
+        assert_fates(tf, withdrawals(SRC_B, 40, 2, 5000), 0, 2, 0);
+        assert_fates(tf, entries(SRC_A, 25, 1, 6000), 0, 0, 1);
+        assert_fates(tf, withdrawals(SRC_A, 20, 1, 6000), 0, 0, 1);
+        /* The central source has no classes: its records never withdraw. */
+        assert_fates(tf, withdrawals(SRC_CENTRAL, 0, 20, 6000), 0, 0, 20);
+
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], 27);
+        assert_int_equal(a.st_class[CP_KC_WITHDRAWN], 13);
+        assert_int_equal(a.st_withdrawn_later, 13);
+        assert_int_equal(a.st_withdrawn_later_removals, 8);
+        assert_int_equal(a.st_shared, 15);
+        assert_int_equal(a.st_unmatched[CP_NM_NO_SUBJECT_ID], 12);
+        assert_int_equal(a.st_produced, 28);
+        assert_int_equal(a.st_removals, 8);
+        assert_int_equal(a.st_duplicates, 27);
+        assert_int_equal(a.st_read, a.st_produced + a.st_duplicates + a.st_rejects);
+        assert_int_equal(a.st_completeness_keys, 40);  /* first-view figures keep them */
+        b = stats(tf, SRC_B);
+        assert_int_equal(b.st_class[CP_KC_ACTIVE], 13);
+        assert_int_equal(b.st_class[CP_KC_WITHDRAWN], 7);
+        assert_int_equal(b.st_withdrawn_later, 7);
+        assert_int_equal(b.st_withdrawn_later_removals, 2);
+        assert_int_equal(b.st_unmatched[CP_NM_NO_SUBJECT_ID], 13);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], a.st_shared + a.st_shared_fuzzy + unmatched(&a));
+        assert_int_equal(b.st_class[CP_KC_ACTIVE], b.st_shared + b.st_shared_fuzzy + unmatched(&b));
+        cp_transform_destroy(tf);
+}
+
+/* A source without a status column cannot withdraw later: its records
+ * with a withdrawn status (from a preset's column it does not map, say)
+ * are duplicates, and nothing is kept for it. */
+static void test_withdraw_needs_status(void **state)
+{
+        static cp_source_conf_t plain[1] = {
+                {.src_id = "p", .src_role = CP_ROLE_SECTORAL, .src_category = 3}};
+        static cp_conf_t one = {.conf_sources = plain, .conf_nsources = 1,
+                                .conf_as_of = "2021-06-01"};
+        char err[512];
+        cp_transform_t *tf = cp_transform_new(&one, err, sizeof(err));
+        cp_report_t rep;
+
+        (void)state;
+        assert_non_null(tf);
+        assert_fates(tf, entries(0, 0, 10, 1000), 10, 0, 0);
+        assert_fates(tf, withdrawals(0, 0, 10, 2000), 0, 0, 10);
+        assert_int_equal(cp_report_alloc(&rep, 1), 0);
+        cp_transform_report(tf, &rep);
+        assert_int_equal(rep.rep_src[0].st_class[CP_KC_ACTIVE], 10);
+        assert_int_equal(rep.rep_src[0].st_withdrawn_later, 0);
+        cp_report_free(&rep);
+        cp_transform_destroy(tf);
+}
+
+/* Service mode: A 0..9 unmatched, a late central record of 8..9 makes
+ * them shared; the views stand across a restart; A withdraws 0..2 and 8
+ * (shared now: it leaves shared); the sweep at the windows' end takes the
+ * other 6 only, and a withdrawal after the sweep moves nothing. */
+static void test_withdraw_and_sweep(void **state)
+{
+        cp_transform_t *tf = service();
+        cp_batch_t *out[NSRC], *bat = entries(SRC_A, 0, 10, 1000);
+        cp_source_stats_t a;
+        int32_t until;
+
+        (void)state;
+        assert_int_equal(cp_transform_batch(tf, bat), CP_OK);
+        until = bat->bat_rec[0].rec_pb->expected_public_until;
+        cp_batch_destroy(bat);
+        run(tf, entries(SRC_CENTRAL, 8, 2, 61000));
+        assert_int_equal(stats(tf, SRC_A).st_shared, 2);
+        tf = reload(tf, "standing.snap");
+        assert_fates(tf, withdrawals(SRC_A, 0, 3, 70000), 0, 3, 0);
+        assert_fates(tf, withdrawals(SRC_A, 8, 1, 70000), 0, 1, 0);
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_shared, 1);
+        assert_int_equal(unmatched(&a), 5);
+        assert_int_equal(a.st_withdrawn_later, 4);
+        tf = reload(tf, "withdrawn.snap");
+        assert_int_equal(cp_transform_sweep(tf, until, 0, out), CP_OK);
+        assert_non_null(out[SRC_A]);
+        assert_int_equal(out[SRC_A]->bat_n, 6);
+        cp_batch_destroy(out[SRC_A]);
+        assert_fates(tf, withdrawals(SRC_A, 5, 1, 80000), 0, 0, 1);
+        a = stats(tf, SRC_A);
+        assert_int_equal(a.st_class[CP_KC_ACTIVE], 0);
+        assert_int_equal(a.st_class[CP_KC_EXPIRED], 6);
+        assert_int_equal(a.st_class[CP_KC_WITHDRAWN], 4);
+        assert_int_equal(a.st_window_ended, 6);
+        assert_int_equal(a.st_removals_swept, 6);
+        assert_int_equal(a.st_withdrawn_later, 4);
+        assert_int_equal(a.st_shared, 0);
+        assert_int_equal(unmatched(&a), 0);
+        /* Every view withdrawn: a sweep has nothing to make batches of. */
+        cp_transform_destroy(tf);
+        tf = service();
+        bat = entries(SRC_A, 0, 3, 1000);
+        run(tf, bat);
+        assert_fates(tf, withdrawals(SRC_A, 0, 3, 2000), 0, 3, 0);
+        assert_int_equal(cp_transform_sweep(tf, until, 0, out), CP_OK);
+        for (int i = 0; i < NSRC; i++)
+                assert_null(out[i]);
+        cp_transform_destroy(tf);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -515,6 +687,9 @@ int main(void)
                 cmocka_unit_test(test_sweep),
                 cmocka_unit_test(test_sweep_after_late),
                 cmocka_unit_test(test_sweep_without_central),
+                cmocka_unit_test(test_withdraw_later),
+                cmocka_unit_test(test_withdraw_needs_status),
+                cmocka_unit_test(test_withdraw_and_sweep),
         };
 
         return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);

@@ -71,6 +71,8 @@ static void fill(cp_report_t *rep)
                 st->st_present[CP_REQ_SUBJECT_ID] = 48;
                 st->st_completeness_keys = 50 + i;
                 st->st_subjects = 40;
+                /* as in a --once run: every shared key at delay 0 */
+                st->st_seen_bucket[0] = st->st_seen_count = st->st_shared;
         }
         for (size_t i = 0; i < NSRC; i++)
                 for (size_t j = 0; j < NSRC; j++) {
@@ -329,6 +331,104 @@ static void test_quality_and_flow(void **state)
         cp_report_free(&rep);
 }
 
+/* A --once run's figures revised later: one line each, no empty chart. */
+static void test_later_nothing(void **state)
+{
+        cp_pipeline_stats_t ps = pipeline(true);
+        cp_report_t rep;
+        char *t;
+
+        (void)state;
+        fill(&rep);
+        t = render(&rep, &ps, &run_done);
+        assert_non_null(strstr(t, "<section id=\"later\">"));
+        /* the non-central sources' shared keys: 30 + 32 + 33 */
+        assert_non_null(strstr(t, "<p id=\"seen-none\" data-keys=\"95\"><b>Observed time to "
+                                  "central:</b> all 95 shared keys"));
+        assert_non_null(strstr(t, "<p id=\"left-none\">"));
+        assert_int_equal(count(t, "<rect class=\"seen\""), 0);
+        assert_int_equal(count(t, "<rect class=\"left\""), 0);
+        assert_null(strstr(t, "seen-rest"));
+        free(t);
+        cp_report_free(&rep);
+}
+
+/* Service mode's revisions: a histogram for the source with a delay, a
+ * bar for each source with a key that left later, the others named. */
+static void test_later_drawn(void **state)
+{
+        static const uint64_t seen[CP_SEEN_BUCKETS] = {2, 10, 3, 0, 0, 0, 1};
+        cp_pipeline_stats_t ps = pipeline(true);
+        cp_report_t rep;
+        const char *p;
+        char *t, *tag, v[64];
+        size_t n = 0;
+
+        (void)state;
+        fill(&rep);
+        memcpy(rep.rep_src[0].st_seen_bucket, seen, sizeof(seen));
+        rep.rep_src[0].st_seen_count = 16;
+        rep.rep_src[0].st_seen_sum_ms = 2600000123;
+        rep.rep_src[0].st_late_shared = 14;
+        rep.rep_src[0].st_window_ended = 5;
+        rep.rep_src[0].st_removals_swept = 4;
+        rep.rep_src[3].st_withdrawn_later = 2;
+        rep.rep_src[3].st_withdrawn_later_removals = 1;
+        t = render(&rep, &ps, &run_done);
+        assert_null(strstr(t, "seen-none"));
+        assert_null(strstr(t, "left-none"));
+        assert_non_null(strstr(t, "<div class=\"panel seen\" data-source=\"mem\" "
+                                  "data-seen-count=\"16\" data-seen-sum-ms=\"2600000123\" "
+                                  "data-late-shared=\"14\">"));
+        /* mean 162,500 s (1.88 d); the median (8th of 16) is in the
+         * bucket <= 60 s */
+        assert_non_null(strstr(t, "mean <b>1.88 d</b> \xC2\xB7 median <b>\xE2\x89\xA4 "
+                                  "1 min</b>"));
+        p = t;
+        while ((tag = next_tag(&p, "<rect class=\"seen\""))) {
+                assert_true(n < CP_SEEN_BUCKETS);
+                assert_non_null(attr(tag, "data-source", v, sizeof(v)));
+                assert_string_equal(v, "mem");
+                assert_int_equal(attr_u(tag, "data-keys"), seen[n]);
+                assert_non_null(attr(tag, "data-le", v, sizeof(v)));
+                if (n < CP_SEEN_BUCKETS - 1)
+                        assert_int_equal(strtol(v, NULL, 10), cp_seen_bounds[n]);
+                else
+                        assert_string_equal(v, "+Inf");
+                free(tag);
+                n++;
+        }
+        assert_int_equal(n, CP_SEEN_BUCKETS);
+        assert_non_null(strstr(t, ">\xE2\x89\xA4" "1 h</text>"));
+        assert_non_null(strstr(t, ">&gt;30 d</text>"));
+        /* the other non-central sources, at delay 0: 32 + 33 shared keys */
+        assert_non_null(strstr(t, "<p id=\"seen-rest\" data-keys=\"65\">Every shared key of "
+                                  "<b>" WEIRD_ESC "</b> and <b>bad"));
+        /* keys that left: mem's window, the fourth source's withdrawals */
+        assert_int_equal(count(t, "<rect class=\"left\""), 4);
+        assert_non_null(strstr(t, "data-source=\"mem\" data-what=\"window_ended\" "
+                                  "data-keys=\"5\" data-removals=\"4\">"));
+        assert_non_null(strstr(t, "data-what=\"withdrawn_later\" data-keys=\"2\" "
+                                  "data-removals=\"1\">"));
+        /* a track of the keys active at first view: 50 + 5 for mem */
+        assert_non_null(strstr(t, "4 + 0 removals of 55 keys active at first view"));
+        assert_non_null(strstr(t, "<p id=\"left-rest\">No key of <b>cen</b> and <b>" WEIRD_ESC
+                                  "</b> left later.</p>"));
+        free(t);
+        cp_report_free(&rep);
+}
+
+static void test_median_bucket(void **state)
+{
+        static const uint64_t h[4] = {1, 0, 2, 1};
+
+        (void)state;
+        assert_int_equal(cp_report_median_bucket(h, 4, 0), -1);
+        assert_int_equal(cp_report_median_bucket(h, 4, 4), 2);  /* 1, 1, 3 >= 2 */
+        assert_int_equal(cp_report_median_bucket(h, 4, 2), 0);
+        assert_int_equal(cp_report_median_bucket(h + 3, 1, 1), 0);
+}
+
 static void test_escaped_and_self_contained(void **state)
 {
         static const char *const banned[] = {
@@ -511,6 +611,9 @@ int main(void)
                 cmocka_unit_test(test_one_bar_per_noncentral_source),
                 cmocka_unit_test(test_heatmap),
                 cmocka_unit_test(test_quality_and_flow),
+                cmocka_unit_test(test_later_nothing),
+                cmocka_unit_test(test_later_drawn),
+                cmocka_unit_test(test_median_bucket),
                 cmocka_unit_test(test_escaped_and_self_contained),
                 cmocka_unit_test(test_run_state),
                 cmocka_unit_test(test_empty),
