@@ -9,7 +9,7 @@
  *     the same variant; central_unreported those central holds under a
  *     variant no non-central holder has;
  *   - produced: each key once, by its first reader: the central sources
- *     (read completely first, cmd_run.c), then the others in table order.
+ *     (read completely first, run_ingest.c), then the others in table order.
  *     The run reads non-central sources concurrently, so per-source
  *     produced and duplicates are only checked through their sum; but the
  *     only keys two non-central sources hold are recent penalties never

@@ -493,7 +493,7 @@ void cp_gen_view_withdraw(cp_gen_view_t *vw, cp_gen_rng_t *rng)
 
 bool cp_gen_reads_before(int a, int b)
 {
-        /* Central sources are read completely first (cmd_run.c); the
+        /* Central sources are read completely first (run_ingest.c); the
          * others concurrently, which only the keys two of them share
          * could tell (gen_model.h, CP_GEN_EN_WITHDRAWN_LATER). */
         if (cp_gen_sources[a].src_central != cp_gen_sources[b].src_central)

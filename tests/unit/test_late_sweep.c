@@ -4,7 +4,7 @@
  * entries swept when their publication window ends (transform/sweep.c,
  * expire.c), both in service mode, and entries a later record of their
  * source withdraws (measure.c, transform.c), in both modes, through the
- * transform as cmd_run drives it.
+ * transform as `credpipe run` drives it (cli/run_transform.c).
  */
 #include <inttypes.h>
 #include <setjmp.h>
