@@ -10,7 +10,7 @@
 
 #define CP_SP_FIELD_ROW 20
 #define CP_SP_FIELD_BAR_X 118
-#define CP_SP_FIELD_BAR_W 140
+#define CP_SP_FIELD_BAR_W 110  /* leaves the count room for seven digits */
 
 static void cp_sp_completeness_panel(cp_buf_t *b, const cp_source_conf_t *src,
                                      const cp_source_stats_t *st)
