@@ -16,7 +16,8 @@
  *   gen_view.c   what each source writes of an entry, and the rules
  *                (classes, matches, comparisons) that apply to it
  *   gen_sources.c  the sources and how each writes an entry
- *   gen_feed.c   writing one feed: entries, repeats, bad rows
+ *   gen_feed.c   writing one feed: entries, repeats, bad rows, and
+ *                entries written again later, withdrawn
  *   gen_truth.c  counting and writing truth.json
  *   gen_conf.c   writing credpipe.yaml (and credpipe-portal.yaml)
  *   gen_portal.c two JSON Lines feeds as an HTTP portal's pages, and

@@ -7,6 +7,13 @@
  * the file is the same for the same seed and rows on every run. The bad
  * row's entry index comes from a per-category counter, which is
  * deterministic because sources are written in table order.
+ *
+ * An entry withdrawn later (CP_GEN_EN_WITHDRAWN_LATER) is written again
+ * after 1 to CP_GEN_LATER_SPAN further entries of the source (drawn from
+ * its own stream, CP_GEN_S_LATER_ROW), the same row but for a withdrawn
+ * status; until then it waits in a small queue (at most CP_GEN_LATER_SPAN
+ * entries wait at a time). Those the run must produce as REMOVAL go to the
+ * truth with their position and that of the entry's first row.
  */
 #include "gen_feed.h"
 
@@ -24,6 +31,17 @@
 
 #define CP_GEN_BLANK_PER10K 3   /* blank lines between records */
 #define CP_GEN_REPEAT_SPAN 50   /* a repeat is of one of the last ~50 entries */
+#define CP_GEN_LATER_SPAN 8     /* a later withdrawal comes 1 to 8 entries on */
+
+/* An entry whose later withdrawn record is still to be written. */
+typedef struct cp_gen_later_s {
+        uint64_t lt_g;
+        int lt_cls;
+        int lt_fate;              /* CP_GEN_LATER_* of the source's first view */
+        uint64_t lt_first_line;   /* of the entry's first row */
+        uint32_t lt_left;         /* entries to write before it */
+        cp_gen_rng_t lt_rng;      /* its status */
+} cp_gen_later_t;
 
 typedef struct cp_gen_feed_s {
         cp_gen_plan_t *fd_plan;
@@ -40,18 +58,36 @@ typedef struct cp_gen_feed_s {
         cp_gen_entry_t fd_entry;
         cp_gen_view_t fd_view;    /* the source's view of fd_entry */
         cp_gen_row_t fd_row;
+        cp_gen_later_t fd_later[CP_GEN_LATER_SPAN];  /* waiting, in entry order */
+        int fd_nlater;
         char fd_json[16384];
 } cp_gen_feed_t;
 
-static void cp_gen_feed_render(cp_gen_feed_t *fd, const cp_gen_entry_t *en)
+/* Renders entry en as the source's view says; withdraw: the view of its
+ * later withdrawn record, whose status comes from this generator. */
+static void cp_gen_feed_render_as(cp_gen_feed_t *fd, const cp_gen_entry_t *en,
+                                  cp_gen_rng_t *withdraw)
 {
         cp_gen_rng_t rng;
 
         cp_gen_view_make(fd->fd_plan, fd->fd_si, en, &fd->fd_view);
+        if (withdraw)
+                cp_gen_view_withdraw(&fd->fd_view, withdraw);
         cp_gen_rng_init(&rng, fd->fd_plan->pl_seed,
                         CP_GEN_S_RENDER + (uint64_t)fd->fd_si, en->en_index);
         cp_gen_row_reset(&fd->fd_row);
         fd->fd_src->src_render(en, &fd->fd_view, &rng, &fd->fd_row);
+}
+
+static void cp_gen_feed_render(cp_gen_feed_t *fd, const cp_gen_entry_t *en)
+{
+        cp_gen_feed_render_as(fd, en, NULL);
+}
+
+/* The line (XLSX: row) the next record starts on, as the run names it. */
+static uint64_t cp_gen_feed_line(const cp_gen_feed_t *fd)
+{
+        return fd->fd_src->src_format == CP_GEN_XLSX ? fd->fd_xlsx.xw_row : fd->fd_out.out_line;
 }
 
 /* Counts the identifier of a record that reaches the identity check
@@ -206,8 +242,7 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         cp_gen_subject_t *sj = &en->en_subj;
         int cat = src->src_cat, ncols = src->src_ncols, kind, cls;
         uint64_t g = pl->pl_n[cat] + pl->pl_phantom[cat]++;
-        uint64_t line = src->src_format == CP_GEN_XLSX ? fd->fd_xlsx.xw_row :
-                        fd->fd_out.out_line;
+        uint64_t line = cp_gen_feed_line(fd);
         char bad[24], detail[160] = "";
         cp_gen_rng_t rng;
         size_t len;
@@ -326,6 +361,39 @@ static void cp_gen_feed_bad(cp_gen_feed_t *fd)
         cp_gen_truth_reject(fd->fd_truth, src, line, cp_gen_bad_codes[kind], detail);
 }
 
+/* Writes the later withdrawn record of a waiting entry; one record. */
+static void cp_gen_feed_later(cp_gen_feed_t *fd, cp_gen_later_t *lt)
+{
+        uint64_t line = cp_gen_feed_line(fd);
+
+        cp_gen_entry_build(fd->fd_plan, fd->fd_src->src_cat, lt->lt_g, lt->lt_cls, &fd->fd_entry);
+        cp_gen_feed_render_as(fd, &fd->fd_entry, &lt->lt_rng);
+        cp_gen_feed_emit(fd, fd->fd_src->src_ncols);
+        fd->fd_st->st_read++;
+        fd->fd_st->st_later++;
+        cp_gen_feed_count_id(fd, &fd->fd_entry, &fd->fd_view);
+        if (lt->lt_fate == CP_GEN_LATER_REMOVAL)
+                cp_gen_truth_later(fd->fd_truth, fd->fd_src, line, lt->lt_first_line,
+                                   fd->fd_view.vw_status);
+}
+
+/* One more entry was written: writes the later records now due (all of
+ * them when flush), in the order their entries were written. */
+static void cp_gen_feed_later_tick(cp_gen_feed_t *fd, bool flush)
+{
+        int kept = 0;
+
+        for (int i = 0; i < fd->fd_nlater; i++) {
+                cp_gen_later_t *lt = &fd->fd_later[i];
+
+                if (flush || --lt->lt_left == 0)
+                        cp_gen_feed_later(fd, lt);
+                else
+                        fd->fd_later[kept++] = *lt;
+        }
+        fd->fd_nlater = kept;
+}
+
 int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,
                       cp_gen_truth_t *tr, char *errstr, size_t errstr_size)
 {
@@ -387,12 +455,22 @@ int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,
 
         for (uint64_t g = 0; g < n; g++) {
                 int cls = cp_gen_class_of(pl, src->src_cat, g), cls2;
+                cp_gen_later_t lt;
+                bool later;
                 cp_gen_rng_t ev;
                 uint64_t g2;
 
                 if (!cp_gen_source_holds(pl, src, g, cls))
                         continue;
+                lt.lt_first_line = cp_gen_feed_line(fd);
                 cp_gen_feed_entry(fd, g, cls);
+                if ((later = cp_gen_view_writes_later(pl, si, &fd->fd_entry))) {
+                        lt.lt_g = g;
+                        lt.lt_cls = cls;
+                        lt.lt_fate = cp_gen_view_later_fate(pl, si, &fd->fd_entry, &fd->fd_view);
+                        cp_gen_rng_init(&lt.lt_rng, pl->pl_seed, CP_GEN_S_LATER_ROW + (uint64_t)si, g);
+                        lt.lt_left = 1 + cp_gen_rng_below(&lt.lt_rng, CP_GEN_LATER_SPAN);
+                }
 
                 cp_gen_rng_init(&ev, pl->pl_seed, CP_GEN_S_EVENTS + (uint64_t)si, g);
                 if (cp_gen_rng_chance(&ev, src->src_dup_per10k) &&
@@ -410,7 +488,15 @@ int cp_gen_feed_write(cp_gen_plan_t *pl, int si, const char *dir,
                                                  strlen(src->src_eol));
                         fd->fd_st->st_blank++;
                 }
+                cp_gen_feed_later_tick(fd, false);
+                /* Never full (an entry waits at most CP_GEN_LATER_SPAN
+                 * ticks); if it were, writing it now is as good. */
+                if (later && fd->fd_nlater < CP_GEN_LATER_SPAN)
+                        fd->fd_later[fd->fd_nlater++] = lt;
+                else if (later)
+                        cp_gen_feed_later(fd, &lt);
         }
+        cp_gen_feed_later_tick(fd, true);
 
         if (src->src_format == CP_GEN_XLSX) {
                 rc = cp_gen_xlsx_close(&fd->fd_xlsx, errstr, errstr_size);

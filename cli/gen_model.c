@@ -51,12 +51,19 @@ const int cp_gen_nclasses[CP_GEN_CAT__COUNT] = {4, 4, 2};
 static const double cp_gen_cat_share[CP_GEN_CAT__COUNT] = {0.55, 0.30, 0.15};
 
 #define CP_GEN_NDESIG 6          /* "a handful" of each designated kind */
+#define CP_GEN_LATER_KINDS 4     /* see cp_gen_later_kind */
+#define CP_GEN_LATER_BLOCKS 3    /* designated blocks that get one of each kind */
 
 /* Flags are drawn in per mille from one hash per entry (CP_GEN_S_FLAGS). */
 #define CP_GEN_WEAK_PEN_PM 40    /* penalties published without 文号 */
 #define CP_GEN_WEAK_DEF_PM 30    /* SPC organisations without 案号 */
 #define CP_GEN_SPLIT_PM 60       /* authority code withheld by the feeds */
 #define CP_GEN_WITHDRAWN_PM 60   /* municipal entries withdrawn or repaired */
+/* Entries withdrawn by a later record, of those that may be (drawn from
+ * their own stream, CP_GEN_S_LATER, so no other draw moves). */
+#define CP_GEN_LATER_PM 30
+
+static int cp_gen_later_kind(const cp_gen_plan_t *pl, int cat, uint64_t g);
 
 void cp_gen_plan_init(cp_gen_plan_t *pl, uint64_t seed, uint64_t rows,
                       const double rows_per_entry[CP_GEN_CAT__COUNT])
@@ -98,6 +105,51 @@ void cp_gen_plan_init(cp_gen_plan_t *pl, uint64_t seed, uint64_t rows,
         pl->pl_as_of = cp_gen_days(CP_GEN_AS_OF_Y, CP_GEN_AS_OF_M, CP_GEN_AS_OF_D);
         for (int s = 0; s < cp_gen_nsources && s < CP_GEN_MAXSRC; s++)
                 pl->pl_has[s] = cp_gen_source_fields(&cp_gen_sources[s]);
+        /* Entries withdrawn later, chosen so that every fate occurs in
+         * every category with a status column whatever --rows is (a few
+         * thousand rows hold only a dozen penalties both feeds and central
+         * publish): in each of the first CP_GEN_LATER_BLOCKS designated
+         * blocks, the first entry past the designated ones of each kind
+         * (cp_gen_later_kind). The draws of
+         * CP_GEN_LATER_PM add more; neither changes any other entry. */
+        for (int c = 0; c < CP_GEN_CAT__COUNT; c++) {
+                uint64_t stride = pl->pl_stride[c];
+                bool status = false;
+                int kinds = CP_GEN_LATER_KINDS - 1;
+
+                for (int s = 0; s < cp_gen_nsources && s < CP_GEN_MAXSRC; s++)
+                        status |= cp_gen_sources[s].src_cat == c && !cp_gen_sources[s].src_central &&
+                                  (pl->pl_has[s] & CP_GEN_FB(CP_GEN_F_STATUS));
+                /* kind 2 needs a class two non-central sources hold */
+                for (int cls = 0; cls < cp_gen_nclasses[c]; cls++) {
+                        int holders = 0;
+
+                        for (int s = 0; s < cp_gen_nsources; s++)
+                                holders += cp_gen_sources[s].src_cat == c &&
+                                           !cp_gen_sources[s].src_central &&
+                                           ((cp_gen_sources[s].src_classes >> cls) & 1u);
+                        if (holders > 1)
+                                kinds = CP_GEN_LATER_KINDS;
+                }
+                for (uint64_t b = 0; status && b < CP_GEN_LATER_BLOCKS; b++) {
+                        bool found[CP_GEN_LATER_KINDS] = {false};
+                        uint64_t g = b * stride + stride / 2 + 2;
+                        int nfound = 0;
+
+                        if (g < (uint64_t)cp_gen_nclasses[c])
+                                g = (uint64_t)cp_gen_nclasses[c];
+                        for (; nfound < kinds && g < (b + 1) * stride + stride / 2 &&
+                               g < pl->pl_n[c] && pl->pl_nlater[c] < CP_GEN_MAXLATER; g++) {
+                                int k = cp_gen_later_kind(pl, c, g);
+
+                                if (k < 0 || found[k])
+                                        continue;
+                                found[k] = true;
+                                nfound++;
+                                pl->pl_later[c][pl->pl_nlater[c]++] = g;
+                        }
+                }
+        }
 }
 
 int cp_gen_designated(const cp_gen_plan_t *pl, int cat, uint64_t g)
@@ -557,6 +609,82 @@ static void cp_gen_blacklist(const cp_gen_plan_t *pl, uint64_t g, cp_gen_entry_t
         en->en_date2 = en->en_date + 1095;  /* listed for three years */
 }
 
+/*
+ * Whether entry en may be withdrawn by a later record: a real entry, not
+ * withdrawn at its first view, held by a non-central source with a status
+ * column, and whose key's producer the read order decides (gen_model.h):
+ * one non-central holder, or central holding it under the same key, which
+ * it does unless the feeds leave out the 文号 or the authority's code
+ * (CP_GEN_EN_WEAK, CP_GEN_EN_SPLIT: the only ways views of an entry key
+ * differently, gen_view.c).
+ */
+static bool cp_gen_later_eligible(const cp_gen_plan_t *pl, const cp_gen_entry_t *en)
+{
+        int cat = en->en_cat, holders = 0;
+        bool status = false;
+
+        if (en->en_index >= pl->pl_n[cat] || en->en_desig != CP_GEN_DESIG_NONE ||
+            (en->en_flags & CP_GEN_EN_WITHDRAWN))
+                return false;
+        for (int s = 0; s < cp_gen_nsources && s < CP_GEN_MAXSRC; s++) {
+                const cp_gen_source_t *src = &cp_gen_sources[s];
+
+                if (src->src_central || src->src_cat != cat ||
+                    !cp_gen_source_holds(pl, src, en->en_index, en->en_class))
+                        continue;
+                holders++;
+                status |= (pl->pl_has[s] & CP_GEN_FB(CP_GEN_F_STATUS)) != 0;
+        }
+        if (!status)
+                return false;
+        return holders == 1 ||
+               (cp_gen_central_has(pl, cat, en->en_index, en->en_class) &&
+                !(en->en_flags & (CP_GEN_EN_WEAK | CP_GEN_EN_SPLIT)));
+}
+
+static bool cp_gen_later_chosen(const cp_gen_plan_t *pl, int cat, uint64_t g)
+{
+        for (int i = 0; i < pl->pl_nlater[cat]; i++)
+                if (pl->pl_later[cat][i] == g)
+                        return true;
+        return cp_gen_hash(pl->pl_seed, CP_GEN_S_LATER + (uint64_t)cat, g) % 1000 <
+               CP_GEN_LATER_PM;
+}
+
+/*
+ * The kind of entry g if it were withdrawn later, or -1 when it may not
+ * be: 0 its source produced the key (a REMOVAL), 1 central produced it,
+ * 2 central produced it and another non-central source holds it too
+ * (whose figures must not move), 3 its first view is not active.
+ */
+static int cp_gen_later_kind(const cp_gen_plan_t *pl, int cat, uint64_t g)
+{
+        int cls = cp_gen_class_of(pl, cat, g), holders = 0, si = -1;
+        cp_gen_entry_t en;
+        cp_gen_view_t vw;
+
+        cp_gen_entry_build(pl, cat, g, cls, &en);
+        en.en_flags &= ~CP_GEN_EN_WITHDRAWN_LATER;
+        if (!cp_gen_later_eligible(pl, &en))
+                return -1;
+        for (int s = 0; s < cp_gen_nsources && s < CP_GEN_MAXSRC; s++) {
+                const cp_gen_source_t *src = &cp_gen_sources[s];
+
+                if (src->src_central || src->src_cat != cat ||
+                    !cp_gen_source_holds(pl, src, g, cls))
+                        continue;
+                holders++;
+                if (si < 0 && (pl->pl_has[s] & CP_GEN_FB(CP_GEN_F_STATUS)))
+                        si = s;
+        }
+        cp_gen_view_make(pl, si, &en, &vw);
+        switch (cp_gen_view_later_fate(pl, si, &en, &vw)) {
+        case CP_GEN_LATER_REMOVAL: return 0;
+        case CP_GEN_LATER_MOVED: return holders > 1 ? 2 : 1;
+        default: return 3;
+        }
+}
+
 void cp_gen_entry_build(const cp_gen_plan_t *pl, int cat, uint64_t g, int cls,
                         cp_gen_entry_t *en)
 {
@@ -584,4 +712,6 @@ void cp_gen_entry_build(const cp_gen_plan_t *pl, int cat, uint64_t g, int cls,
                 cp_gen_blacklist(pl, g, en, &rng);
                 break;
         }
+        if (cp_gen_later_eligible(pl, en) && cp_gen_later_chosen(pl, cat, g))
+                en->en_flags |= CP_GEN_EN_WITHDRAWN_LATER;
 }

@@ -13,7 +13,8 @@
  *   - its content (subject, authority, numbers, dates) and its flags: a
  *     decision the non-central feeds publish without its 文号 (weak key) or
  *     without the authority's code (fuzzy match only), an entry the
- *     municipal feed marks as withdrawn (see CP_GEN_EN_*).
+ *     municipal feed marks as withdrawn, or lists and later withdraws
+ *     (see CP_GEN_EN_*).
  * Feeds walk the universe and write the entries they hold, so the truth
  * is known by construction: a source's unique keys are the entries it
  * holds, its shared keys those central holds under the same key. Keys
@@ -73,6 +74,9 @@ enum {
 /* Sources the plan knows the fields of (gen_sources.c has 8). */
 #define CP_GEN_MAXSRC 32
 
+/* Entries of a category chosen to be withdrawn later (pl_later). */
+#define CP_GEN_MAXLATER 32
+
 typedef struct cp_gen_class_s {
         int cl_per_mille;        /* share of the category's universe */
         int cl_central_per10k;   /* chance that central holds such an entry */
@@ -94,6 +98,10 @@ typedef struct cp_gen_plan_s {
          * suspect code; see cp_gen_designated) */
         uint64_t pl_stride[CP_GEN_CAT__COUNT];
         uint64_t pl_phantom[CP_GEN_CAT__COUNT]; /* entries made for bad rows so far */
+        /* Entries chosen to be withdrawn later whatever the draws say, so
+         * that each fate occurs (see cp_gen_plan_init), ascending. */
+        uint64_t pl_later[CP_GEN_CAT__COUNT][CP_GEN_MAXLATER];
+        int pl_nlater[CP_GEN_CAT__COUNT];
         int32_t pl_as_of;                       /* observation date, days */
         uint32_t pl_has[CP_GEN_MAXSRC];         /* per source: CP_GEN_F_* bits it has columns for */
 } cp_gen_plan_t;
@@ -178,6 +186,25 @@ enum {
         /* The municipal source's status column says it was withdrawn or
          * repaired (municipal-only classes, so no other feed disagrees). */
         CP_GEN_EN_WITHDRAWN = 1u << 2,
+        /* Withdrawn by a later record (docs/metrics.md "Entries withdrawn
+         * by a later record"): the sources with a status column that hold
+         * it write it as usual (an ordinary status), then again a few
+         * entries further on with a withdrawn status (gen_feed.c). Never
+         * with CP_GEN_EN_WITHDRAWN. Only on entries whose key has a
+         * producer the read order decides: held by one non-central source,
+         * or by central under the same key (the run reads non-central
+         * sources concurrently, so which of two produces a key they share
+         * is a race). What the later record does is computed from the
+         * views (cp_gen_view_later_fate), never assumed. */
+        CP_GEN_EN_WITHDRAWN_LATER = 1u << 3,
+};
+
+/* What a later withdrawn record of a source does (docs/metrics.md), from
+ * its first view of the key: */
+enum {
+        CP_GEN_LATER_DUP = 0,     /* first view not active: a duplicate, nothing moves */
+        CP_GEN_LATER_MOVED,       /* leaves active; another source produced it: a duplicate */
+        CP_GEN_LATER_REMOVAL,     /* leaves active; the source produced it: a REMOVAL */
 };
 
 /* Penalty tiers (data/publication_rules.tsv); TIER_ANY for categories

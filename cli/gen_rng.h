@@ -28,6 +28,8 @@ enum {
         CP_GEN_S_REJECT = 96,   /* the content of a bad row (+ source) */
         CP_GEN_S_FLAGS = 128,   /* an entry's flags: weak key, split, withdrawn (+ category) */
         CP_GEN_S_VIEW = 160,    /* what a source leaves out or writes differently (+ source) */
+        CP_GEN_S_LATER = 192,   /* which entries a later record withdraws (+ category) */
+        CP_GEN_S_LATER_ROW = 224, /* where and with which status it is written (+ source) */
 };
 
 /** @returns a well-mixed 64-bit value (the SplitMix64 finaliser). */

@@ -9,11 +9,18 @@
  *     the same variant; central_unreported those central holds under a
  *     variant no non-central holder has;
  *   - produced: each key once, by its first reader: the central sources
- *     (read completely first, cmd_run.c), then the others in table order.
+ *     (read completely first, run_ingest.c), then the others in table order.
  *     The run reads non-central sources concurrently, so per-source
  *     produced and duplicates are only checked through their sum; but the
  *     only keys two non-central sources hold are recent penalties never
- *     withdrawn (gen_model.c), so `removals` does not depend on the order;
+ *     withdrawn at their first view (gen_model.c), and withdrawn later only
+ *     when central produced them, so `removals` does not depend on the
+ *     order;
+ *   - entries withdrawn by a later record (CP_GEN_EN_WITHDRAWN_LATER): the
+ *     fate cp_gen_view_later_fate gives moves the key from active and its
+ *     share to withdrawn, and the later record counts as produced (and a
+ *     removal) when the source produced the key; gen_feed.c lists those
+ *     records' positions;
  *   - classes, sharing, discrepancies, lags and completeness from the
  *     source's view and, for shared keys, the central view; central
  *     sources have no classes (every figure over active keys is 0) and
@@ -44,6 +51,15 @@ int cp_gen_truth_open(cp_gen_truth_t *tr, const char *dir, char *errstr,
                 snprintf(errstr, errstr_size, "%s: %s", tr->tr_rejects_path, strerror(errno));
                 return -1;
         }
+        if (asprintf(&tr->tr_later_path, "%s/.truth-later.tmp", dir) < 0) {
+                tr->tr_later_path = NULL;
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        if (!(tr->tr_later = fopen(tr->tr_later_path, "w+"))) {
+                snprintf(errstr, errstr_size, "%s: %s", tr->tr_later_path, strerror(errno));
+                return -1;
+        }
         return 0;
 }
 
@@ -62,17 +78,33 @@ void cp_gen_truth_reject(cp_gen_truth_t *tr, const cp_gen_source_t *src,
         fputs("}", tr->tr_rejects);
 }
 
+void cp_gen_truth_later(cp_gen_truth_t *tr, const cp_gen_source_t *src, uint64_t line,
+                        uint64_t first_line, const char *status)
+{
+        fputs(tr->tr_nlater++ ? ",\n  {\"source\": " : "  {\"source\": ", tr->tr_later);
+        cp_gen_json_fputs(tr->tr_later, src->src_id);
+        fputs(", \"file\": ", tr->tr_later);
+        cp_gen_json_fputs(tr->tr_later, src->src_file);
+        fprintf(tr->tr_later, ", \"line\": %llu, \"first_line\": %llu, \"event\": \"REMOVAL\", "
+                "\"status\": ", (unsigned long long)line, (unsigned long long)first_line);
+        cp_gen_json_fputs(tr->tr_later, status);
+        fputs("}", tr->tr_later);
+}
+
 static void cp_gen_bit_set(uint64_t *bits, uint64_t i)
 {
         bits[i / 64] |= UINT64_C(1) << (i % 64);
 }
 
 /* Figures of an active key of a non-central source (docs/metrics.md
- * "Sharing", "Discrepancies", "Time to central", "Field completeness"). */
-static void cp_gen_count_active(cp_gen_stats_t *st, const cp_gen_entry_t *en,
+ * "Sharing", "Discrepancies", "Time to central", "Field completeness").
+ * Returns the share it was counted in (shared, fuzzy or unmatched[reason]),
+ * which a later withdrawn record takes it out of. */
+static uint64_t *cp_gen_count_active(cp_gen_stats_t *st, const cp_gen_entry_t *en,
                                 const cp_gen_view_t *vs, const cp_gen_view_t *vc)
 {
         int cat = en->en_cat;
+        uint64_t *share;
 
         st->st_cmpl_keys++;
         for (int i = 0; cp_gen_required[cat][i] >= 0; i++)
@@ -95,9 +127,11 @@ static void cp_gen_count_active(cp_gen_stats_t *st, const cp_gen_entry_t *en,
                         }
                 }
                 st->st_discrepant += differs;
-                /* lag: central publish date - the source's decision date */
-                if (vs->vw_decision && vc->vw_publish) {
-                        int32_t lag = vc->vw_publish - vs->vw_decision;
+                /* lag: central publish date - the source's decision date,
+                 * else its listing date */
+                if ((vs->vw_decision || vs->vw_list) && vc->vw_publish) {
+                        int32_t lag = vc->vw_publish -
+                                      (vs->vw_decision ? vs->vw_decision : vs->vw_list);
 
                         st->st_lag_bucket[cp_gen_lag_bucket(lag)]++;
                         st->st_lag_count++;
@@ -105,11 +139,15 @@ static void cp_gen_count_active(cp_gen_stats_t *st, const cp_gen_entry_t *en,
                 } else {
                         st->st_lag_unknown++;
                 }
-        } else if (vc && cp_gen_view_fuzzy(vs, vc, cat)) {
-                st->st_fuzzy++;
-        } else {
-                st->st_unmatched[cp_gen_view_reason(vs, en)]++;
+                return &st->st_shared;
         }
+        if (vc && cp_gen_view_fuzzy(vs, vc, cat)) {
+                st->st_fuzzy++;
+                return &st->st_fuzzy;
+        }
+        share = &st->st_unmatched[cp_gen_view_reason(vs, en)];
+        (*share)++;
+        return share;
 }
 
 int cp_gen_truth_count(cp_gen_truth_t *tr, const cp_gen_plan_t *pl, char *errstr,
@@ -212,11 +250,32 @@ int cp_gen_truth_count(cp_gen_truth_t *tr, const cp_gen_plan_t *pl, char *errstr
                                                 cp_gen_on(vc, cp_gen_required[cat][i]);
                         }
                         for (int s = 0; s < n; s++) {
+                                cp_gen_stats_t *st = &tr->tr_src[s];
+                                uint64_t *share = NULL;
+                                int fate;
+
                                 if (!((held >> s) & 1u) || cp_gen_sources[s].src_central)
                                         continue;
-                                tr->tr_src[s].st_class[cls_of[s]]++;
+                                st->st_class[cls_of[s]]++;
                                 if (cls_of[s] == CP_GEN_KC_ACTIVE)
-                                        cp_gen_count_active(&tr->tr_src[s], &en, &views[s], vc);
+                                        share = cp_gen_count_active(st, &en, &views[s], vc);
+                                if (!cp_gen_view_writes_later(pl, s, &en))
+                                        continue;
+                                /* the figures of its first view stay; it
+                                 * leaves the active set and its share */
+                                fate = cp_gen_view_later_fate(pl, s, &en, &views[s]);
+                                if (fate == CP_GEN_LATER_DUP || !share)
+                                        continue;
+                                st->st_class[CP_GEN_KC_ACTIVE]--;
+                                st->st_class[CP_GEN_KC_WITHDRAWN]++;
+                                (*share)--;
+                                st->st_later_keys++;
+                                if (fate == CP_GEN_LATER_REMOVAL) {
+                                        st->st_produced++;
+                                        st->st_removals++;
+                                        st->st_later_removals++;
+                                        tr->tr_produced++;
+                                }
                         }
                 }
         }
@@ -313,20 +372,38 @@ static void cp_gen_truth_source(FILE *fp, const cp_gen_truth_t *tr, int s)
                         cp_gen_field_names[cp_gen_required[cat][i]],
                         (unsigned long long)st->st_present[cp_gen_required[cat][i]]);
         fprintf(fp, "}},\n   \"ids\": {\"present\": %llu, \"valid\": %llu, \"flagged\": %llu, "
-                "\"invalid\": %llu}, \"subjects\": %llu}",
+                "\"invalid\": %llu}, \"subjects\": %llu,\n"
+                "   \"withdrawn_later\": {\"keys\": %llu, \"removals\": %llu}}",
                 (unsigned long long)st->st_id_present, (unsigned long long)st->st_id_valid,
                 (unsigned long long)st->st_id_flagged, (unsigned long long)st->st_id_invalid,
-                (unsigned long long)st->st_subjects);
+                (unsigned long long)st->st_subjects, (unsigned long long)st->st_later_keys,
+                (unsigned long long)st->st_later_removals);
+}
+
+/* Copies a temporary list (rejects, later removals) into truth.json;
+ * returns 0 or an errno. */
+static int cp_gen_truth_copy_list(FILE *fp, FILE *list, uint64_t n)
+{
+        char buf[65536];
+        size_t len;
+
+        if (n)
+                fputs("\n", fp);
+        if (fflush(list) || fseek(list, 0, SEEK_SET))
+                return errno;
+        while ((len = fread(buf, 1, sizeof(buf), list)) > 0)
+                if (fwrite(buf, 1, len, fp) != len)
+                        return errno;
+        return ferror(list) ? EIO : 0;
 }
 
 int cp_gen_truth_write(cp_gen_truth_t *tr, const char *dir, char *errstr,
                        size_t errstr_size)
 {
         uint64_t read = 0, rejects = 0;
-        char *path = NULL, buf[65536];
+        char *path = NULL;
         int n = cp_gen_nsources, y, m, d;
         FILE *fp;
-        size_t len;
         int err = 0;
         bool first = true;
 
@@ -371,16 +448,11 @@ int cp_gen_truth_write(cp_gen_truth_t *tr, const char *dir, char *errstr,
                         fputc('}', fp);
                         first = false;
                 }
+        fputs("],\n \"withdrawn_later_removals\": [", fp);
+        err = cp_gen_truth_copy_list(fp, tr->tr_later, tr->tr_nlater);
         fputs("],\n \"rejects\": [", fp);
-        if (tr->tr_nrejects)
-                fputs("\n", fp);
-        if (fflush(tr->tr_rejects) || fseek(tr->tr_rejects, 0, SEEK_SET))
-                err = errno;
-        while (!err && (len = fread(buf, 1, sizeof(buf), tr->tr_rejects)) > 0)
-                if (fwrite(buf, 1, len, fp) != len)
-                        err = errno;
-        if (!err && ferror(tr->tr_rejects))
-                err = EIO;
+        if (!err)
+                err = cp_gen_truth_copy_list(fp, tr->tr_rejects, tr->tr_nrejects);
         fputs("]}\n", fp);
         if (fclose(fp) && !err)
                 err = errno;
@@ -397,6 +469,11 @@ void cp_gen_truth_close(cp_gen_truth_t *tr)
         if (tr->tr_rejects_path)
                 unlink(tr->tr_rejects_path);
         free(tr->tr_rejects_path);
+        if (tr->tr_later)
+                fclose(tr->tr_later);
+        if (tr->tr_later_path)
+                unlink(tr->tr_later_path);
+        free(tr->tr_later_path);
         for (int s = 0; tr->tr_src && s < cp_gen_nsources; s++)
                 free(tr->tr_src[s].st_subject_bits);
         free(tr->tr_src);

@@ -7,12 +7,15 @@
  * keys from the text: it must not share a normaliser's bugs. Two kinds of
  * counts:
  *   - per record, while a feed is written (gen_feed.c): records read,
- *     repeats, bad rows and their reasons, identifiers;
+ *     repeats, bad rows and their reasons, identifiers, and the later
+ *     records withdrawing an entry that are produced as REMOVAL (their
+ *     position, like a bad row's);
  *   - per key, by walking the universes once more (cp_gen_truth_count):
  *     for each entry, the sources that hold it and their views of it
  *     (gen_view.h) give its keys, its class in each source, whether it is
  *     shared, fuzzy or unmatched and why, what central writes differently,
- *     the lag, the fields present, the subjects.
+ *     the lag, the fields present, the subjects, and what a later
+ *     withdrawn record of it does (cp_gen_view_later_fate).
  * Bad rows go to a temporary file as they are found; subjects are bitmaps
  * over the plan's subject pools (one bit per possible subject key per
  * source, about 1 MB per million rows in all), so memory does not grow
@@ -35,6 +38,7 @@ typedef struct cp_gen_stats_s {
         uint64_t st_read;      /* records: good, repeated and bad rows */
         uint64_t st_rejects;   /* bad rows */
         uint64_t st_dups;      /* exact repeats within the source */
+        uint64_t st_later;     /* records withdrawing an entry written before */
         uint64_t st_blank;     /* blank lines (not records) */
         uint64_t st_bad[CP_GEN_BAD__COUNT];
         uint64_t st_id_present, st_id_valid, st_id_flagged, st_id_invalid;
@@ -42,7 +46,11 @@ typedef struct cp_gen_stats_s {
         /* per key (cp_gen_truth_count) */
         uint64_t st_unique;    /* entries held = distinct keys accepted */
         uint64_t st_produced;  /* keys first read here (centrals first, then table order) */
-        uint64_t st_removals;  /* of those, withdrawn or expired in this source */
+        /* of those, withdrawn or expired in this source, and records
+         * withdrawing a key the source produced (st_later_removals) */
+        uint64_t st_removals;
+        uint64_t st_later_keys;      /* withdrawn_later: active keys a later record withdrew */
+        uint64_t st_later_removals;  /* of them, the later record produced (a REMOVAL) */
         uint64_t st_class[CP_GEN_KC__COUNT];
         uint64_t st_shared;    /* active, central has the same key */
         uint64_t st_fuzzy;     /* active, not shared, central has the fuzzy key */
@@ -65,6 +73,11 @@ typedef struct cp_gen_truth_s {
         FILE *tr_rejects;           /* the rejects list, one JSON object a line */
         char *tr_rejects_path;
         uint64_t tr_nrejects;       /* entries written to tr_rejects */
+        /* The REMOVAL records later withdrawn records produce, one JSON
+         * object a line (truth.json's withdrawn_later_removals) */
+        FILE *tr_later;
+        char *tr_later_path;
+        uint64_t tr_nlater;
         cp_gen_stats_t *tr_src;     /* one per cp_gen_sources entry */
         uint64_t *tr_overlap;       /* nsources x nsources: keys both hold */
         uint64_t *tr_missing;       /* subjects of i that j (same category) lacks */
@@ -84,6 +97,15 @@ int cp_gen_truth_open(cp_gen_truth_t *tr, const char *dir, char *errstr,
  */
 void cp_gen_truth_reject(cp_gen_truth_t *tr, const cp_gen_source_t *src,
                          uint64_t line, const char *reason, const char *detail);
+
+/**
+ * @brief Records a later withdrawn record that is produced as a REMOVAL.
+ * @param line its line (row) in the source's file
+ * @param first_line that of the source's first record of the key
+ * @param status its status as written
+ */
+void cp_gen_truth_later(cp_gen_truth_t *tr, const cp_gen_source_t *src, uint64_t line,
+                        uint64_t first_line, const char *status);
 
 /**
  * @brief Counts every per-key figure by walking the universes (see DESIGN).

@@ -478,6 +478,49 @@ int cp_gen_view_class(const cp_gen_plan_t *pl, const cp_gen_view_t *vw,
         return CP_GEN_KC_ACTIVE;
 }
 
+bool cp_gen_view_writes_later(const cp_gen_plan_t *pl, int si, const cp_gen_entry_t *en)
+{
+        return (en->en_flags & CP_GEN_EN_WITHDRAWN_LATER) && !cp_gen_sources[si].src_central &&
+               (pl->pl_has[si] & CP_GEN_FB(CP_GEN_F_STATUS));
+}
+
+void cp_gen_view_withdraw(cp_gen_view_t *vw, cp_gen_rng_t *rng)
+{
+        vw->vw_withdrawn = true;
+        vw->vw_status = cp_gen_status_withdrawn[cp_gen_rng_below(rng,
+                                                                 CP_GEN_N(cp_gen_status_withdrawn))];
+}
+
+bool cp_gen_reads_before(int a, int b)
+{
+        /* Central sources are read completely first (run_ingest.c); the
+         * others concurrently, which only the keys two of them share
+         * could tell (gen_model.h, CP_GEN_EN_WITHDRAWN_LATER). */
+        if (cp_gen_sources[a].src_central != cp_gen_sources[b].src_central)
+                return cp_gen_sources[a].src_central;
+        return a < b;
+}
+
+int cp_gen_view_later_fate(const cp_gen_plan_t *pl, int si, const cp_gen_entry_t *en,
+                           const cp_gen_view_t *vw)
+{
+        cp_gen_view_t vt;
+
+        if (cp_gen_view_class(pl, vw, en) != CP_GEN_KC_ACTIVE)
+                return CP_GEN_LATER_DUP;
+        for (int t = 0; t < cp_gen_nsources; t++) {
+                const cp_gen_source_t *src = &cp_gen_sources[t];
+
+                if (t == si || src->src_cat != en->en_cat || !cp_gen_reads_before(t, si) ||
+                    !cp_gen_source_holds(pl, src, en->en_index, en->en_class))
+                        continue;
+                cp_gen_view_make(pl, t, en, &vt);
+                if (vt.vw_variant == vw->vw_variant)
+                        return CP_GEN_LATER_MOVED;
+        }
+        return CP_GEN_LATER_REMOVAL;
+}
+
 int cp_gen_view_reason(const cp_gen_view_t *vw, const cp_gen_entry_t *en)
 {
         /* The subject key is N: without a usable identifier, M: with a

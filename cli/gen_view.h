@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "gen_model.h"
+#include "gen_rng.h"
 
 /* The fields the model knows, by canonical name (cp_gen_field_names). */
 enum {
@@ -144,6 +145,28 @@ static inline bool cp_gen_on(const cp_gen_view_t *vw, int f)
 /** @returns the class (CP_GEN_KC_*) of a non-central source's view. */
 int cp_gen_view_class(const cp_gen_plan_t *pl, const cp_gen_view_t *vw,
                       const cp_gen_entry_t *en);
+
+/**
+ * @returns whether source si writes entry en (which it holds) a second
+ *          time, withdrawn: CP_GEN_EN_WITHDRAWN_LATER, in a non-central
+ *          source with a status column
+ */
+bool cp_gen_view_writes_later(const cp_gen_plan_t *pl, int si, const cp_gen_entry_t *en);
+
+/** @brief Makes a view that of the later record: a withdrawn status, from rng. */
+void cp_gen_view_withdraw(cp_gen_view_t *vw, cp_gen_rng_t *rng);
+
+/**
+ * @returns what the later withdrawn record of source si does (CP_GEN_LATER_*),
+ *          from si's first view vw of en: whether it was active, and whether
+ *          si produced the key, i.e. no source read before it (central ones
+ *          first, then table order) holds the entry under the same key
+ */
+int cp_gen_view_later_fate(const cp_gen_plan_t *pl, int si, const cp_gen_entry_t *en,
+                           const cp_gen_view_t *vw);
+
+/** @returns whether source a's records are read before source b's. */
+bool cp_gen_reads_before(int a, int b);
 
 /** @returns why an active, unmatched key has no match (CP_GEN_NM_*). */
 int cp_gen_view_reason(const cp_gen_view_t *vw, const cp_gen_entry_t *en);

@@ -84,6 +84,22 @@ void cp_sp_rect_end(cp_buf_t *b, const char *title)
         cp_buf_puts(b, "</title></rect>\n");
 }
 
+void cp_sp_hist_bar(cp_buf_t *b, const char *cls, const char *source, const char *le,
+                    double x, double base, double w, double h, uint32_t rgb, uint64_t v,
+                    const char *label)
+{
+        cp_sp_rect(b, cls, x, base - h, w, h, rgb);
+        cp_html_attr(b, "data-source", source);
+        cp_html_attr(b, "data-le", le);
+        cp_html_attr_u64(b, "data-keys", v);
+        cp_sp_rect_end(b, NULL);
+        cp_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"in\" text-anchor=\"middle\">",
+                      x + w / 2, base - h - 4);
+        cp_html_count(b, v);
+        cp_buf_puts(b, "</text>\n");
+        cp_sp_text(b, x + w / 2, base + 16, "axis", "middle", label);
+}
+
 void cp_sp_label(cp_buf_t *b, const char *s, size_t max)
 {
         size_t n = strlen(s);

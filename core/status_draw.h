@@ -69,6 +69,13 @@ void cp_sp_rect(cp_buf_t *b, const char *cls, double x, double y, double w, doub
                 uint32_t rgb);
 void cp_sp_rect_end(cp_buf_t *b, const char *title);
 
+/* A bar of a histogram standing on a base line at y = base: its rect
+ * (class cls, data-source, data-le and data-keys for the page's checker),
+ * the count v above it and the bucket's label under the base line. */
+void cp_sp_hist_bar(cp_buf_t *b, const char *cls, const char *source, const char *le,
+                    double x, double base, double w, double h, uint32_t rgb, uint64_t v,
+                    const char *label);
+
 /* Appends s escaped, cut to at most max bytes (at a character boundary)
  * and ended with "…" when longer: labels must not run into the bars. */
 void cp_sp_label(cp_buf_t *b, const char *s, size_t max);

@@ -103,18 +103,8 @@ static void cp_sp_seen_panel(cp_buf_t *b, const cp_source_conf_t *src,
                         cp_sp_secs(d, sizeof(d), cp_seen_bounds[CP_SEEN_BUCKETS - 2]);
                         snprintf(lab, sizeof(lab), ">%s", d);
                 }
-                cp_sp_rect(b, "seen", x, CP_SP_SEEN_BASE - hgt, slot - 10, hgt,
-                           k ? CP_SP_SEEN_LATER : CP_SP_SEEN_FIRST);
-                cp_html_attr(b, "data-source", src->src_id);
-                cp_html_attr(b, "data-le", le);
-                cp_html_attr_u64(b, "data-keys", v);
-                cp_sp_rect_end(b, NULL);
-                cp_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"in\" "
-                              "text-anchor=\"middle\">", x + (slot - 10) / 2,
-                              CP_SP_SEEN_BASE - hgt - 4);
-                cp_html_count(b, v);
-                cp_buf_puts(b, "</text>\n");
-                cp_sp_text(b, x + (slot - 10) / 2, CP_SP_SEEN_BASE + 16, "axis", "middle", lab);
+                cp_sp_hist_bar(b, "seen", src->src_id, le, x, CP_SP_SEEN_BASE, slot - 10, hgt,
+                               k ? CP_SP_SEEN_LATER : CP_SP_SEEN_FIRST, v, lab);
         }
         cp_sp_svg_close(b);
         cp_buf_puts(b, "</div>\n");
@@ -199,6 +189,22 @@ static void cp_sp_seen(cp_buf_t *b, const cp_conf_t *conf, const cp_report_t *re
 
 /* ---- active keys that left later ---- */
 
+/* One way of leaving, a segment of the row's bar from x: @returns its width. */
+static double cp_sp_left_seg(cp_buf_t *b, double x, double by, const cp_source_conf_t *src,
+                             uint64_t first, const char *what, uint64_t keys,
+                             uint64_t removals, uint32_t rgb, const char *title)
+{
+        double w = cp_sp_len(keys, first, CP_SP_BAR_W);
+
+        cp_sp_rect(b, "left", x, by, w, CP_SP_BAR_H, rgb);
+        cp_html_attr(b, "data-source", src->src_id);
+        cp_html_attr(b, "data-what", what);
+        cp_html_attr_u64(b, "data-keys", keys);
+        cp_html_attr_u64(b, "data-removals", removals);
+        cp_sp_rect_end(b, title);
+        return w;
+}
+
 static void cp_sp_left_row(cp_buf_t *b, double y, const cp_source_conf_t *src,
                            const cp_source_stats_t *st)
 {
@@ -215,21 +221,12 @@ static void cp_sp_left_row(cp_buf_t *b, double y, const cp_source_conf_t *src,
         cp_html_attr_u64(b, "data-keys", active);
         cp_sp_rect_end(b, "still active");
         x += w;
-        w = cp_sp_len(st->st_window_ended, first, CP_SP_BAR_W);
-        cp_sp_rect(b, "left", x, by, w, CP_SP_BAR_H, CP_SP_ORANGE);
-        cp_html_attr(b, "data-source", src->src_id);
-        cp_html_attr(b, "data-what", "window_ended");
-        cp_html_attr_u64(b, "data-keys", st->st_window_ended);
-        cp_html_attr_u64(b, "data-removals", st->st_removals_swept);
-        cp_sp_rect_end(b, "window ended while the service ran (now expired)");
-        x += w;
-        w = cp_sp_len(st->st_withdrawn_later, first, CP_SP_BAR_W);
-        cp_sp_rect(b, "left", x, by, w, CP_SP_BAR_H, CP_SP_VERMILLION);
-        cp_html_attr(b, "data-source", src->src_id);
-        cp_html_attr(b, "data-what", "withdrawn_later");
-        cp_html_attr_u64(b, "data-keys", st->st_withdrawn_later);
-        cp_html_attr_u64(b, "data-removals", st->st_withdrawn_later_removals);
-        cp_sp_rect_end(b, "withdrawn by a later record (now withdrawn)");
+        x += cp_sp_left_seg(b, x, by, src, first, "window_ended", st->st_window_ended,
+                            st->st_removals_swept, CP_SP_ORANGE,
+                            "window ended while the service ran (now expired)");
+        cp_sp_left_seg(b, x, by, src, first, "withdrawn_later", st->st_withdrawn_later,
+                       st->st_withdrawn_later_removals, CP_SP_VERMILLION,
+                       "withdrawn by a later record (now withdrawn)");
 
         cp_buf_printf(b, "<text x=\"%d\" y=\"%.1f\"><tspan class=\"num\">", CP_SP_TEXT_X,
                       y + 15);

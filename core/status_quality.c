@@ -10,7 +10,7 @@
 
 #define CP_SP_FIELD_ROW 20
 #define CP_SP_FIELD_BAR_X 118
-#define CP_SP_FIELD_BAR_W 140
+#define CP_SP_FIELD_BAR_W 110  /* leaves the count room for seven digits */
 
 static void cp_sp_completeness_panel(cp_buf_t *b, const cp_source_conf_t *src,
                                      const cp_source_stats_t *st)
@@ -227,17 +227,8 @@ static void cp_sp_lag_panel(cp_buf_t *b, const cp_source_conf_t *src,
                         snprintf(le, sizeof(le), "+Inf");
                         snprintf(lab, sizeof(lab), ">%d", cp_lag_bounds[CP_LAG_BUCKETS - 2]);
                 }
-                cp_sp_rect(b, "lag", x, CP_SP_LAG_BASE - hgt, slot - 12, hgt, CP_SP_BLUE);
-                cp_html_attr(b, "data-source", src->src_id);
-                cp_html_attr(b, "data-le", le);
-                cp_html_attr_u64(b, "data-keys", v);
-                cp_sp_rect_end(b, NULL);
-                cp_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" class=\"in\" "
-                              "text-anchor=\"middle\">", x + (slot - 12) / 2,
-                              CP_SP_LAG_BASE - hgt - 4);
-                cp_html_count(b, v);
-                cp_buf_puts(b, "</text>\n");
-                cp_sp_text(b, x + (slot - 12) / 2, CP_SP_LAG_BASE + 16, "axis", "middle", lab);
+                cp_sp_hist_bar(b, "lag", src->src_id, le, x, CP_SP_LAG_BASE, slot - 12, hgt,
+                               CP_SP_BLUE, v, lab);
         }
         if (!st->st_lag_count)
                 cp_sp_text(b, CP_SP_PANEL_W / 2.0, CP_SP_LAG_BASE / 2.0, "sub", "middle",

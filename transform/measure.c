@@ -449,17 +449,20 @@ static int cp_count_subject(cp_measure_t *me, unsigned source, int category,
         return cp_dedupe_add(&me->me_subjects, h, source, &prev) < 0 ? CP_ERR_NOMEM : CP_OK;
 }
 
+/* From the source's decision date, else its listing date: a list entry
+ * (a blacklisting) has no other decision (docs/metrics.md). */
 static void cp_count_lag(cp_source_stats_t *st, const cp_view_t *v,
                          const cp_central_entry_t *ce)
 {
+        int d = v->vw_date_rc[CP_VD_DECISION] == CP_DATE_OK ? CP_VD_DECISION : CP_VD_LIST;
         int32_t lag;
         int b = 0;
 
-        if (!ce || !ce->ce_publish || v->vw_date_rc[CP_VD_DECISION] != CP_DATE_OK) {
+        if (!ce || !ce->ce_publish || v->vw_date_rc[d] != CP_DATE_OK) {
                 st->st_lag_unknown++;
                 return;
         }
-        lag = ce->ce_publish - v->vw_days[CP_VD_DECISION];
+        lag = ce->ce_publish - v->vw_days[d];
         while (b < CP_LAG_BUCKETS - 1 && lag > cp_lag_bounds[b])
                 b++;
         st->st_lag_bucket[b]++;

@@ -4,7 +4,7 @@
  *
  * DESIGN: measured once per (source, key), on the first record of the
  * source with that key — the source's view. The central records are read
- * before any other source (cli/cmd_run.c), so when a source's view is
+ * before any other source (cli/run_ingest.c), so when a source's view is
  * measured the central view of its key is final: every figure is counted
  * once, at that moment, and never revised — within a set of inputs. In
  * service mode a central record of a later set revises one thing: a key

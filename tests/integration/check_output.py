@@ -7,6 +7,15 @@ headers and payload (one zstd frame holding one protobuf message of the type
 the header names), then checks the whole against truth.json (written by
 `credpipe gen`) and, when given, the run's --report-json file.
 
+Records: each key once, but for the REMOVAL records of keys a later record
+of their source withdrew (truth.json's withdrawn_later_removals): each such
+record must be on the topic at the later record's position, with event
+REMOVAL, its status, and the record_key of the source's first record of
+the key. Per source, the REMOVAL records on the topic must be the truth's
+`removals`, and all its records the report's `produced` (both without the
+REMOVALs of a window's end, which are not records read; the latter only for
+sources whose produced does not depend on read order, see compare_report).
+
 It shares no code with credpipe: the protobuf classes are generated from
 proto/credpipe.proto with protoc at run time into a temporary directory.
 
@@ -337,6 +346,7 @@ def share_to_dict(ss, truth_src=None):
             "bounds_seconds": list(ss.seen_bucket_seconds), "buckets": list(ss.seen_buckets),
             "count": ss.seen_count, "sum_ms": ss.seen_sum_ms, "late_shared": ss.late_shared}
         d["window_ended"] = {"keys": ss.window_ended, "removals": ss.removals_swept}
+    if _has(ss, "withdrawn_later"):
         d["withdrawn_later"] = {"keys": ss.withdrawn_later,
                                 "removals": ss.withdrawn_later_removals}
     return d
@@ -417,7 +427,10 @@ def main():
     # ---- records topic
     n_records = 0
     key_seen = {}
-    dup_keys = []
+    key_more = collections.defaultdict(list)  # record_key -> later occurrences
+    at_pos = {}  # (source, file name, line) -> (record_key, event, status, where)
+    removals_per_src = collections.Counter()
+    swept_per_src = collections.Counter()
     empty_keys = []
     subj_parts = collections.defaultdict(set)
     no_subject_id = 0
@@ -437,6 +450,16 @@ def main():
             where = f"{m.topic()}[{m.partition()}]@{m.offset()}#{i}"
             sid = r.provenance.source_id
             per_src_records[sid] += 1
+            # REMOVALs the pipeline decided itself (a window's end) are not
+            # records read: not in produced nor removals (docs/metrics.md)
+            swept = _has(r, "removal_reason") and r.removal_reason != ""
+            if swept:
+                swept_per_src[sid] += 1
+            elif r.event == pb.REMOVAL:
+                removals_per_src[sid] += 1
+            pos = (sid, os.path.basename(r.provenance.position.file),
+                   int(r.provenance.position.line))
+            at_pos[pos] = (r.record_key, r.event, r.status, where)
             if sid in a.retired:
                 retired_records[sid] += 1
             elif sid not in known:
@@ -444,7 +467,7 @@ def main():
             if not r.record_key:
                 empty_keys.append(where)
             elif r.record_key in key_seen:
-                dup_keys.append(f"{r.record_key!r} at {key_seen[r.record_key]} and {where}")
+                key_more[r.record_key].append((where, pos))
             else:
                 key_seen[r.record_key] = where
             if r.subject.id:
@@ -460,9 +483,42 @@ def main():
     if batch_part_mismatch:
         checks.warn(f"{batch_part_mismatch} record batches carry a partition field "
                     "different from the Kafka partition they are on")
+    # Keys withdrawn by a later record of the source that produced them:
+    # that record is produced again, as REMOVAL, at its own position.
+    later = truth.get("withdrawn_later_removals") or []
+    later_pos = set()
+    bad_later = []
+    for w in later:
+        pos = (w["source"], os.path.basename(w["file"]), int(w["line"]))
+        first = (w["source"], os.path.basename(w["file"]), int(w["first_line"]))
+        later_pos.add(pos)
+        got, want_key = at_pos.get(pos), at_pos.get(first)
+        if got is None:
+            bad_later.append(f"{pos}: no record there")
+        elif want_key is None:
+            bad_later.append(f"{first}: no record of the key's first row")
+        elif got[1] != pb.REMOVAL or got[2] != w["status"] or got[0] != want_key[0]:
+            bad_later.append(f"{pos} at {got[3]}: event {pb.EventType.Name(got[1])}, "
+                             f"status {got[2]!r}, key {got[0]!r}; want REMOVAL, "
+                             f"{w['status']!r}, the key of line {w['first_line']} "
+                             f"{want_key[0]!r}")
+    if "withdrawn_later_removals" in truth:
+        checks.ok(not bad_later, "withdrawn later: REMOVAL records at their positions",
+                  f"{len(bad_later)} of {len(later)} wrong, e.g. " +
+                  "; ".join(bad_later[:MAX_SHOWN]))
+    dup_keys = []
+    for k, more in key_more.items():
+        # allowed: one more record of the key, a withdrawn-later REMOVAL
+        if len(more) == 1 and more[0][1] in later_pos:
+            continue
+        dup_keys += [f"{k!r} at {key_seen[k]} and {w}" for w, _ in more]
     if "produced" in truth_totals:
         checks.eq(n_records, truth_totals["produced"],
                   "records on topic == truth totals.produced")
+    for sid, t in truth_src.items():
+        if "removals" in t:
+            checks.eq(removals_per_src.get(sid, 0), t["removals"],
+                      "REMOVAL records on topic per source == truth removals", sid)
     checks.ok(not dup_keys, "no record_key twice on the records topic",
               f"{len(dup_keys)} duplicates, e.g. " + "; ".join(dup_keys[:MAX_SHOWN]))
     checks.ok(not empty_keys, "every record has a record_key",
@@ -583,6 +639,15 @@ def main():
                     if f in g:
                         checks.eq(g[f], v, f"report: per-source {f} == SharingReport",
                                   ss.source_id)
+        # Not for sources sharing keys with another non-central one: which
+        # of them produces such a key is a race, which a state rebuilt from
+        # the inputs (STATE_REBUILD) may decide otherwise than the run that
+        # produced the records did.
+        racing = compare_report.racing_sources(truth)
+        for sid, g in rep_src.items():
+            if "produced" in g and sid in known and sid not in racing:
+                checks.eq(per_src_records.get(sid, 0) - swept_per_src.get(sid, 0), g["produced"],
+                          "records on topic per source == report produced", sid)
 
     # ---- summary
     elapsed = time.time() - started

@@ -13,7 +13,8 @@ run_id="st$$x$(date +%s%N | tail -c 7)"
 rm -rf "$work"; mkdir -p "$work"
 bad=0
 for fault in none dup-key split-subject bad-header bad-count two-frames \
-             missing-reject wrong-rate report-differs unknown-source figure-differs; do
+             missing-reject wrong-rate report-differs unknown-source figure-differs \
+             later-missing later-twice; do
   prefix="$run_id.$fault."
   d=$work/$fault
   timeout 120 "$PY" "$HERE/fake_output.py" --bootstrap "$bs" --prefix "$prefix" \

@@ -7,11 +7,13 @@ The report is what `credpipe run --report-json` (or `credpipe report
 --format json`) writes; truth.json is what `credpipe gen` writes. Every
 figure of docs/metrics.md the truth holds is compared exactly (rates to
 1e-9); the report must hold it too. Per-source `produced` and `duplicates`
-depend on which source reads a shared key first (the run reads sources
-concurrently), so they are compared only through their sum, read -
-rejects; their totals are compared exactly. Besides, the report's own
-invariants are checked, so that a truth wrong the same way as the report
-does not hide everything:
+of a non-central source that shares keys with another non-central source
+(the truth's pairs say so) depend on which of the two reads such a key
+first (the run reads them concurrently), so they are compared only
+through their sum, read - rejects; those of every other source, and the
+totals, are compared exactly. Besides, the report's own invariants are
+checked, so that a truth wrong the same way as the report does not hide
+everything:
 
     read = produced + duplicates + rejects, rejects = sum of rejects_by_reason
     unique_keys = sum of key_classes        (non-central sources)
@@ -19,10 +21,10 @@ does not hide everything:
     completeness.keys = active (non-central) or unique_keys (central)
     time_to_central: count = sum of buckets, shared = count + unknown
     observed_time_to_central: count = sum of buckets = shared (non-central)
-    (after keys left the active set — by their window's end,
-    window_ended.keys, or a later record's withdrawal, withdrawn_later.keys —
-    completeness counts them too, and the time-to-central counts hold up
-    to them)
+    (after keys left by their window's end, window_ended.keys, or were
+    withdrawn by a later record, withdrawn_later.keys: completeness counts
+    them too, and the time-to-central counts hold up to them)
+    withdrawn_later.removals <= withdrawn_later.keys, <= removals
     ids.present = valid + flagged + invalid
 
 check_output.py uses compare() for the report file and for the
@@ -86,12 +88,13 @@ def _nonzero(d):
     return {k: v for k, v in (d or {}).items() if v}
 
 
-def compare_source(t, g):
-    """Failures of report source g against truth source t: [(check, detail)]."""
+def compare_source(t, g, order_dependent=True):
+    """Failures of report source g against truth source t: [(check, detail)].
+    order_dependent: produced and duplicates are not compared (see above)."""
     sid = t.get("source")
     out = []
     for f, want in t.items():
-        if f in ORDER_DEPENDENT:
+        if f in ORDER_DEPENDENT and order_dependent:
             continue
         if f not in g:
             out.append((f"per-source {f}", f"{sid}: missing in the report, want {want!r}"))
@@ -147,17 +150,24 @@ def invariants(g, central):
         s = g["shared_with_central"] + g["shared_fuzzy"] + sum(g["unmatched"].values())
         need(s == active, "active = shared + shared_fuzzy + sum of unmatched",
              f"{s} != {active}")
-    # Keys whose window ended while the service ran, or that a later
-    # record withdrew, left the active set; what was counted at their
-    # first view keeps them (docs/metrics.md).
-    left = (g.get("window_ended") or {}).get("keys", 0) + \
-        (g.get("withdrawn_later") or {}).get("keys", 0)
+    # Keys whose window ended while the service ran, or that a later record
+    # withdrew, left the active set; what was counted at their first view
+    # keeps them (docs/metrics.md).
+    later = g.get("withdrawn_later") or {}
+    ended = (g.get("window_ended") or {}).get("keys", 0) + later.get("keys", 0)
+    if later:
+        need(later.get("removals", 0) <= later.get("keys", 0),
+             "withdrawn_later.removals <= withdrawn_later.keys", f"{later}")
+        if "removals" in g:
+            need(later.get("removals", 0) <= g["removals"], "withdrawn_later.removals <= removals",
+                 f"{later.get('removals')} > {g['removals']}")
     c = g.get("completeness")
     if isinstance(c, dict) and "keys" in c:
         want = g.get("unique_keys") if central else \
-            (active + left if active is not None else None)
+            (active + ended if active is not None else None)
         if want is not None:
-            need(c["keys"] == want, "completeness.keys = active (central: unique_keys)",
+            need(c["keys"] == want, "completeness.keys = active (+ window_ended + withdrawn_later; "
+                 "central: unique_keys)",
                  f"{c['keys']} != {want}")
         for f, n in (c.get("present") or {}).items():
             need(0 <= n <= c["keys"], "completeness present <= keys", f"{f} {n} > {c['keys']}")
@@ -167,9 +177,9 @@ def invariants(g, central):
              f"{sum(lag['buckets'])} != {lag.get('count')}")
         if "shared_with_central" in g:
             n = lag.get("count", 0) + lag.get("unknown", 0)
-            need(n == g["shared_with_central"] if not left else
-                 g["shared_with_central"] <= n <= g["shared_with_central"] + left,
-                 "shared = lag count + unknown (+ shared keys that left)",
+            need(n == g["shared_with_central"] if not ended else
+                 g["shared_with_central"] <= n <= g["shared_with_central"] + ended,
+                 "shared = lag count + unknown (+ shared keys whose window ended or withdrawn later)",
                  f"{lag.get('count')}+{lag.get('unknown')} vs {g['shared_with_central']}")
     seen = g.get("observed_time_to_central")
     if isinstance(seen, dict) and "buckets" in seen:
@@ -177,9 +187,9 @@ def invariants(g, central):
              f"{sum(seen['buckets'])} != {seen.get('count')}")
         if "shared_with_central" in g and not central:
             n = seen.get("count", 0)
-            need(n == g["shared_with_central"] if not left else
-                 g["shared_with_central"] <= n <= g["shared_with_central"] + left,
-                 "shared = observed count (+ shared keys that left)",
+            need(n == g["shared_with_central"] if not ended else
+                 g["shared_with_central"] <= n <= g["shared_with_central"] + ended,
+                 "shared = observed count (+ shared keys whose window ended or withdrawn later)",
                  f"{n} vs {g['shared_with_central']}")
             need(seen.get("late_shared", 0) <= n, "late_shared <= observed count",
                  f"{seen.get('late_shared')} > {n}")
@@ -195,6 +205,21 @@ def invariants(g, central):
             need(g["discrepant"] <= sum(dif.values()) and
                  (g["discrepant"] > 0) == (sum(dif.values()) > 0),
                  "discrepant within differing fields", f"{g['discrepant']} vs {dif}")
+    return out
+
+
+def racing_sources(truth):
+    """The non-central sources that share keys with another non-central
+    source: which of them produces such a key depends on read order.
+    Without pairs in the truth, every source."""
+    srcs = {s["source"]: s for s in truth.get("sources") or []}
+    if "pairs" not in truth:
+        return set(srcs)
+    out = set()
+    for p in truth["pairs"]:
+        a, b = srcs.get(p["source"], {}), srcs.get(p["other"], {})
+        if p.get("overlap_keys") and a.get("role") != "central" and b.get("role") != "central":
+            out.add(p["source"])
     return out
 
 
@@ -217,11 +242,12 @@ def compare(truth, report, label="report"):
     gsrc = {s.get("source"): s for s in report.get("sources") or []}
     if sorted(tsrc) != sorted(gsrc):
         out.append((f"{label}: sources", f"got {sorted(gsrc)}, want {sorted(tsrc)}"))
+    racing = racing_sources(truth)
     for sid, t in tsrc.items():
         g = gsrc.get(sid)
         if g is None:
             continue
-        out += [(f"{label}: {c}", d) for c, d in compare_source(t, g)]
+        out += [(f"{label}: {c}", d) for c, d in compare_source(t, g, sid in racing)]
         out += [(f"{label}: {c}", d) for c, d in invariants(g, t.get("role") == "central")]
     if "pairs" in truth:
         tp = {(p["source"], p["other"]): p for p in truth["pairs"]}

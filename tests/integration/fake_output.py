@@ -18,6 +18,9 @@ so that the checker can be shown to fail on it:
   unknown-source  a record whose provenance.source_id is not configured
   figure-differs  a docs/metrics.md figure (a key class) differs, in
                   report.json and in the last sharing report
+  later-missing   the REMOVAL of a key withdrawn by a later record of the
+                  source that produced it is not on the topic
+  later-twice     that REMOVAL is on the topic twice
 """
 
 import argparse
@@ -39,7 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 FAULTS = ["none", "dup-key", "split-subject", "bad-header", "bad-count", "two-frames",
           "missing-reject", "wrong-rate", "report-differs", "unknown-source",
-          "figure-differs"]
+          "figure-differs", "later-missing", "later-twice"]
 CMP = ["subject_name", "authority", "decision_date", "list_date", "valid_to",
        "penalty_type", "fine_amount", "case_number"]
 CT = "application/x-protobuf; messageType=credpipe.v1."
@@ -90,6 +93,13 @@ def main():
                ("sect", "sectoral", pb.SECTORAL, [f"k{i}" for i in range(10, 30)]),
                ("muni", "municipal", pb.MUNICIPAL, [f"k{i}" for i in range(25, 35)])]
     rejects = {"central": [3], "sect": [5, 9], "muni": []}
+    # Keys withdrawn by a later record (docs/metrics.md): muni lists k32
+    # (an active key it produced, unmatched) and withdraws it on line 12,
+    # after its ten records: a REMOVAL, produced; and k27 (sect's key) on
+    # line 13: a duplicate.
+    later = {"muni": [("k32", 12), ("k27", 13)]}
+    truth_later = []
+    removals = []
     central = set(sources[0][3])
     seen = set()
     batches = {p: [] for p in range(a.partitions)}
@@ -131,23 +141,54 @@ def main():
             "ids": {"present": len(keys), "valid": len(keys), "flagged": 0, "invalid": 0},
             "subjects": len({int(k[1:]) // 2 for k in keys}),
         })
-        for line, k in enumerate(keys, start=2):
-            if k in seen:
-                st["duplicates"] += 1
-                continue
-            seen.add(k)
-            st["produced"] += 1
+        mine = set()
+
+        def record(k, line, event=pb.UPSERT, status=""):
             subj = f"S{int(k[1:]) // 2:04d}"
-            r = pb.CreditRecord(category=pb.ADMIN_PENALTY, record_key=k)
+            r = pb.CreditRecord(category=pb.ADMIN_PENALTY, record_key=k, event=event,
+                                status=status)
             r.subject.id = subj
             r.subject.kind = pb.ENTERPRISE
             r.provenance.source_id = sid
             r.provenance.source_kind = kind
             r.provenance.position.file = f"/data/{sid}/feed.csv"
             r.provenance.position.line = line
-            p = zlib.crc32(subj.encode()) % a.partitions
+            return zlib.crc32(subj.encode()) % a.partitions, r
+
+        for line, k in enumerate(keys, start=2):
+            if k in seen:
+                st["duplicates"] += 1
+                continue
+            seen.add(k)
+            mine.add(k)
+            st["produced"] += 1
+            p, r = record(k, line)
             batches[p].append(r)
+        st["withdrawn_later"] = {"keys": 0, "removals": 0}
+        for k, line in later.get(sid, []):
+            # active and unmatched (none) at its first view; leaves both
+            st["read"] += 1
+            st["ids"]["present"] += 1
+            st["ids"]["valid"] += 1
+            st["key_classes"]["active"] -= 1
+            st["key_classes"]["withdrawn"] += 1
+            st["unmatched"]["none"] -= 1
+            st["withdrawn_later"]["keys"] += 1
+            if k not in mine:
+                st["duplicates"] += 1
+                continue
+            st["produced"] += 1
+            st["removals"] += 1
+            st["withdrawn_later"]["removals"] += 1
+            removals.append(record(k, line, pb.REMOVAL, "已撤销"))
+            truth_later.append({"source": sid, "file": "feed.csv", "line": line,
+                                "first_line": keys.index(k) + 2, "event": "REMOVAL",
+                                "status": "已撤销"})
         stats.append(st)
+    assert all(k not in central for ks in later.values() for k, _ in ks)
+    if a.fault != "later-missing":
+        for p, r in removals * (2 if a.fault == "later-twice" else 1):
+            batches[p].append(r)
 
     truth_rejects = [{"source": sid, "file": "feed.csv", "line": ln, "reason": "uscc_bad_length"}
                      for sid, lines in rejects.items() for ln in lines]
@@ -168,7 +209,8 @@ def main():
              "totals": dict(totals),
              "sources": [{k: v for k, v in s.items() if k not in ("duplicates", "produced")}
                          for s in stats],
-             "pairs": [dict(p) for p in pairs], "rejects": truth_rejects}
+             "pairs": [dict(p) for p in pairs], "withdrawn_later_removals": truth_later,
+             "rejects": truth_rejects}
     report = {"schema_version": 2, "generated_at_ms": int(time.time() * 1000),
               "as_of": "2026-09-30", "totals": dict(totals),
               "sources": [json.loads(json.dumps(s)) for s in stats],
@@ -271,6 +313,8 @@ def main():
             ss.id_present, ss.id_valid = s["ids"]["present"], s["ids"]["valid"]
             ss.id_flagged, ss.id_invalid = s["ids"]["flagged"], s["ids"]["invalid"]
             ss.subjects = s["subjects"]
+            ss.withdrawn_later = s["withdrawn_later"]["keys"]
+            ss.withdrawn_later_removals = s["withdrawn_later"]["removals"]
             if n == 0:
                 ss.unique_keys += 7  # stale numbers in the older report
             if n == 1 and a.fault == "wrong-rate" and s["source"] == "sect":

@@ -12,7 +12,8 @@ Prometheus client) and asserts:
   * every source: read = produced + duplicate + rejected (the accounting);
   * every figure of the report equals its metric (records, rejects by
     reason, key classes, matches, discrepancies, the time-to-central
-    histogram, completeness, identifiers, subjects, pairs, central keys);
+    histograms, keys whose window ended or a later record withdrew,
+    completeness, identifiers, subjects, pairs, central keys);
   * every per-source metric labels every source, with its role and category;
   * label values are identifiers and codes only (no personal data);
   * the pipeline counters agree with the report (delivered = produced
@@ -182,6 +183,10 @@ def main():
            f"{sid}: window ended")
         eq(val("credpipe_window_ended_removals_total", **L), s["window_ended"]["removals"],
            f"{sid}: window-ended removals")
+        later = s["withdrawn_later"]
+        eq(val("credpipe_withdrawn_later_keys", **L), later["keys"], f"{sid}: withdrawn later")
+        eq(val("credpipe_withdrawn_later_removals_total", **L), later["removals"],
+           f"{sid}: withdrawn-later removals")
         comp = s["completeness"]
         eq(val("credpipe_completeness_keys", **L), comp["keys"], f"{sid}: completeness keys")
         present = {dict(lab)["field"]: v for (n, lab), v in samples.items()

@@ -130,6 +130,10 @@ for row, s in zip(rows, rep["sources"]):
     for code, n in s["rejects_by_reason"].items():
         assert int(row["rejects_" + code]) == n, (s["source"], code)
     assert abs(float(row["sharing_rate"]) - s["sharing_rate"]) < 1e-12
+    for k in ("keys", "removals"):
+        assert int(row["withdrawn_later_" + k]) == s["withdrawn_later"][k], (s["source"], k)
+# gen's feeds withdraw some entries by a later record, some of them produced
+assert sum(s["withdrawn_later"]["removals"] for s in rep["sources"]) > 0, "no withdrawn_later"
 print(f"csv: {len(rows)} rows, {len(rows[0])} columns")
 EOF
 

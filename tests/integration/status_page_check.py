@@ -388,12 +388,15 @@ def main():
     origin = f"http://127.0.0.1:{a.port}"
     if a.served_only != (a.out is None) or (a.served_only and not a.report):
         ap.error("either --out DIR, or --served-only with --report FILE")
-    report = None
-    if a.report:
+    def load_report():
+        # Written at the run's end: read only once the run has finished.
+        if not a.report:
+            return None
         with open(a.report, encoding="utf-8") as f:
-            report = json.load(f)
+            return json.load(f)
 
     if a.served_only:
+        report = load_report()
         status, _, body = get(a.port, "/")
         eq(status, 200, "GET /")
         n = check_later(body, report)
@@ -413,6 +416,7 @@ def main():
                   file=sys.stderr)
             return 1
         time.sleep(0.2)
+    report = load_report()
 
     # The page as served, before any browser.
     for path in ("/", "/status"):

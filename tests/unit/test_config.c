@@ -240,6 +240,35 @@ static void test_preset(void **state)
         cp_conf_destroy(c);
 }
 
+/* Which sources' records can carry a status (and so withdraw a key by a
+ * later record): a column mapped to it, or CreditRecord messages. */
+static void test_status_field(void **state)
+{
+        char err[512];
+        cp_conf_t *c;
+
+        (void)state;
+        c = cp_conf_load(write_conf(
+                "sources:\n"
+                "  - {id: a, role: municipal, category: blacklist, format: csv, paths: a.csv,\n"
+                "     columns: {名称: subject_name, 状态: status}}\n"
+                "  - {id: b, role: sectoral, category: admin_penalty, format: csv, paths: b.csv,\n"
+                "     preset: sgs_penalty}\n"
+                "  - {id: c, role: sectoral, category: admin_penalty, format: kafka,\n"
+                "     kafka: {topics: c.raw, value_format: protobuf}}\n"
+                "  - {id: d, role: sectoral, category: admin_penalty, format: kafka,\n"
+                "     columns: {name: subject_name},\n"
+                "     kafka: {topics: d.raw, value_format: json}}\n"), err, sizeof(err));
+        if (!c)
+                fail_msg("%s", err);
+        assert_true(cp_conf_source_has_field(&c->conf_sources[0], CP_F_STATUS));
+        assert_false(cp_conf_source_has_field(&c->conf_sources[1], CP_F_STATUS));
+        assert_true(cp_conf_source_has_field(&c->conf_sources[1], CP_F_DOCUMENT_NUMBER));
+        assert_true(cp_conf_source_has_field(&c->conf_sources[2], CP_F_STATUS));
+        assert_false(cp_conf_source_has_field(&c->conf_sources[3], CP_F_STATUS));
+        cp_conf_destroy(c);
+}
+
 static void test_preset_errors(void **state)
 {
         static const char *const head =
@@ -393,6 +422,7 @@ int main(void)
                 cmocka_unit_test(test_encoding_and_sheets),
                 cmocka_unit_test(test_preset),
                 cmocka_unit_test(test_preset_errors),
+                cmocka_unit_test(test_status_field),
                 cmocka_unit_test(test_pseudonymize),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

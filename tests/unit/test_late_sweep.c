@@ -4,8 +4,9 @@
  * entries swept when their publication window ends (transform/sweep.c,
  * expire.c), both in service mode, and entries a later record of their
  * source withdraws (measure.c, transform.c), in both modes, through the
- * transform as cmd_run drives it.
+ * transform as `credpipe run` drives it (cli/run_transform.c).
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -676,6 +677,180 @@ static void test_withdraw_and_sweep(void **state)
         cp_transform_destroy(tf);
 }
 
+/* ---- random histories: a state saved and loaded at random moments
+ * decides exactly as one never saved, and the counts stay sound ---- */
+
+typedef struct t_hist_s {
+        uint64_t rng;
+        int64_t now_ms;
+        /* REMOVALs seen per (source, key): at most one each */
+        uint8_t removed[NSRC][64];
+} t_hist_t;
+
+static uint32_t t_rand(t_hist_t *h, uint32_t n)
+{
+        h->rng ^= h->rng << 13;
+        h->rng ^= h->rng >> 7;
+        h->rng ^= h->rng << 17;
+        return (uint32_t)(h->rng % n);
+}
+
+/* Records of keys from .. from + n - 1 (of 64), decided on one of 28 days
+ * (their windows end on as many days), a third of them withdrawn. */
+static cp_batch_t *t_hist_batch(uint32_t source, int from, int n, uint64_t draw,
+                                int64_t ingest_ms)
+{
+        static const char *const days[] = {
+                "2021-03-01", "2021-03-02", "2021-03-03", "2021-03-04", "2021-03-05",
+                "2021-03-06", "2021-03-07", "2021-03-08", "2021-03-09", "2021-03-10",
+                "2021-03-11", "2021-03-12", "2021-03-13", "2021-03-14", "2021-03-15",
+                "2021-03-16", "2021-03-17", "2021-03-18", "2021-03-19", "2021-03-20",
+                "2021-03-21", "2021-03-22", "2021-03-23", "2021-03-24", "2021-03-25",
+                "2021-03-26", "2021-03-27", "2021-03-28"};
+        cp_batch_t *bat = cp_batch_new(source, (size_t)n);
+
+        for (int i = from; i < from + n; i++) {
+                cp_record_t *r = t_penalty(bat, i % 64, days[(i % 64) % 28]);
+
+                r->rec_ingest_ms = ingest_ms;
+                if ((draw >> (i % 64)) % 3 == 0)
+                        r->rec_field[CP_F_STATUS] = "已撤销";
+        }
+        return bat;
+}
+
+/* What a batch came to, record by record, as one string. */
+static void t_fates(const cp_batch_t *bat, char *out, size_t n)
+{
+        size_t o = 0;
+
+        for (size_t i = 0; i < bat->bat_n && o + 2 < n; i++) {
+                const cp_record_t *r = &bat->bat_rec[i];
+
+                out[o++] = r->rec_status == CP_REC_DUPLICATE ? 'd'
+                           : r->rec_pb->event == CREDPIPE__V1__EVENT_TYPE__REMOVAL ? 'R' : 'u';
+        }
+        out[o] = '\0';
+}
+
+static void t_note_removals(t_hist_t *h, const cp_batch_t *bat)
+{
+        for (size_t i = 0; i < bat->bat_n; i++) {
+                const cp_record_t *r = &bat->bat_rec[i];
+                int k;
+
+                if (r->rec_status != CP_REC_ACCEPTED ||
+                    r->rec_pb->event != CREDPIPE__V1__EVENT_TYPE__REMOVAL)
+                        continue;
+                /* The key's text names the company: 公司<k>. */
+                assert_int_equal(sscanf(strstr(r->rec_pb->record_key, "公司") + strlen("公司"),
+                                        "%d", &k), 1);
+                assert_true(k >= 0 && k < 64);
+                assert_int_equal(h->removed[bat->bat_source][k]++, 0);
+        }
+}
+
+static void assert_sound(const cp_source_stats_t *st, bool central)
+{
+        uint64_t classes = 0;
+
+        for (int c = 0; c < CP_KC__COUNT; c++) {
+                assert_true(st->st_class[c] < (UINT64_C(1) << 40));  /* no wrap below 0 */
+                classes += st->st_class[c];
+        }
+        assert_int_equal(classes, central ? 0 : st->st_unique_keys);
+        assert_int_equal(st->st_class[CP_KC_ACTIVE],
+                         st->st_shared + st->st_shared_fuzzy + unmatched(st));
+        assert_int_equal(st->st_read, st->st_produced + st->st_duplicates + st->st_rejects);
+        assert_true(st->st_withdrawn_later_removals <= st->st_withdrawn_later);
+        assert_true(st->st_withdrawn_later <= st->st_class[CP_KC_WITHDRAWN]);
+        assert_true(st->st_window_ended <= st->st_class[CP_KC_EXPIRED]);
+        assert_true(st->st_removals_swept <= st->st_window_ended);
+}
+
+static void test_random_history(void **state)
+{
+        uint64_t withdrawn = 0, wremovals = 0, ended = 0, swept = 0, late = 0;
+
+        (void)state;
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+                t_hist_t h = {.rng = seed * 0x9E3779B97F4A7C15u, .now_ms = 1000};
+                cp_transform_t *tf = service(), *ref = service();
+                int32_t as_of = cp_transform_as_of(tf);
+                char a[64], b[64], name[32];
+
+                for (int step = 0; step < 120; step++) {
+                        uint32_t op = t_rand(&h, 10);
+
+                        h.now_ms += 1000;
+                        if (op < 6) {  /* records of A, B or central */
+                                uint32_t src = op < 3 ? SRC_A : op < 5 ? SRC_B : SRC_CENTRAL;
+                                int from = (int)t_rand(&h, 64), n = 1 + (int)t_rand(&h, 6);
+                                uint64_t draw = h.rng;
+                                cp_batch_t *x = t_hist_batch(src, from, n, draw, h.now_ms);
+                                cp_batch_t *y = t_hist_batch(src, from, n, draw, h.now_ms);
+
+                                assert_int_equal(cp_transform_batch(tf, x), CP_OK);
+                                assert_int_equal(cp_transform_batch(ref, y), CP_OK);
+                                t_fates(x, a, sizeof(a));
+                                t_fates(y, b, sizeof(b));
+                                assert_string_equal(a, b);
+                                t_note_removals(&h, x);
+                                cp_batch_destroy(x);
+                                cp_batch_destroy(y);
+                        } else if (op < 8) {  /* a day or a few pass: the sweep */
+                                cp_batch_t *x[NSRC], *y[NSRC];
+
+                                as_of += (int32_t)t_rand(&h, 40);
+                                assert_int_equal(cp_transform_sweep(tf, as_of, h.now_ms, x), CP_OK);
+                                assert_int_equal(cp_transform_sweep(ref, as_of, h.now_ms, y),
+                                                 CP_OK);
+                                for (int s = 0; s < NSRC; s++) {
+                                        assert_int_equal(x[s] ? x[s]->bat_n : 0,
+                                                         y[s] ? y[s]->bat_n : 0);
+                                        if (x[s])
+                                                t_note_removals(&h, x[s]);
+                                        cp_batch_destroy(x[s]);
+                                        cp_batch_destroy(y[s]);
+                                }
+                        } else {  /* a restart from the snapshot */
+                                snprintf(name, sizeof(name), "hist-%d.snap", (int)seed);
+                                tf = reload(tf, name);
+                        }
+                        for (int s = 0; s < NSRC; s++) {
+                                cp_source_stats_t x = stats(tf, s), y = stats(ref, s);
+
+                                assert_sound(&x, s == SRC_CENTRAL);
+                                assert_memory_equal(&x.st_class, &y.st_class, sizeof(x.st_class));
+                                assert_int_equal(x.st_shared, y.st_shared);
+                                assert_int_equal(unmatched(&x), unmatched(&y));
+                                assert_int_equal(x.st_late_shared, y.st_late_shared);
+                                assert_int_equal(x.st_withdrawn_later, y.st_withdrawn_later);
+                                assert_int_equal(x.st_window_ended, y.st_window_ended);
+                                assert_int_equal(x.st_produced, y.st_produced);
+                        }
+                }
+                for (int s = SRC_A; s <= SRC_B; s++) {
+                        cp_source_stats_t x = stats(tf, s);
+
+                        withdrawn += x.st_withdrawn_later;
+                        wremovals += x.st_withdrawn_later_removals;
+                        ended += x.st_window_ended;
+                        swept += x.st_removals_swept;
+                        late += x.st_late_shared;
+                }
+                cp_transform_destroy(tf);
+                cp_transform_destroy(ref);
+        }
+        /* The histories did what they are for. */
+        print_message("withdrawn later %" PRIu64 " (%" PRIu64 " removals), window ended %"
+                      PRIu64 " (%" PRIu64 " removals), late shared %" PRIu64 "\n",
+                      withdrawn, wremovals, ended, swept, late);
+        assert_true(wremovals > 0 && withdrawn > wremovals);
+        assert_true(swept > 0 && ended > swept);
+        assert_true(late > 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -690,6 +865,7 @@ int main(void)
                 cmocka_unit_test(test_withdraw_later),
                 cmocka_unit_test(test_withdraw_needs_status),
                 cmocka_unit_test(test_withdraw_and_sweep),
+                cmocka_unit_test(test_random_history),
         };
 
         return cmocka_run_group_tests(tests, t_tmpdir_setup, t_tmpdir_teardown);
