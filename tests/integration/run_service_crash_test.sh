@@ -9,9 +9,11 @@
 #   timed   a random delay after it is ready, up to the first set's time
 #   taken   a short random delay after a set is taken (or resumed)
 #   commit  right after its Kth commit (K random: 1-6)
-#   last    right after the first commit once every file of the set is
-#           read: one of the set's last epochs; the kill can land between
-#           that commit and the files' fate
+#   read    once every file of the set is read (in this run): right after
+#           the next commit, maybe the set's last (the kill can land
+#           between it and the files' fate), or 1-150 ms after the last
+#           file is read (it can land while the set's last transaction is
+#           committed, before its snapshot is published)
 # and each group is delivered after one or two kills more, once the one
 # before is taken (now and then only once it is done): kills land in the
 # middle of sets, and between them when a set was done before its kills.
@@ -128,6 +130,8 @@ new_run() {  # starts the service with a log of its own
 # first, so that the loop below tells its kill from a crash.
 watch_kill() {  # watch_kill MODE ARG: in the background
   local mode=$1 arg=$2 p=$pid mark=$work/kill.$runs line n=0 files=0
+  # read_all: every file of the set has been read to its end in this run.
+  read_all() { (( files > 0 && files >= $({ wc -l <"$state/set.tsv"; } 2>/dev/null || echo 1) - 1 )); }
   while IFS= read -r line; do
     case $line in
       *event=SET_TAKEN*|*event=SET_RESUMED*)
@@ -136,16 +140,19 @@ watch_kill() {  # watch_kill MODE ARG: in the background
           sleep "$(printf '0.%03d' "$arg")"
           echo "taken+${arg}ms" >"$mark"; kill -9 "$p" 2>/dev/null; return 0
         fi ;;
-      *event=FILE_DONE*) files=$((files + 1)) ;;
+      *event=FILE_DONE*)
+        files=$((files + 1))
+        if [[ $mode == last ]] && (( arg > 0 )) && read_all; then
+          sleep "$(printf '0.%03d' "$arg")"
+          echo "read+${arg}ms" >"$mark"; kill -9 "$p" 2>/dev/null; return 0
+        fi ;;
       *event=CHECKPOINT_COMMITTED*)
         n=$((n + 1))
         if [[ $mode == commit ]] && (( n == arg )); then
           echo "commit#$arg" >"$mark"; kill -9 "$p" 2>/dev/null; return 0
         fi
-        if [[ $mode == last ]] &&
-           (( files > 0 && files >= $({ wc -l <"$state/set.tsv"; } 2>/dev/null || echo 1) - 1 ))
-        then
-          echo "last-commit" >"$mark"; kill -9 "$p" 2>/dev/null; return 0
+        if [[ $mode == last ]] && (( arg == 0 )) && read_all; then
+          echo "read,commit" >"$mark"; kill -9 "$p" 2>/dev/null; return 0
         fi ;;
     esac
   done < <(tail -n +1 -F --pid="$p" "$log" 2>/dev/null)
@@ -159,14 +166,16 @@ stop_watcher() {
 plan_kill() {  # a timed kill at kill_at, and maybe a watched one before it
   rnd $((kill_max - 50)); kill_at=$((t_ready + 50 + r)); planned=timed
   rnd 100
-  if (( r < 45 )); then
+  if (( r < 30 )); then
     return 0
-  elif (( r < 65 )); then
+  elif (( r < 42 )); then
     rnd 300; planned="taken+${r}ms"; watch_kill taken "$r" & watcher=$!
-  elif (( r < 80 )); then
+  elif (( r < 55 )); then
     rnd 6; planned="commit#$((r + 1))"; watch_kill commit $((r + 1)) & watcher=$!
   else
-    planned=last-commit; watch_kill last 0 & watcher=$!
+    rnd 3; (( r == 0 )) || { rnd 150; r=$((r + 1)); }
+    (( r )) && planned="read+${r}ms" || planned="read,commit"
+    watch_kill last "$r" & watcher=$!
   fi
   # Should the watched line not come (no set to read), the timed kill
   # comes later.
@@ -220,16 +229,22 @@ deadline=$(( $(now_ms) + 240000 ))
 while :; do
   t=$(now_ms)
   (( t < deadline )) || fail "the sets are not all done within 240 s ($kills kills)"
-  if ! kill -0 "$pid" 2>/dev/null; then
+  # The watcher writes its mark before it kills, and the killed process
+  # may still answer kill -0 (a zombie): the mark is what says it was
+  # killed (and it is killed here too, should the watcher have been
+  # stopped between the two).
+  if [[ -f $work/kill.$runs ]] || ! kill -0 "$pid" 2>/dev/null; then
+    stop_watcher
     [[ -f $work/kill.$runs ]] || fail "credpipe exited by itself (run $runs)"
+    kill -9 "$pid" 2>/dev/null || true
     after_kill "$t"
     new_run
     (( kills < max_kills )) && plan_kill || kill_at=
     continue
   fi
   if finished; then
-    stop_watcher  # it may just have killed: then the loop takes it
-    kill -0 "$pid" 2>/dev/null && break
+    stop_watcher
+    [[ -f $work/kill.$runs ]] || break
     continue
   fi
   if next_due; then
