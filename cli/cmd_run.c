@@ -531,6 +531,10 @@ done:
                 rc = 1;
         }
         cp_log_info("run", "FLUSHED", "msg=\"every message delivered or failed\"");
+        /* A refusal a delivery report brought after the failure it caused
+         * (a commit, say): its advice is what /readyz says. */
+        if (cp_sink_permanent_error(sk, err, sizeof(err)))
+                cp_live_refused(&run.live, "%s", err);
         if (!run.epoch && rc == 0 && cp_run_kafka_commit(&run, iargs))
                 rc = 1;
         clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -110,21 +110,36 @@ void cp_live_set_finished(cp_live_t *lv)
         pthread_mutex_unlock(&lv->lv_lock);
 }
 
-void cp_live_fail(cp_live_t *lv, const char *fmt, ...)
+/* Sets the failure line (keep: only when none is set yet). */
+static void cp_live_vfail(cp_live_t *lv, bool keep, const char *fmt, va_list ap)
 {
-        va_list ap;
-
         pthread_mutex_lock(&lv->lv_lock);
-        if (!lv->lv_failure[0]) {
-                va_start(ap, fmt);
+        if (!keep || !lv->lv_failure[0]) {
                 vsnprintf(lv->lv_failure, sizeof(lv->lv_failure), fmt, ap);
-                va_end(ap);
                 /* /readyz answers with one line. */
                 for (char *p = lv->lv_failure; *p; p++)
                         if (*p == '\n' || *p == '\r')
                                 *p = ' ';
         }
         pthread_mutex_unlock(&lv->lv_lock);
+}
+
+void cp_live_fail(cp_live_t *lv, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        cp_live_vfail(lv, true, fmt, ap);
+        va_end(ap);
+}
+
+void cp_live_refused(cp_live_t *lv, const char *fmt, ...)
+{
+        va_list ap;
+
+        va_start(ap, fmt);
+        cp_live_vfail(lv, false, fmt, ap);
+        va_end(ap);
 }
 
 int cp_live_render(void *opaque, cp_metrics_page_t page, cp_buf_t *out)

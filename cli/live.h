@@ -78,6 +78,11 @@ void cp_live_set_sink_ready(cp_live_t *lv);
 /** @brief The run is over; its figures are final. */
 void cp_live_set_finished(cp_live_t *lv);
 
+/** @brief Records a permanent refusal of the brokers: what to do about it
+ * replaces any failure recorded before (one line). */
+void cp_live_refused(cp_live_t *lv, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
 /** @brief Records a permanent failure; the first one is kept (one line). */
 void cp_live_fail(cp_live_t *lv, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
