@@ -91,6 +91,16 @@ it_start_service() {
   it_wait_for "event=SERVICE_READY" "$n"
 }
 
+# it_stop_service: SIGTERM to $pid, which must exit 0 within 30 s.
+it_stop_service() {
+  local t
+  kill -TERM "$pid"
+  for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2>/dev/null && fail "credpipe did not stop within 30 s of SIGTERM"
+  wait "$pid" || fail "credpipe exited $? after SIGTERM"
+  pid=
+}
+
 # it_spool_conf GEN: points the configuration `credpipe gen` wrote in GEN
 # at spool folders, GEN/spool/SOURCE/*.EXT, created empty. Files of
 # mem_penalties are moved to GEN/done/mem_penalties once committed, those

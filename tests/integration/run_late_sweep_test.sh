@@ -96,30 +96,10 @@ deliver() {  # deliver SOURCE NAME < rows: written aside, renamed into place
   { echo "name,doc,authority,decided,status"; cat; } >"$work/spool/$1/.$2.part"
   mv "$work/spool/$1/.$2.part" "$work/spool/$1/$2"
 }
-count() { grep -c -- "$1" "$log" || true; }
-wait_for() {  # wait_for PATTERN N: until the log has N lines matching (60 s)
-  local t
-  for ((t = 0; t < 600; t++)); do
-    (( $(count "$1") >= $2 )) && return 0
-    kill -0 "$pid" 2>/dev/null || fail "credpipe exited while waiting for $1"
-    sleep 0.1
-  done
-  fail "no $1 (#$2) within 60 s"
-}
-start() {
+start() {  # start N: the service, with its status page, until its Nth SERVICE_READY
   rm -f "$work/port"
-  "$credpipe" run -c "$work/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
-    --metrics-listen 127.0.0.1:0 --metrics-port-file "$work/port" \
-    >>"$work/service.out" 2>>"$log" &
-  pid=$!
-  wait_for "event=SERVICE_READY" "$1"
-}
-stop() {
-  kill -TERM "$pid"
-  for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$pid" 2>/dev/null && fail "credpipe did not stop within 30 s of SIGTERM"
-  wait "$pid" || fail "credpipe exited $? after SIGTERM"
-  pid=
+  it_start_service "$work/credpipe.yaml" "$1" \
+    --metrics-listen 127.0.0.1:0 --metrics-port-file "$work/port"
 }
 check() {  # check PHASE [WITHDRAWN]: late_sweep_check.py against the topics
   timeout 300 "$PY" "$HERE/late_sweep_check.py" --bootstrap "$bs" --prefix "$prefix" \
@@ -142,13 +122,13 @@ config 2021-06-01
 start 1
 say "set 1: the sectoral source alone, $N keys"
 for ((i = 0; i < N; i++)); do row $i; done | deliver sect sect1.csv
-wait_for "event=SET_DONE" 1
+it_wait_for "event=SET_DONE" 1
 sleep 2  # an observed delay of seconds, one bucket (<= 60 s)
 say "set 2: the central file, $SHARED of those keys between 5 of its own"
 { for i in 100 101 102; do row $i; done
   for ((i = 0; i < SHARED; i++)); do row $i; done
   for i in 103 104; do row $i; done; } | deliver cent cent1.csv
-wait_for "event=SET_DONE" 2
+it_wait_for "event=SET_DONE" 2
 sleep 2  # the report of the set's last epoch is in; one more interval
 check late
 page late
@@ -166,18 +146,18 @@ touch "$work/state/snapshot/in-the-way"
   row 25
   for i in 20 21 22 23 24; do row $i 信用修复; done
   row 0 已撤销; } | deliver sect sect2.csv
-wait_for "event=SET_NOT_FINISHED set=3" 1
+it_wait_for "event=SET_NOT_FINISHED set=3" 1
 for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 wait "$pid" && fail "credpipe exited 0 with a set it could not finish"
 pid=
-(( $(count "event=SET_DONE") == 2 )) || fail "set 3 was finished without its snapshot"
+(( $(it_count "event=SET_DONE") == 2 )) || fail "set 3 was finished without its snapshot"
 check withdraw $W
 say "restart: set 3 replayed from the snapshot before it, then finished"
 rm -r "$work/state/snapshot"
 mv "$work/state/snapshot.set2" "$work/state/snapshot"
 start 2
-wait_for "event=SET_DONE" 3
-(( $(count "event=STATE_REPLAY") == 1 )) || fail "set 3 was not replayed"
+it_wait_for "event=SET_DONE" 3
+(( $(it_count "event=STATE_REPLAY") == 1 )) || fail "set 3 was not replayed"
 sleep 2
 check withdraw $W
 page withdraw
@@ -198,9 +178,9 @@ esac
 say "SIGHUP with completeness.as_of $as_of (the windows' end)"
 config "$as_of"
 kill -HUP "$pid"
-wait_for "event=SERVICE_STOP reload=1" 1
-wait_for "event=SERVICE_READY" 3
-wait_for "event=WINDOW_ENDED" 1
+it_wait_for "event=SERVICE_STOP reload=1" 1
+it_wait_for "event=SERVICE_READY" 3
+it_wait_for "event=WINDOW_ENDED" 1
 grep -q "event=WINDOW_ENDED source=sect removals=$((N - W))" "$log" \
   || fail "the sweep is not $((N - W)) removals of sect: $(grep WINDOW_ENDED "$log")"
 sleep 2  # the sweep's epoch commits right after its line
@@ -208,11 +188,11 @@ check sweep $W
 page sweep
 
 say "restart with the same configuration: nothing left to sweep"
-stop
+it_stop_service
 start 4
 sleep 3
-stop
-(( $(count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart"
+it_stop_service
+(( $(it_count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart"
 check sweep $W
 
 # A crash between the sweep's commit and its snapshot's publish leaves the
@@ -222,13 +202,13 @@ say "restart from the snapshot before the sweep: it is redone, nothing produced"
 [[ -f $work/state/snapshot.prev ]] || fail "no snapshot.prev in the state directory"
 rm "$work/state/snapshot"
 start 5
-wait_for "event=SWEEP_REDONE" 1
+it_wait_for "event=SWEEP_REDONE" 1
 grep -q "event=SWEEP_REDONE as_of_days=$until_day removals=$((N - W))" "$log" \
   || [[ $until_day == *-* ]] \
   || fail "the redone sweep is not the committed one: $(grep SWEEP_REDONE "$log")"
 sleep 1
-stop
-(( $(count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart from snapshot.prev"
+it_stop_service
+(( $(it_count "event=WINDOW_ENDED") == 1 )) || fail "swept again after the restart from snapshot.prev"
 check sweep $W
 
 # A finished set's files are no longer listed: a snapshot behind it
@@ -236,8 +216,8 @@ check sweep $W
 say "set 4, then its snapshot lost: the start refuses"
 start 6
 row 40 | deliver sect sect3.csv
-wait_for "event=SET_DONE" 4
-stop
+it_wait_for "event=SET_DONE" 4
+it_stop_service
 rm "$work/state/snapshot"
 "$credpipe" run -c "$work/credpipe.yaml" --brokers "$bs" --topic-prefix "$prefix" \
   >>"$work/service.out" 2>"$work/refused.err" && fail "started with a state behind a finished set"

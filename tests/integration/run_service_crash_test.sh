@@ -263,11 +263,7 @@ while :; do
 done
 
 say "every group done; SIGTERM"
-kill -TERM "$pid"
-for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null && fail "credpipe did not stop within 30 s of SIGTERM"
-wait "$pid" || fail "credpipe exited $? after SIGTERM"
-pid=
+it_stop_service
 
 # What the kills interrupted, and how the restarts resumed.
 say "$kills kills: $mid mid-set, $between between sets; $runs runs"

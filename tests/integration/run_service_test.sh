@@ -117,11 +117,7 @@ it_wait_for "event=SET_TAKEN" $((taken + 1))
 it_wait_until "bj_blacklist's waiting file is read and committed" idle
 
 say "SIGTERM"
-kill -TERM "$pid"
-for ((t = 0; t < 300; t++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$pid" 2>/dev/null && fail "credpipe did not stop within 30 s of SIGTERM"
-wait "$pid" || fail "credpipe exited $? after SIGTERM"
-pid=
+it_stop_service
 
 timeout 600 "$PY" "$HERE/check_output.py" --bootstrap "$bs" --truth "$gen/truth.json" \
     --report "$work/report.json" --records-topic "${prefix}credpipe.records" \
