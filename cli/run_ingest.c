@@ -95,6 +95,24 @@ static void cp_run_source_done(cp_run_t *run, uint32_t source, cp_batch_kind_t k
  * group's committed offsets are where each partition starts.
  * @returns 0, or 1 when the source failed (logged).
  */
+/* An input (a file, a Kafka partition) could not be read to its end:
+ * either the pipeline stopped behind it — no fault of the input, which is
+ * read again next time — or it failed, which is logged. @returns whether
+ * the pipeline stopped. */
+static bool cp_run_input_stopped(cp_ingest_arg_t *a, const cp_source_conf_t *src,
+                                 const char *input, const char *err)
+{
+        if (a->stopped)
+                return true;
+        if (cp_queue_aborted(a->run->q_in)) {
+                a->stopped = true;
+                return true;
+        }
+        cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"", src->src_id,
+                     input, err);
+        return false;
+}
+
 static int cp_ingest_kafka(cp_ingest_arg_t *a, const cp_source_conf_t *src)
 {
         cp_run_t *run = a->run;
@@ -155,15 +173,7 @@ static int cp_ingest_kafka(cp_ingest_arg_t *a, const cp_source_conf_t *src)
                 a->file = part;
                 if (cp_kafka_source_read(ks, i, part, from, r, &a->knext[i], err,
                                          sizeof(err))) {
-                        if (a->stopped)
-                                break;
-                        if (cp_queue_aborted(run->q_in)) {
-                                a->stopped = true;
-                                break;
-                        }
-                        cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"",
-                                     src->src_id, part, err);
-                        failed = 1;
+                        failed = !cp_run_input_stopped(a, src, part, err);
                         break;
                 }
                 cp_log_info("ingest", "KAFKA_PARTITION_DONE", "source=%s partition=%s "
@@ -231,16 +241,8 @@ void *cp_run_ingest_thread(void *p)
                 if (cp_ingest_file(src, a->source, file,
                                    (size_t)run->conf->conf_batch_records, cp_run_emit,
                                    a, err, sizeof(err))) {
-                        if (a->stopped)
+                        if (cp_run_input_stopped(a, src, file, err))
                                 break;
-                        if (cp_queue_aborted(run->q_in)) {
-                                /* The pipeline stopped behind us: no fault of
-                                 * the input, which is read again next time. */
-                                a->stopped = true;
-                                break;
-                        }
-                        cp_log_error("ingest", "FILE_FAILED", "source=%s file=%s msg=\"%s\"",
-                                     src->src_id, file, err);
                         failed = 1;
                 } else {
                         cp_log_info("ingest", "FILE_DONE", "source=%s file=%s",
