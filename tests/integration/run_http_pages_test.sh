@@ -88,11 +88,10 @@ state:
 EOF
 
 log=
-count() { grep -c -- "$1" "$log" 2>/dev/null || true; }
 wait_for() {  # wait_for PATTERN N: until the log has N lines matching, 60 s
   local t
   for ((t = 0; t < 600; t++)); do
-    (( $(count "$1") >= $2 )) && return 0
+    (( $(it_count "$1") >= $2 )) && return 0
     kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.05
   done
@@ -120,7 +119,7 @@ fetched_both() {
 kill_alive() {
   kill -0 "$pid" 2>/dev/null || fail "credpipe finished before it could be killed: raise ROWS"
   kill9
-  (( $(count 'event=INPUTS_DONE') + $(count 'event=SET_DONE') == 0 )) \
+  (( $(it_count 'event=INPUTS_DONE') + $(it_count 'event=SET_DONE') == 0 )) \
     || fail "the run's last epoch was committed before the kill: raise ROWS"
 }
 
@@ -168,7 +167,7 @@ once)
   pid=
   [[ $(answers 500) == 2 && $(answers 429) == 2 ]] \
     || fail "the portal answered $(answers 500) 500s and $(answers 429) 429s, want 2 and 2"
-  [[ $(count 'event=HTTP_RETRY') -ge 4 ]] || fail "fewer than 4 HTTP_RETRY"
+  [[ $(it_count 'event=HTTP_RETRY') -ge 4 ]] || fail "fewer than 4 HTTP_RETRY"
   grep -q 'retry_after_s=1' "$log" || fail "Retry-After was not honoured"
   committed_read court_defaulters && committed_read court_defaulters_org \
     || fail "the spools' read lists are not marked committed"
@@ -178,7 +177,7 @@ crash)
   start "$work/run1.log" --once
   fetched_both || fail "run 1 ended before both portals were fetched"
   kill_alive
-  say "run 1 killed after both fetches ($(count 'event=CHECKPOINT_COMMITTED') commits)"
+  say "run 1 killed after both fetches ($(it_count 'event=CHECKPOINT_COMMITTED') commits)"
   before=$(control count)
   control "replace?source=court_defaulters&page=1" >/dev/null
   control "replace?source=court_defaulters_org&page=2" >/dev/null
@@ -188,8 +187,8 @@ crash)
   else wait "$pid" || true; pid=; say "run 2 ended before its first commit"; fi
   # A source the checkpoint holds whole is not read at all; the others
   # are read from the spool. The portal must see no request either way.
-  (( $(count 'event=HTTP_SPOOL_REPLAY') >= 1 )) || fail "run 2 did not read the spool again"
-  say "run 2: $(count 'event=HTTP_SPOOL_REPLAY') spool replays"
+  (( $(it_count 'event=HTTP_SPOOL_REPLAY') >= 1 )) || fail "run 2 did not read the spool again"
+  say "run 2: $(it_count 'event=HTTP_SPOOL_REPLAY') spool replays"
   control "down?on=1" >/dev/null
 
   start "$work/run3.log" --once --report-json "$work/report.json"
@@ -201,7 +200,7 @@ crash)
     || say "note: run 3 started fresh (no commit before the kills)"
   # What run 3 saw of the two sources: read again from the spool, when
   # its restored state did not hold them whole.
-  say "run 3: $(count 'event=HTTP_SPOOL_REPLAY') spool replays; the portal got no request"
+  say "run 3: $(it_count 'event=HTTP_SPOOL_REPLAY') spool replays; the portal got no request"
   committed_read court_defaulters && committed_read court_defaulters_org \
     || fail "the spools' read lists are not marked committed"
   check
@@ -228,8 +227,8 @@ service)
   control "down?on=1" >/dev/null
   start "$work/service2.log" --report-json "$work/report.json"
   wait_for "event=SET_DONE" 1 || fail "the restarted service exited before finishing set 1"
-  (( $(count 'event=HTTP_SPOOL_REPLAY') >= 1 )) || fail "set 1 was not finished from the spool"
-  say "restart: $(count 'event=HTTP_SPOOL_REPLAY') spool replays"
+  (( $(it_count 'event=HTTP_SPOOL_REPLAY') >= 1 )) || fail "set 1 was not finished from the spool"
+  say "restart: $(it_count 'event=HTTP_SPOOL_REPLAY') spool replays"
   [[ $(control count) == "$before" ]] || fail "the portal got page requests while set 1 was replayed"
   committed_read court_defaulters && committed_read court_defaulters_org \
     || fail "set 1's read lists are not marked committed"
