@@ -106,12 +106,16 @@ start() {  # start LOG [args]: credpipe run in the background
 kill9() { kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; pid=; }
 # Until both portals are fetched, at once: the rest of the run can take
 # a tenth of a second, so the log is followed (tail -F, inotify) instead
-# of polled. The tail is not waited for; --pid ends it with credpipe.
+# of polled, and grep passes on only the lines looked for (bash reads a
+# pipe a byte at a time: hundreds of lines of FILE_DONE and HTTP_RETRY
+# before them took it longer than that tenth under ASan and load). The
+# tail is not waited for; --pid ends it with credpipe.
 fetched_both() {
   local line n=0
   while IFS= read -r line; do
-    [[ $line == *"event=HTTP_FETCHED source=court_defaulters"* ]] && (( ++n == 2 )) && break
-  done < <(timeout 60 tail -n +1 -F --pid="$pid" "$log" 2>/dev/null)
+    (( ++n == 2 )) && break
+  done < <(timeout 60 tail -n +1 -F --pid="$pid" "$log" 2>/dev/null |
+           grep --line-buffered 'event=HTTP_FETCHED source=court_defaulters')
   (( n == 2 ))
 }
 # The run must not have finished before the kill: nothing would be left

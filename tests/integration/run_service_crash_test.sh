@@ -155,7 +155,8 @@ watch_kill() {  # watch_kill MODE ARG: in the background
           echo "read,commit" >"$mark"; kill -9 "$p" 2>/dev/null; return 0
         fi ;;
     esac
-  done < <(tail -n +1 -F --pid="$p" "$log" 2>/dev/null)
+  done < <(tail -n +1 -F --pid="$p" "$log" 2>/dev/null |
+           grep --line-buffered -E 'event=(SET_TAKEN|SET_RESUMED|FILE_DONE|CHECKPOINT_COMMITTED)')
 }
 stop_watcher() {
   [[ -n $watcher ]] || return 0
