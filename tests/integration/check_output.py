@@ -40,7 +40,7 @@ import compare_report  # noqa: E402  (next to this file)
 
 try:
     import zstandard
-    from confluent_kafka import Consumer, KafkaError, TopicPartition
+    from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 except ImportError as e:  # pragma: no cover - environment problem
     sys.stderr.write(
         f"check_output: {e}; run with /usr/bin/python3 (apt-get install "
@@ -108,6 +108,24 @@ def load_proto(proto_path, protoc, tmp):
 
 # --------------------------------------------------------------- kafka ---
 
+# Errors a partition's leadership moving answers with for a while (a
+# cluster test's last election may still be settling): asked again.
+RETRIABLE = {KafkaError.LEADER_NOT_AVAILABLE, KafkaError.NOT_LEADER_FOR_PARTITION,
+             KafkaError._TIMED_OUT, KafkaError.REQUEST_TIMED_OUT}
+
+
+def watermarks(c, tp, deadline):
+    """The partition's low and high offsets, asked until the deadline."""
+    while True:
+        try:
+            return c.get_watermark_offsets(tp, timeout=max(1.0, deadline - time.time()),
+                                           cached=False)
+        except KafkaException as e:
+            if e.args[0].code() not in RETRIABLE or time.time() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def read_topics(bootstrap, topics, isolation, deadline, checks):
     """Returns {topic: [message, ...]} in partition/offset order.
 
@@ -140,9 +158,7 @@ def read_topics(bootstrap, topics, isolation, deadline, checks):
                 checks.fail("topic exists", f"topic {t!r}: {err}")
                 continue
             for p in sorted(tm.partitions):
-                tp = TopicPartition(t, p)
-                lo, hi = c.get_watermark_offsets(
-                    tp, timeout=max(1.0, deadline - time.time()), cached=False)
+                lo, hi = watermarks(c, TopicPartition(t, p), deadline)
                 ends[(t, p)] = (lo, hi)
                 if hi > lo:
                     assign.append(TopicPartition(t, p, lo))
