@@ -61,7 +61,10 @@ trap 'exit 143' TERM
 # ---- the run, serving / and /metrics until told to stop
 timeout 600 "$credpipe" gen --out "$work/gen" --rows "$rows" --seed 1 >"$work/gen.log" 2>&1 \
   || { show "$work/gen.log"; fail "credpipe gen failed"; }
-timeout --kill-after=10 600 "$credpipe" run -c "$work/gen/credpipe.yaml" --once --no-progress \
+# $rpid is timeout(1)'s: the SIGTERM below reaches credpipe through it, and
+# --kill-after then gives it 30 s to exit before a SIGKILL (once, under
+# ASan at -j3, 10 s were not enough: exit 137).
+timeout --kill-after=30 600 "$credpipe" run -c "$work/gen/credpipe.yaml" --once --no-progress \
     --report-json "$work/report.json" --metrics-listen 127.0.0.1:0 --metrics-port-file "$work/port" --linger-ms 60000 \
     </dev/null >"$work/run.out" 2>"$work/run.log" &
 rpid=$!
@@ -80,11 +83,14 @@ timeout --kill-after=10 180 "$PY" "$HERE/status_page_check.py" --port "$port" --
     --timeout 120 --report "$work/report.json" \
   || { show "$work/run.log"; show "$work/chromedriver.log"; fail "status_page_check.py"; }
 
+t0=$(date +%s%N)
 kill -TERM "$rpid"
 set +e
 wait "$rpid"
 rc=$?
 set -e
 rpid=
-[[ $rc == 0 ]] || { show "$work/run.log"; fail "credpipe run exited $rc after SIGTERM"; }
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[[ $rc == 0 ]] || { show "$work/run.log"; fail "credpipe run exited $rc ${ms} ms after SIGTERM"; }
+say "credpipe exited ${ms} ms after SIGTERM"
 say "OK"
