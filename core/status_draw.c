@@ -84,6 +84,13 @@ void cp_sp_rect_end(cp_buf_t *b, const char *title)
         cp_buf_puts(b, "</title></rect>\n");
 }
 
+void cp_sp_hist_open(cp_buf_t *b, const char *cls, int h, int base, const char *title)
+{
+        cp_sp_svg_open(b, cls, CP_SP_PANEL_W, h, title);
+        cp_buf_printf(b, "<line class=\"grid\" x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
+                      base, CP_SP_PANEL_W, base);
+}
+
 void cp_sp_hist_bar(cp_buf_t *b, const char *cls, const char *source, const char *le,
                     double x, double base, double w, double h, uint32_t rgb, uint64_t v,
                     const char *label)

@@ -69,6 +69,10 @@ void cp_sp_rect(cp_buf_t *b, const char *cls, double x, double y, double w, doub
                 uint32_t rgb);
 void cp_sp_rect_end(cp_buf_t *b, const char *title);
 
+/* Opens a histogram's drawing, a panel wide and h high, with its base
+ * line at y = base (cp_sp_svg_close ends it). */
+void cp_sp_hist_open(cp_buf_t *b, const char *cls, int h, int base, const char *title);
+
 /* A bar of a histogram standing on a base line at y = base: its rect
  * (class cls, data-source, data-le and data-keys for the page's checker),
  * the count v above it and the bucket's label under the base line. */

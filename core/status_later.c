@@ -86,10 +86,8 @@ static void cp_sp_seen_panel(cp_buf_t *b, const cp_source_conf_t *src,
                 }
         }
         cp_buf_puts(b, "</p>\n");
-        cp_sp_svg_open(b, "seen", CP_SP_PANEL_W, CP_SP_SEEN_H,
-                       "observed time to central histogram");
-        cp_buf_printf(b, "<line class=\"grid\" x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
-                      CP_SP_SEEN_BASE, CP_SP_PANEL_W, CP_SP_SEEN_BASE);
+        cp_sp_hist_open(b, "seen", CP_SP_SEEN_H, CP_SP_SEEN_BASE,
+                        "observed time to central histogram");
         for (int k = 0; k < CP_SEEN_BUCKETS; k++) {
                 uint64_t v = st->st_seen_bucket[k];
                 double hgt = cp_sp_len(v, max, CP_SP_SEEN_BAR_MAX), x = slot * k + 5;

@@ -213,9 +213,7 @@ static void cp_sp_lag_panel(cp_buf_t *b, const cp_source_conf_t *src,
         cp_buf_puts(b, " \xC2\xB7 ");
         cp_html_count(b, st->st_lag_unknown);
         cp_buf_puts(b, " without dates</p>\n");
-        cp_sp_svg_open(b, "lag", CP_SP_PANEL_W, CP_SP_LAG_H, "time to central histogram");
-        cp_buf_printf(b, "<line class=\"grid\" x1=\"0\" y1=\"%d\" x2=\"%d\" y2=\"%d\"/>\n",
-                      CP_SP_LAG_BASE, CP_SP_PANEL_W, CP_SP_LAG_BASE);
+        cp_sp_hist_open(b, "lag", CP_SP_LAG_H, CP_SP_LAG_BASE, "time to central histogram");
         for (int k = 0; k < CP_LAG_BUCKETS; k++) {
                 uint64_t v = st->st_lag_bucket[k];
                 double hgt = cp_sp_len(v, max, CP_SP_LAG_BAR_MAX), x = slot * k + 6;
